@@ -1,0 +1,65 @@
+"""The small contracts between the speech stages and the flow engine.
+
+- A Microphone yields AudioChunks. `pause()` / `resume()` bracket the time the
+  assistant speaks: a live microphone drops frames captured while paused (so
+  the assistant never hears itself); a file microphone ignores both (audio
+  from a file is never dropped). The iterator ends when the source ends.
+- A Recognizer turns chunks into text: `accept` returns the text so far
+  (partial), `finish` returns the final Utterance and readies it for the next
+  one, `reset` discards what it heard. `set_grammar(phrases)` limits it to a
+  list of short phrases plus an out-of-grammar path; `set_grammar(None)`
+  returns to free speech.
+- A Speaker says text and returns when it has been said (or printed).
+- A Listener gives the flow engine one answer at a time: `listen(kind)`
+  returns a Heard, or None when the input has ended. `kind` is "answer"
+  (free speech), "number" (the 1-5 follow-up), or "yesno". An answer that
+  timed out with nothing said is Heard(text=""). `interactive` is False when
+  answers come from a pipe or a recording: then the flow asks no follow-ups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Protocol, runtime_checkable
+
+from .audio import AudioChunk
+
+
+@dataclass(frozen=True)
+class Utterance:
+    text: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Heard:
+    text: str
+    audio: bytes | None = None  # a complete WAV file (16 kHz mono 16-bit), or None
+    confidence: float | None = None
+
+
+@runtime_checkable
+class Microphone(Protocol):
+    def chunks(self) -> Iterator[AudioChunk]: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    def accept(self, chunk: AudioChunk) -> str: ...
+    def finish(self) -> Utterance: ...
+    def reset(self) -> None: ...
+    def set_grammar(self, phrases: list[str] | None) -> None: ...
+
+
+@runtime_checkable
+class Speaker(Protocol):
+    def say(self, text: str) -> None: ...
+
+
+@runtime_checkable
+class Listener(Protocol):
+    interactive: bool
+
+    def listen(self, kind: str = "answer") -> Heard | None: ...
