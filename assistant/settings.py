@@ -1,0 +1,110 @@
+"""Where the data lives and the settings a person can change.
+
+The data dir is `$DEBRIEF_HOME` or the platform's user data dir. Settings come
+from `$DEBRIEF_HOME/config.toml`; command-line options override them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import DebriefError, StorageError
+
+DB_NAME = "debrief.db"
+
+
+def data_dir() -> Path:
+    env = os.environ.get("DEBRIEF_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("debrief", appauthor=False))
+
+
+def ensure_data_dir(path: Path | None = None) -> Path:
+    """Create the data dir (mode 0700) and check it is writable, or say how to fix it."""
+    path = path or data_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise StorageError(
+            f"Cannot create the data folder {path} ({e.strerror}); "
+            "set DEBRIEF_HOME to a folder you can write to."
+        ) from None
+    probe = path / ".write-check"
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"x" * 4096)
+            f.flush()
+            os.fsync(f.fileno())
+        probe.unlink()
+    except OSError as e:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+        reason = "the disk is full" if e.errno == 28 else (e.strerror or str(e)).lower()
+        raise StorageError(
+            f"Cannot write to the data folder {path} ({reason}); "
+            "free some space or set DEBRIEF_HOME to a folder you can write to."
+        ) from None
+    return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine: str | None = None  # "vosk" | "pocketsphinx" | None (auto)
+    model: str | None = None
+    input_device: str | None = None
+    output_device: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+    silence: float = 1.0  # seconds of silence that end an answer
+    no_answer_timeout: float = 8.0
+    max_answer: float = 90.0
+
+    def override(self, **options: Any) -> "Settings":
+        """Command-line options win over the config file; None means 'not given'."""
+        given = {k: v for k, v in options.items() if v is not None}
+        return dataclasses.replace(self, **given)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    path = (home or data_dir()) / "config.toml"
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise DebriefError(f"{path} is not valid TOML ({e}); fix or delete it.") from None
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        key_ = key.replace("-", "_")
+        if key_ not in _FIELDS:
+            raise DebriefError(
+                f"{path}: unknown setting '{key}'; known: {', '.join(sorted(_FIELDS))}."
+            )
+        if key_ in ("silence", "no_answer_timeout", "max_answer"):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise DebriefError(f"{path}: '{key}' must be a positive number of seconds.")
+            value = float(value)
+        elif key_ == "rate":
+            if not isinstance(value, int) or isinstance(value, bool) or not 50 <= value <= 500:
+                raise DebriefError(f"{path}: 'rate' must be words per minute, 50 to 500.")
+        elif key_ in ("input_device", "output_device") and isinstance(value, int):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise DebriefError(f"{path}: '{key}' must be a string.")
+        if key_ == "engine" and value not in ("vosk", "pocketsphinx"):
+            raise DebriefError(f"{path}: 'engine' must be \"vosk\" or \"pocketsphinx\".")
+        values[key_] = value
+    return Settings(**values)
