@@ -87,6 +87,8 @@ class Flow:
         rng: random.Random | None = None,
         company: str | None = None,
         extra_lines: Callable[[dict[str, Answer]], list[str]] | None = None,
+        show_summary: Callable[[str], None] | None = None,
+        speak_summary: bool = True,
     ):
         self.script = script
         self.phrases = phrases
@@ -96,6 +98,8 @@ class Flow:
         self.rng = rng or random.Random()
         self.company = company
         self.extra_lines = extra_lines
+        self.show_summary = show_summary
+        self.speak_summary = speak_summary
 
     def say(self, key: str, **values) -> None:
         self.speaker.say(self.phrases.pick(key, self.rng, **values))
@@ -184,6 +188,9 @@ class Flow:
         summary = compose(self.script, self.phrases, answers, turn, improve, nailed, self.rng, extra)
         outcome = Outcome("complete", answers, turn, improve, nailed, summary)
         self.recorder.finish(outcome)
-        self.speaker.say(summary)
+        if self.show_summary:
+            self.show_summary(summary)
+        if self.speak_summary:
+            self.speaker.say(summary)
         self.say("closing")
         return outcome

@@ -1,0 +1,88 @@
+"""Read-side views of stored debriefs: the JSON documents and the text that
+`show`, `list` and `search` print."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .script import Script
+from .storage import Store
+
+
+def session_document(store: Store, script: Script, session_id: int | None = None,
+                     *, status: str | None = None) -> dict[str, Any]:
+    s = store.session(session_id, status=status)
+    turns = {t["stage"]: t for t in store.turns(s["id"])}
+    stages = []
+    ids = script.ids() + [sid for sid in turns if sid not in script.ids()]
+    for sid in ids:
+        t = turns.get(sid)
+        try:
+            stage = script.get(sid)
+            question, rated = stage.question, stage.rated
+        except KeyError:
+            question, rated = (t or {}).get("question"), True
+        stages.append({
+            "id": sid,
+            "question": t["question"] if t else question,
+            "answer": t["answer"] if t else None,
+            "rating": (t["rating"] if t else None) if rated else None,
+            "causes": t["causes"] if t else [],
+        })
+    return {
+        "id": s["id"],
+        "started_at": s["started_at"],
+        "status": s["status"],
+        "company": s["company"],
+        "role": s["role"],
+        "demo": bool(s["demo"]),
+        "stages": stages,
+        "improve": s["improve"],
+        "nailed": s["nailed"],
+        "downhill": s["downhill"],
+        "average_rating": s["average_rating"],
+        "summary": s["summary"],
+    }
+
+
+def _rating(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def show_text(doc: dict[str, Any]) -> str:
+    head = f"Debrief {doc['id']}  {doc['started_at'][:16].replace('T', ' ')} UTC  {doc['status']}"
+    who = " / ".join(x for x in (doc["company"], doc["role"]) if x)
+    lines = [head + (f"  {who}" if who else "") + ("  (demo)" if doc["demo"] else "")]
+    for st in doc["stages"]:
+        causes = f"  [{', '.join(st['causes'])}]" if st["causes"] else ""
+        lines.append(f"\n{st['id']}  rating {_rating(st['rating'])}{causes}")
+        lines.append(f"  Q: {st['question']}")
+        answer = st["answer"] if st["answer"] is not None else "(no answer)"
+        lines.append(f"  A: {answer}")
+    lines.append("")
+    lines.append(f"Turning point: {doc['downhill'] or 'none'}")
+    lines.append(f"To improve:    {doc['improve'] or '-'}")
+    lines.append(f"Nailed:        {doc['nailed'] or '-'}")
+    if doc["summary"]:
+        lines.append(f"\n{doc['summary']}")
+    return "\n".join(lines)
+
+
+def list_row(s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": s["id"], "started_at": s["started_at"], "company": s["company"],
+        "role": s["role"], "status": s["status"], "average_rating": s["average_rating"],
+        "downhill": s["downhill"], "demo": bool(s["demo"]),
+    }
+
+
+def list_text(rows: Iterable[dict[str, Any]]) -> str:
+    out = [f"{'id':>5}  {'date':16}  {'company':18} {'role':18} {'avg':>4}  {'turned at':11} status"]
+    for r in rows:
+        out.append(
+            f"{r['id']:>5}  {r['started_at'][:16].replace('T', ' '):16}  "
+            f"{(r['company'] or '-')[:18]:18} {(r['role'] or '-')[:18]:18} "
+            f"{_rating(r['average_rating']):>4}  {(r['downhill'] or '-'):11} {r['status']}"
+            + (" (demo)" if r["demo"] else "")
+        )
+    return "\n".join(out)

@@ -1,0 +1,46 @@
+"""Typed debriefs: a Listener over lines of text and a Speaker that prints.
+
+Prompts go to stderr (they are conversation, not results), so stdout carries
+only the summary and the saved id.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import IO
+
+from .interfaces import Heard
+
+
+class PrintSpeaker:
+    """Says things by printing them (text mode, --no-speak)."""
+
+    def __init__(self, stream: IO[str] | None = None, prefix: str = ""):
+        self.stream = stream
+        self.prefix = prefix
+
+    def say(self, text: str) -> None:
+        stream = self.stream or sys.stderr
+        print(f"{self.prefix}{text}", file=stream, flush=True)
+
+
+class TextListener:
+    """One line of input per answer; None at end of input."""
+
+    def __init__(self, stream: IO[str] | None = None, *, interactive: bool | None = None,
+                 echo: IO[str] | None = None, prompt: str = "> "):
+        self.stream = stream or sys.stdin
+        if interactive is None:
+            isatty = getattr(self.stream, "isatty", None)
+            interactive = bool(isatty and isatty())
+        self.interactive = interactive
+        self.echo = echo
+        self.prompt = prompt
+
+    def listen(self, kind: str = "answer") -> Heard | None:
+        if self.interactive and self.prompt:
+            print(self.prompt, end="", file=self.echo or sys.stderr, flush=True)
+        line = self.stream.readline()
+        if not line:
+            return None
+        return Heard(line.rstrip("\r\n"))

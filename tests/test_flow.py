@@ -1,0 +1,144 @@
+import random
+
+import pytest
+
+from assistant.flow import Answer, Flow
+from assistant.script import load_all
+from tests.fakes import MemoryRecorder, RecordingSpeaker, ScriptedListener
+
+FULL = [
+    "3, some traffic on the way so I was rushing",
+    "four, the small talk was easy",
+    "2 because I couldn't think of good examples of my work",
+    "two, a coding question stumped me",
+    "three, I had questions ready",
+    "next time I should practise my examples out loud",
+    "I nailed the story about the migration",
+]
+
+
+def make_flow(answers, *, interactive=False, **kw):
+    script, phrases = load_all()
+    speaker, listener, recorder = RecordingSpeaker(), ScriptedListener(answers, interactive=interactive), MemoryRecorder()
+    flow = Flow(script, phrases, speaker, listener, recorder, rng=random.Random(7), **kw)
+    return flow, speaker, listener, recorder
+
+
+def test_full_debrief_in_order():
+    flow, speaker, listener, recorder = make_flow(FULL)
+    outcome = flow.run()
+    assert outcome.status == "complete"
+    assert [sid for _, sid, _ in recorder.saved] == ["arrival", "opening", "experience", "tough", "closing", "improve", "nailed"]
+    assert outcome.answers["arrival"].rating == 3
+    assert outcome.answers["experience"].rating == 2
+    assert "examples" in outcome.answers["experience"].causes
+    assert outcome.downhill == "experience"
+    assert "migration" in outcome.nailed
+    assert "examples" in outcome.improve
+    assert recorder.outcome is outcome
+    assert outcome.summary in speaker.said
+    assert all(k == "answer" for k in listener.kinds)
+
+
+def test_each_answer_is_recorded_before_the_next_question():
+    script, phrases = load_all()
+    events = []
+
+    class Speaker:
+        def say(self, text):
+            events.append(("say", text))
+
+    class Recorder(MemoryRecorder):
+        def save_answer(self, position, stage, answer, heard):
+            events.append(("save", stage.id))
+
+    flow = Flow(script, phrases, Speaker(), ScriptedListener(FULL[:2]), Recorder(), rng=random.Random(1))
+    flow.run()
+    kinds = [e[0] for e in events]
+    first_save = kinds.index("save")
+    assert events[first_save] == ("save", "arrival")
+    assert events[first_save + 1] == ("say", script.stages[1].question)
+
+
+def test_end_of_input_is_interrupted_and_keeps_answers():
+    flow, speaker, _, recorder = make_flow(FULL[:3])
+    outcome = flow.run()
+    assert outcome.status == "interrupted" and not outcome.stopped
+    assert len(recorder.saved) == 3
+    assert outcome.summary is None
+
+
+@pytest.mark.parametrize("word", ["stop", "Stop", "  stop  "])
+def test_stop_command(word):
+    flow, speaker, _, recorder = make_flow(["3 fine", word, "4 good"])
+    outcome = flow.run()
+    assert outcome.status == "interrupted" and outcome.stopped
+    assert [sid for _, sid, _ in recorder.saved] == ["arrival"]
+
+
+def test_non_interactive_one_line_per_question_empty_skips():
+    flow, speaker, listener, recorder = make_flow(["", "it went fine I guess", *FULL[2:]])
+    outcome = flow.run()
+    assert outcome.status == "complete"
+    assert outcome.answers["arrival"].text is None  # skipped
+    # no follow-up asked for the missing number: exactly one input per question
+    assert listener.kinds == ["answer"] * 7
+    assert len(listener.answers) == 0
+
+
+def test_skip_back_repeat_help_as_commands():
+    script, _ = load_all()
+    answers = ["3 ok", "skip", "back", "4 good small talk", "repeat", "help", "2 rough", "1 awful", "3 fine", "prepare more", "my intro"]
+    flow, speaker, listener, recorder = make_flow(answers)
+    outcome = flow.run()
+    assert outcome.status == "complete"
+    assert outcome.answers["opening"].rating == 4  # re-answered after going back
+    assert outcome.answers["experience"].rating == 2
+    q_exp = script.get("experience").question
+    assert speaker.said.count(q_exp) == 3  # asked, repeated, asked again after help
+    assert any("repeat, skip, back, or stop" in s for s in speaker.said)
+
+
+def test_back_at_first_question():
+    flow, speaker, _, _ = make_flow(["back", "3 ok"])
+    flow.run()
+    assert any("first question already" in s for s in speaker.said)
+
+
+def test_interactive_follow_up_for_missing_number():
+    flow, speaker, listener, recorder = make_flow(
+        ["it was fine I guess", "four", *FULL[1:]], interactive=True)
+    outcome = flow.run()
+    assert listener.kinds[:2] == ["answer", "number"]
+    assert outcome.answers["arrival"].rating == 4
+    # the answer was saved first, then updated with the number
+    assert [sid for _, sid, _ in recorder.saved][:2] == ["arrival", "arrival"]
+    assert recorder.saved[0][2].text == "it was fine I guess"
+
+
+def test_interactive_empty_answer_reprompted_once_with_short_wording():
+    script, _ = load_all()
+    flow, speaker, listener, recorder = make_flow(["", "", *FULL[1:]], interactive=True)
+    outcome = flow.run()
+    arrival = script.get("arrival")
+    assert any(s.endswith(arrival.short) for s in speaker.said)
+    assert outcome.answers["arrival"].text is None
+    assert outcome.answers["opening"].rating == 4
+
+
+def test_resume_continues_at_first_unanswered():
+    script, _ = load_all()
+    done = {"arrival": Answer("arrival", "3 ok", 3.0), "opening": Answer("opening", "4 good", 4.0)}
+    flow, speaker, listener, recorder = make_flow(FULL[2:])
+    outcome = flow.run(done)
+    assert outcome.status == "complete"
+    assert speaker.said[0] == script.get("experience").question
+    assert [sid for _, sid, _ in recorder.saved][0] == "experience"
+
+
+def test_summary_shown_and_not_spoken_in_text_mode():
+    shown = []
+    flow, speaker, _, _ = make_flow(FULL, show_summary=shown.append, speak_summary=False)
+    outcome = flow.run()
+    assert shown == [outcome.summary]
+    assert outcome.summary not in speaker.said
