@@ -88,18 +88,18 @@ def _placeholders(text: str) -> set[str]:
     return found
 
 
-def _variants(path: Path, data: dict, key: str, table_key: str, allowed: set[str]) -> tuple[str, ...]:
+def _variants(path: Path, data: dict, key: str, allowed: set[str]) -> tuple[str, ...]:
     items = string_list(path, data, key)
     for text in items:
         try:
             names = _placeholders(text)
         except ValueError as e:
-            raise PromptsError(f"{path}: '{table_key}' has {e}.") from None
+            raise PromptsError(f"{path}: '{key}' has {e}.") from None
         unknown = sorted(names - allowed)
         if unknown:
             ok = ", ".join("$" + a for a in sorted(allowed)) or "none"
             raise PromptsError(
-                f"{path}: '{table_key}' uses an unknown placeholder ${unknown[0]}; allowed: {ok}."
+                f"{path}: '{key}' uses an unknown placeholder ${unknown[0]}; allowed: {ok}."
             )
     return tuple(items)
 
@@ -143,11 +143,11 @@ def load_phrases(folder: Path | None = None) -> Phrases:
     path, data = load_toml("phrases.toml", folder)
     tables = {"summary", "advice", "cause_names"}
     reject_unknown(path, data, set(TOP_PHRASES) | tables)
-    top = {k: _variants(path, data, k, k, allowed) for k, allowed in TOP_PHRASES.items()}
+    top = {k: _variants(path, data, k, allowed) for k, allowed in TOP_PHRASES.items()}
     summary_table = require(path, data, "summary", dict)
     reject_unknown(path, summary_table, set(SUMMARY_PHRASES), "summary")
     summary = {
-        k: _variants(path, summary_table, k, f"summary.{k}", allowed)
+        k: _variants(path, data, f"summary.{k}", allowed)
         for k, allowed in SUMMARY_PHRASES.items()
     }
     per_cause = {}
