@@ -1,0 +1,169 @@
+"""The endpointer with synthetic audio and a scripted recogniser (no engine)."""
+
+import io
+import wave
+
+import pytest
+
+from assistant.audio import SilenceMicrophone
+from assistant.errors import DeviceLostError
+from assistant.interfaces import Heard, Listener
+from assistant.listen import EnergyDetector, VoiceListener
+
+from fakes_audio import ChunksMicrophone, ScriptedRecognizer, noise, quiet, tone
+
+VOCAB = {"number": ["one", "two", "three", "four", "five"], "yesno": ["yes", "no"]}
+
+
+def listener(pcm, script, **kw):
+    mic = ChunksMicrophone(pcm, lose_after=kw.pop("lose_after", None))
+    rec = ScriptedRecognizer(script)
+    kw.setdefault("interactive", False)
+    return VoiceListener(mic, rec, **kw), mic, rec
+
+
+def wav_seconds(data: bytes) -> float:
+    with wave.open(io.BytesIO(data)) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (16000, 1, 2)
+        return w.getnframes() / w.getframerate()
+
+
+def test_is_a_listener():
+    lst, _, _ = listener(quiet(1), [])
+    assert isinstance(lst, Listener)
+
+
+def test_splits_at_long_silence_not_at_short_pauses():
+    answer1 = tone(0.8) + quiet(0.7) + noise(0.6) + quiet(0.5) + tone(0.4)
+    answer2 = noise(1.2) + quiet(0.6) + tone(0.5)
+    pcm = quiet(0.5) + answer1 + quiet(2.0) + answer2 + quiet(1.5)
+    lst, mic, rec = listener(pcm, ["first answer", "second answer"])
+    h1, h2 = lst.listen(), lst.listen()
+    assert (h1.text, h2.text) == ("first answer", "second answer")
+    # each answer's audio: pre-roll + speech + the 1 s closing silence
+    assert 3.0 <= wav_seconds(h1.audio) <= 4.5
+    assert 2.3 <= wav_seconds(h2.audio) <= 3.8
+    assert h1.confidence == 0.9
+    assert lst.listen() is None
+    assert lst.listen() is None
+
+
+def test_three_second_gap_in_a_file_still_splits():
+    pcm = quiet(3.0) + tone(1.0) + quiet(3.0) + tone(1.0) + quiet(3.0) + tone(0.5)
+    lst, _, _ = listener(pcm, ["a", "b", "c"])
+    assert [lst.listen().text for _ in range(3)] == ["a", "b", "c"]
+    assert lst.listen() is None
+
+
+@pytest.mark.parametrize("window", [0.6, 1.5])
+def test_silence_window_is_configurable(window):
+    pcm = tone(0.5) + quiet(1.0) + tone(0.5) + quiet(2.0)
+    lst, _, _ = listener(pcm, ["x", "y"], silence=window)
+    texts = [h.text for h in iter(lst.listen, None)]
+    assert texts == (["x", "y"] if window < 1.0 else ["x"])
+
+
+def test_no_answer_timeout_gives_empty_heard():
+    pcm = quiet(5.0) + tone(0.5) + quiet(1.5)
+    lst, _, rec = listener(pcm, ["late"], no_answer_timeout=3.0)
+    assert lst.listen() == Heard("")
+    assert lst.listen().text == "late"
+
+
+def test_silence_microphone_times_out_then_ends():
+    lst = VoiceListener(SilenceMicrophone(10), ScriptedRecognizer([]), interactive=True,
+                        no_answer_timeout=4.0)
+    assert lst.listen() == Heard("")
+    assert lst.listen() == Heard("")
+    assert lst.listen() is None  # 2 s left: the stream ends with nothing heard
+
+
+def test_timeout_counts_audio_seconds_not_wall_clock():
+    # 7.5 s of silence is consumed instantly but is still under the 8 s timeout
+    pcm = quiet(7.5) + tone(0.5) + quiet(1.2)
+    lst, _, _ = listener(pcm, ["answer"])
+    assert lst.listen().text == "answer"
+
+
+def test_max_answer_length():
+    pcm = noise(12.0) + quiet(1.0)
+    lst, _, _ = listener(pcm, ["long", "rest"], max_answer=5.0)
+    h = lst.listen()
+    assert h.text == "long"
+    assert wav_seconds(h.audio) <= 5.6
+    assert lst.listen().text == "rest"  # the remaining speech is the next answer
+
+
+def test_end_of_input_returns_what_was_heard_then_none():
+    pcm = quiet(0.3) + tone(0.8)  # ends mid-answer
+    lst, _, _ = listener(pcm, ["cut off"])
+    assert lst.listen().text == "cut off"
+    assert lst.listen() is None
+
+
+def test_pause_and_resume_bracket_each_listen():
+    pcm = tone(0.5) + quiet(1.2) + tone(0.5) + quiet(1.2)
+    lst, mic, rec = listener(pcm, ["a", "b"])
+    lst.listen()
+    assert mic.events == ["resume", "pause"]
+    lst.listen()
+    assert mic.events == ["resume", "pause"] * 2
+    assert rec.resets >= 2
+
+
+def test_partials_reported_as_they_change():
+    seen = []
+    pcm = tone(2.0) + quiet(1.2)
+    lst, _, _ = listener(pcm, ["i think it went well"], on_partial=seen.append)
+    lst.listen()
+    assert seen and seen == sorted(set(seen), key=seen.index)  # no repeats
+    assert seen[0] == "i" and "i think" in seen
+
+
+def test_grammar_set_for_short_replies_only():
+    pcm = (tone(0.5) + quiet(1.2)) * 3
+    lst, _, rec = listener(pcm, ["four", "yes", "free"], vocabulary=VOCAB.get)
+    lst.listen("number")
+    lst.listen("yesno")
+    lst.listen("answer")
+    assert rec.grammars == [VOCAB["number"], VOCAB["yesno"], None]
+
+
+def test_no_vocabulary_means_free_speech():
+    lst, _, rec = listener(tone(0.5) + quiet(1.2), ["4"])
+    lst.listen("number")
+    assert rec.grammars == [None]
+
+
+def test_keep_audio_false():
+    lst, _, _ = listener(tone(0.5) + quiet(1.2), ["x"], keep_audio=False)
+    assert lst.listen().audio is None
+
+
+def test_device_lost_propagates_and_keeps_partial():
+    pcm = tone(3.0)
+    lst, _, _ = listener(pcm, ["so far it went well"], lose_after=20)
+    with pytest.raises(DeviceLostError):
+        lst.listen()
+    assert lst.partial_heard is not None
+    assert lst.partial_heard.text.startswith("so far")
+    assert wav_seconds(lst.partial_heard.audio) > 1.5
+
+
+def test_steady_noise_becomes_the_floor():
+    # a car: steady loud hum, speech on top is louder; the hum alone must end the answer
+    hum = noise(3.0, amp=0.02, seed=3)
+    speech = noise(1.0, amp=0.4, seed=4)
+    from fakes_audio import chunked
+    hum_long = noise(12.0, amp=0.02, seed=5)
+    lst, _, _ = listener(hum + speech + hum_long, ["over the hum"], no_answer_timeout=30)
+    h = lst.listen()
+    assert h.text == "over the hum"
+    assert wav_seconds(h.audio) < 4.0
+
+
+def test_energy_detector_levels():
+    d = EnergyDetector()
+    assert not d.voiced(0.0, 0.1)
+    assert d.voiced(0.2, 0.1)
+    assert not d.voiced(0.001, 0.1)
