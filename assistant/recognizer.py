@@ -115,7 +115,7 @@ class VoskRecognizer:
             import vosk
         except ImportError as e:  # pragma: no cover - vosk is a dependency
             raise EngineError(f"The vosk package cannot be loaded ({e}); reinstall debrief.") from None
-        vosk.SetLogLevel(-1)
+        vosk.SetLogLevel(-2)  # -1 still prints WARNINGs (e.g. a word dropped from a grammar)
         self._vosk = vosk
         try:
             with _quiet_stderr():
