@@ -1,7 +1,7 @@
 """A live microphone through sounddevice (PortAudio).
 
 The stream runs at the device's own default sample rate, 16-bit, mono when
-the device allows it (else its own channel count, down-mixed here); chunks()
+the device allows it (else its own channel count, down-mixed by Resampler); chunks()
 hands out 16 kHz mono 16-bit AudioChunks. While paused, captured frames are
 dropped so the assistant never hears itself. A device that disappears makes
 PortAudio stop calling back without an error, so chunks() raises
@@ -20,17 +20,6 @@ from .devices import import_sounddevice, resolve_device
 from .errors import AudioError, DeviceLostError
 
 DEVICE_LOST = "The microphone stopped sending audio; check the headset or cable — your answers so far are saved."
-
-
-def downmix(data: bytes, channels: int) -> bytes:
-    """Interleaved 16-bit PCM with `channels` channels -> mono."""
-    if channels == 1:
-        return data
-    import numpy as np
-
-    frames = np.frombuffer(data, dtype="<i2")
-    frames = frames[: len(frames) - len(frames) % channels].reshape(-1, channels)
-    return frames.mean(axis=1).round().astype("<i2").tobytes()
 
 
 class SoundDeviceMicrophone:
@@ -152,8 +141,8 @@ class SoundDeviceMicrophone:
                 if (stalled and not self._paused) or inactive:
                     raise DeviceLostError(DEVICE_LOST)
                 continue
-            mono = downmix(data, self.channels)
-            chunk = self._resampler.process(AudioChunk(self.rate, 2, 1, mono))
+            # Resampler down-mixes and converts to 16 kHz mono 16-bit
+            chunk = self._resampler.process(AudioChunk(self.rate, 2, self.channels, data))
             if chunk.audio:
                 yield chunk
 

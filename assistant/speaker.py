@@ -493,12 +493,11 @@ class TtsSpeaker:
                 pass
 
     def _write_speak_to(self, rate: int, pcm: bytes) -> None:
-        from .audio import AudioChunk, Resampler, WavWriter
+        from .audio import AudioChunk, WavWriter
 
         if self._writer is None:
-            self._writer = WavWriter(self._speak_to)
-            self._resampler = Resampler(rate)
-        self._writer.write(self._resampler.process(AudioChunk(rate, 2, 1, pcm)))
+            self._writer = WavWriter(self._speak_to)  # 16 kHz mono 16-bit; converts 22,050 Hz
+        self._writer.write(AudioChunk(rate, 2, 1, pcm))
 
     # -- the rest -----------------------------------------------------------
 
