@@ -248,6 +248,12 @@ class PocketsphinxRecognizer:
     def _out(self, text: str) -> str:
         text = " ".join(w for w in text.split() if not w.startswith(("<", "[", "+")))
         if self.grammar is not None and text and text not in self.grammar:
+            # A decode that stops inside a phrase ("three and" when the speaker
+            # said "three") keeps the longest listed phrase it starts with.
+            words = text.split()
+            for n in range(len(words) - 1, 0, -1):
+                if " ".join(words[:n]) in self.grammar:
+                    return " ".join(words[:n])
             return UNK  # the garbage loop won: not one of the listed replies
         return text
 

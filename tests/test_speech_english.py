@@ -1,0 +1,152 @@
+"""English speech end to end at the recogniser level, with the real pocketsphinx
+engine: flite voices (generated at test time) and real human recordings."""
+
+import importlib.util
+import time
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from assistant.audio import FileMicrophone, read_chunks
+from assistant.listen import VoiceListener
+from assistant.recognizer import PocketsphinxRecognizer
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data" / "audio"
+_spec = importlib.util.spec_from_file_location("make_test_audio", ROOT / "scripts" / "make_test_audio.py")
+mta = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mta)
+
+VOICES = ["slt", "kal16", "awb", "rms"]
+# One debrief as a recording: answer, number follow-up, answers, yes/no.
+DEBRIEF = [
+    ("answer", "the interviewer asked about my last project"),
+    ("number", "four"),
+    ("answer", "i nailed the technical question"),
+    ("answer", "i should prepare better examples next time"),
+    ("number", "three and a half"),
+    ("yesno", "yes"),
+    ("answer", "the team seemed friendly and the salary was good"),
+]
+VOCAB = {
+    "number": ["one", "two", "three", "four", "five", "three and a half", "two and a half",
+               "four and a half", "one and a half", "repeat", "skip", "back", "help", "stop"],
+    "yesno": ["yes", "no", "yeah", "nope", "yep", "repeat", "skip", "back", "help", "stop"],
+}
+SOUNDS = {"four": {"four", "for"}, "two": {"two", "to", "too"}}
+
+
+def wer(ref: str, hyp: str) -> float:
+    r, h = ref.split(), hyp.split()
+    d = list(range(len(h) + 1))
+    for i, rw in enumerate(r, 1):
+        prev, d[0] = d[0], i
+        for j, hw in enumerate(h, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (rw != hw))
+    return d[len(h)] / max(1, len(r))
+
+
+@pytest.fixture(scope="session")
+def recordings(tmp_path_factory):
+    d = tmp_path_factory.mktemp("flite")
+    return {v: mta.recording(d / f"{v}.wav", [t for _, t in DEBRIEF], voice=v, gap=2.5) for v in VOICES}
+
+
+@pytest.fixture(scope="session")
+def sphinx():
+    t = time.perf_counter()
+    r = PocketsphinxRecognizer()
+    print(f"\npocketsphinx load: {time.perf_counter() - t:.2f} s")
+    return r
+
+
+def run_debrief(sphinx, path, vocabulary):
+    lst = VoiceListener(FileMicrophone(path), sphinx, interactive=False, vocabulary=vocabulary)
+    heard = []
+    for kind, _ in DEBRIEF:
+        heard.append(lst.listen(kind))
+    assert lst.listen("answer") is None
+    return heard
+
+
+@pytest.mark.parametrize("voice", VOICES)
+def test_flite_debrief_recording(sphinx, recordings, voice):
+    t = time.perf_counter()
+    heard = run_debrief(sphinx, recordings[voice], VOCAB.get)
+    elapsed = time.perf_counter() - t
+    dur = sf.info(recordings[voice]).duration
+    print(f"\n{voice}: RTF {elapsed / dur:.3f}; " + " | ".join(h.text for h in heard))
+    assert all(h is not None for h in heard)
+    texts = [h.text for h in heard]
+    assert texts[1] in SOUNDS["four"]
+    assert texts[4] == "three and a half"
+    assert texts[5] in {"yes", "yeah", "yep"}
+    answers = [(t, h) for (k, t), h in zip(DEBRIEF, texts) if k == "answer"]
+    assert "project" in answers[0][1]
+    assert "question" in answers[1][1]
+    assert "examples" in answers[2][1] or "next time" in answers[2][1]
+    total = sum(wer(ref, hyp) * len(ref.split()) for ref, hyp in answers) / sum(len(r.split()) for r, _ in answers)
+    print(f"{voice}: WER on free answers {total:.2%}")
+    assert total <= 0.35
+    for h in heard:
+        assert h.audio.startswith(b"RIFF")
+
+
+def test_flite_wer_over_all_voices(sphinx, recordings):
+    errors = words = 0
+    for voice in VOICES:
+        heard = run_debrief(sphinx, recordings[voice], VOCAB.get)
+        for (kind, ref), h in zip(DEBRIEF, heard):
+            if kind == "answer":
+                errors += wer(ref, h.text) * len(ref.split())
+                words += len(ref.split())
+    print(f"\nflite WER, 4 voices x 4 answers: {errors / words:.2%}")
+    assert errors / words <= 0.15
+
+
+def test_free_speech_is_not_forced_onto_a_number(sphinx, tmp_path):
+    """A sentence at the number prompt must not come back as a number."""
+    p = mta.recording(tmp_path / "free.wav", ["i nailed the technical question"], voice="slt")
+    lst = VoiceListener(FileMicrophone(p), sphinx, interactive=False, vocabulary=VOCAB.get)
+    h = lst.listen("number")
+    assert h.text == "[unk]"
+
+
+def test_numbers_with_grammar_every_voice(sphinx, tmp_path):
+    words = ["one", "two", "three", "four", "five"]
+    for voice in VOICES:
+        p = mta.recording(tmp_path / f"n-{voice}.wav", words, voice=voice)
+        lst = VoiceListener(FileMicrophone(p), sphinx, interactive=False, vocabulary=VOCAB.get)
+        got = [lst.listen("number").text for _ in words]
+        assert got == words, voice
+
+
+HUMAN = {
+    "librivox-0880.flac": "he was not an ill disposed young man",
+    "librivox-0890.flac": "unless to be rather cold hearted and rather selfish is to be ill disposed",
+    "librivox-0930.flac": "he might even have been made amiable himself",
+    "cards-001.flac": "ten of clubs",
+    "cards-004.flac": "five five",
+}
+
+
+def test_human_recordings(sphinx):
+    errors = words = 0
+    sphinx.set_grammar(None)
+    for name, ref in HUMAN.items():
+        for c in read_chunks(DATA / name):
+            sphinx.accept(c)
+        hyp = sphinx.finish().text
+        print(f"\n{name}: {hyp!r}  (WER {wer(ref, hyp):.0%})")
+        errors += wer(ref, hyp) * len(ref.split())
+        words += len(ref.split())
+    print(f"human recordings WER: {errors / words:.2%}")
+    assert errors / words <= 0.45
+
+
+def test_human_recordings_through_the_listener(sphinx):
+    lst = VoiceListener(FileMicrophone(DATA / "librivox-0930.flac"), sphinx, interactive=False)
+    h = lst.listen()
+    assert wer(HUMAN["librivox-0930.flac"], h.text) <= 0.5
+    assert lst.listen() is None
