@@ -291,11 +291,17 @@ def command_word(text: str) -> str | None:
     return rules.commands.get(key) if key else None
 
 
+def _starts_any(tokens: list[str], opts: tuple[tuple[str, ...], ...]) -> bool:
+    return any(tuple(tokens[:len(o)]) == o for o in opts)
+
+
 def yes_no(text: str) -> bool | None:
     """True for yes, False for no, None when the answer is neither (or both)."""
     rules = _rules()
-    tokens = [t for t in clean(text or "").split() if t != ","]
-    tokens = _strip_edges(tokens, rules.fillers, ())
+    raw = [t for t in clean(text or "").split() if t != ","]
+    if not raw:
+        return None
+    tokens = raw if _starts_any(raw, rules.yes + rules.no) else _strip_edges(raw, rules.fillers, ())
     if not tokens:
         return None
 

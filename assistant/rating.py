@@ -308,14 +308,17 @@ def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[st
 
 
 def word_rating(clean: str, rules: RatingRules) -> float | None:
-    text = clean.replace(",", " ")
-    m = rules.words_re.search(text)
-    if m is None:
-        return None
-    value = rules.words[" ".join(m.group("word").split())]
-    if m.group("neg"):
-        value = rules.negated_values[int(round(value)) - 1] if value == int(value) else 6 - value
-    return round_half(value)
+    """The first rating word said as a verdict ("it was rough, ..."), not before a noun ("a good story")."""
+    text = " ".join(clean.replace(",", " , ").split())
+    for m in rules.words_re.finditer(text):
+        after = text[m.end():].split(maxsplit=1)
+        if after and after[0] != "," and after[0] not in rules.clause_start:
+            continue
+        value = rules.words[" ".join(m.group("word").split())]
+        if m.group("neg"):
+            value = rules.negated_values[int(round(value)) - 1] if value == int(value) else 6 - value
+        return round_half(value)
+    return None
 
 
 def rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:

@@ -1,0 +1,424 @@
+"""Table-driven tests for assistant.extract: one table per rule."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant import extract as ex
+from assistant.errors import PromptsError
+from assistant.extract import (
+    CAUSES, RATED_STAGES, Extraction, command_word, downhill, extract, reply_vocabulary, yes_no,
+)
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rules():
+    ex.clear_cache()
+    yield
+    ex.clear_cache()
+
+
+# ---------------------------------------------------------------- ratings
+
+@pytest.mark.parametrize("text,want", [
+    # digits and number words
+    ("4", 4.0), ("3.5", 3.5), ("4/5", 4.0), ("four", 4.0), ("a three", 3.0), ("one", 1.0),
+    ("three and a half", 3.5), ("four and a half", 4.5), ("two and a half i think", 2.5),
+    ("3.5 out of 5", 3.5), ("four point five", 4.5),
+    # ranges -> midpoint
+    ("two or three", 2.5), ("3-4", 3.5), ("between three and four", 3.5), ("three to four", 3.5),
+    ("maybe four maybe five", 4.5), ("a two or a three", 2.5), ("four or five honestly", 4.5),
+    # scales
+    ("seven out of ten", 3.5), ("eight on ten", 4.0), ("8/10", 4.0), ("six out of 10", 3.0),
+    ("ten out of ten", 5.0), ("three out of ten", 1.5), ("four out of five", 4.0), ("2 out of 5", 2.0),
+    ("i'd give it a seven", 3.5),
+    # clamp
+    ("zero", 1.0), ("zero out of five", 1.0), ("0/10", 1.0),
+    # hedges and lead-ins
+    ("um maybe a four", 4.0), ("i guess a two", 2.0), ("probably a three you know", 3.0),
+    ("i'd say a four", 4.0), ("like a three i guess", 3.0), ("honestly about a two", 2.0),
+    ("i'd give it a three, the room was cold", 3.0), ("it was a four", 4.0),
+    ("the train was late so i'd say two", 2.0), ("it was hard, two", 2.0),
+])
+def test_number_ratings(text, want):
+    assert extract(text, "arrival").rating == want
+
+
+@pytest.mark.parametrize("text,want", [
+    ("a for", 4.0), ("for", 4.0), ("a to", 2.0), ("to", 2.0), ("too", 2.0), ("tree", 3.0),
+    ("won", 1.0), ("fore", 4.0), ("free", 3.0), ("maybe a for", 4.0), ("i'd say to", 2.0),
+    ("i'd give it a for", 4.0), ("a for honestly they were nice", 4.0), ("tree i was nervous", 3.0),
+    ("a to i froze", 2.0), ("too, rushed out of work", 2.0), ("like a for you know", 4.0),
+    ("um a tree", 3.0), ("won honestly the train was late", 1.0),
+])
+def test_homophones_in_rating_position(text, want):
+    assert extract(text, "opening").rating == want
+
+
+@pytest.mark.parametrize("text", [
+    "i drove to the office", "i went to the interview early", "free parking right outside",
+    "they gave me a free coffee", "to be honest i don't remember", "for the first part i was waiting",
+    "i had to go to the third floor", "i won them over eventually i think",
+])
+def test_homophones_elsewhere_are_not_ratings(text):
+    assert extract(text, "arrival").rating is None
+
+
+@pytest.mark.parametrize("text", [
+    "where do i see myself five years from now", "three people on the panel",
+    "they asked two questions about my cv", "i was ten minutes late", "i got there at 2 pm",
+    "it started with a one on one", "we talked for twenty minutes", "i waited about 15 minutes",
+    "one of them kept checking her phone", "no one said hello", "i have five years of experience",
+    "it was my third interview this month", "there were two other candidates",
+    "the first question was about my cv", "i'd worked there for six years",
+    "they said one thing i liked", "the interview was at four thirty",
+])
+def test_numbers_that_are_not_ratings(text):
+    assert extract(text, "tough").rating is None
+
+
+@pytest.mark.parametrize("text,want", [
+    ("three people on the panel and only one smiled so like a two", 2.0),
+    ("five i left an hour early", 5.0), ("i was ten minutes late so a two", 2.0),
+    ("a one on one with the manager first so a four", 4.0),
+    ("four, i asked about the first ninety days", 4.0),
+    ("they asked two questions about gaps in my cv and i handled both, four", 4.0),
+])
+def test_rating_among_other_numbers(text, want):
+    assert extract(text, "experience").rating == want
+
+
+@pytest.mark.parametrize("text,lo,hi", [
+    ("terrible", 1, 1), ("a disaster", 1, 1), ("awful", 1, 1), ("horrible", 1, 1),
+    ("rough", 2, 3), ("bad", 2, 3), ("not great", 2, 3), ("okay", 3, 3), ("fine", 3, 3),
+    ("alright", 3, 3), ("so so", 3, 3), ("not bad", 3, 4), ("good", 4, 4), ("went well", 4, 4),
+    ("pretty well", 4, 4), ("great", 5, 5), ("nailed it", 5, 5), ("excellent", 5, 5),
+    ("amazing", 5, 5), ("it was a disaster honestly", 1, 1), ("honestly rough", 2, 3),
+    ("it went fine i guess", 3, 3), ("not too bad", 3, 4), ("it wasn't terrible", 2.5, 3.5),
+    ("wasn't great", 2, 3), ("not good", 2, 3), ("i wouldn't say great, more like okay", 2.5, 3.5),
+    ("not a disaster", 2.5, 3.5),
+])
+def test_word_ratings_and_negation(text, lo, hi):
+    r = extract(text, "closing").rating
+    assert r is not None and lo <= r <= hi
+
+
+def test_number_beats_words():
+    assert extract("not great, a two", "tough").rating == 2.0
+    assert extract("honestly not a disaster, three", "tough").rating == 3.0
+
+
+@pytest.mark.parametrize("stage", ["improve", "nailed"])
+def test_improve_and_nailed_have_no_rating(stage):
+    assert extract("four, great, nailed it", stage).rating is None
+
+
+@pytest.mark.parametrize("text", [
+    "i was so anxious in the lobby", "no idea, i was too drained", "they were cold and kind of rude", "", "   ",
+])
+def test_no_rating(text):
+    assert extract(text, "opening").rating is None
+
+
+# ---------------------------------------------------------------- causes
+
+@pytest.mark.parametrize("text,cause", [
+    ("the traffic was awful", "late"), ("i couldn't find parking", "late"), ("i was rushing", "late"),
+    ("i was running late", "late"), ("arrived late and flustered", "late"),
+    ("i couldn't find the building", "late"), ("the train was cancelled", "late"),
+    ("i was nervous", "nerves"), ("i was nervous at first but settled in", "nerves"),
+    ("i felt anxious", "nerves"), ("i froze", "nerves"), ("i blanked", "nerves"),
+    ("my mind went blank", "nerves"), ("my hands were shaking", "nerves"),
+    ("i couldn't recall any examples of my work", "examples"),
+    ("i couldn't think of an example", "examples"), ("i didn't have an example", "examples"),
+    ("i had no good story for that", "examples"),
+    ("i didn't research the company", "preparation"), ("i didn't prepare", "preparation"),
+    ("i was unprepared", "preparation"), ("i hadn't read the job description", "preparation"),
+    ("there was no rapport", "chemistry"), ("the interviewer was cold", "chemistry"),
+    ("he seemed distracted", "chemistry"), ("she was rude", "chemistry"), ("it was awkward", "chemistry"),
+    ("we didn't click", "chemistry"), ("he kept checking his phone", "chemistry"),
+    ("i stand by what i said", "fit"), ("it's not the right fit", "fit"),
+    ("it's not the place for me", "fit"), ("our values don't match", "fit"), ("honestly not for me", "fit"),
+    ("i talked too much", "rambling"), ("i went off on tangents", "rambling"),
+    ("my answers were too long", "rambling"), ("i rambled", "rambling"), ("i ramble", "rambling"),
+    ("rambling on", "rambling"), ("i waffled", "rambling"),
+    ("i was stumped by a technical question", "technical"), ("the coding question beat me", "technical"),
+    ("i couldn't solve the algorithm", "technical"), ("the whiteboard part", "technical"),
+    ("salary expectations came up", "salary"), ("i think i lowballed myself", "salary"),
+    ("compensation", "salary"), ("the pay question threw me", "salary"),
+    ("i had no questions for them", "questions"), ("i didn't ask anything", "questions"),
+    ("i ran out of questions", "questions"),
+])
+def test_each_cause(text, cause):
+    assert cause in extract(text, "tough").causes
+
+
+@pytest.mark.parametrize("text,cause", [
+    ("the technical lead was friendly", "technical"), ("i used my phone to check the route", "chemistry"),
+    ("they were really interested in my work", "chemistry"), ("i asked great questions", "questions"),
+    ("they asked me three questions", "questions"), ("he was running late himself", "late"),
+    ("i drove past the traffic lights", "chemistry"), ("we hit it off", "chemistry"),
+    ("my examples went down well", "examples"), ("i paid attention to the details", "salary"),
+])
+def test_cause_words_in_other_senses(text, cause):
+    assert cause not in extract(text, "closing").causes
+
+
+def test_causes_are_in_order_and_known():
+    r = extract("i was late because of traffic and then i rambled and froze, and there was no rapport", "tough")
+    assert r.causes == ("late", "nerves", "chemistry", "rambling")
+    assert set(r.causes) <= set(CAUSES)
+
+
+# ---------------------------------------------------------------- phrases
+
+@pytest.mark.parametrize("stage,text,want", [
+    ("improve", "um i think i should prepare better examples you know", "prepare better examples"),
+    ("improve", "next time i should leave earlier", "leave earlier"),
+    ("improve", "i need to research the company", "research the company"),
+    ("improve", "i'd like to slow down", "slow down"),
+    ("improve", "one thing to improve is eye contact", "eye contact"),
+    ("improve", "probably my nerves honestly", "my nerves"),
+    ("improve", "so yeah structure my answers i guess", "structure my answers"),
+    ("improve", "eye contact really", "eye contact"),
+    ("nailed", "i nailed the case study", "the case study"),
+    ("nailed", "what went well was the small talk", "the small talk"),
+    ("nailed", "i was proud of my portfolio", "my portfolio"),
+    ("nailed", "um i think i nailed the bit about sales you know", "the bit about sales"),
+])
+def test_lead_ins_and_trailers_are_stripped(stage, text, want):
+    r = extract(text, stage)
+    assert getattr(r, stage) == want
+
+
+@pytest.mark.parametrize("stage,text", [("improve", "nothing really"), ("improve", "uh not sure"), ("nailed", "i don't know")])
+def test_non_answers_give_no_phrase(stage, text):
+    assert getattr(extract(text, stage), stage) is None
+
+
+def test_long_phrase_is_shortened():
+    r = extract("i should practise telling my stories out loud to a friend every evening for a week before the next one", "improve")
+    assert r.improve is not None and len(r.improve.split()) <= 12
+
+
+def test_mixed_answer():
+    r = extract("four, i nailed the story about the migration but i rambled on the second question", "experience")
+    assert r.rating == 4.0
+    assert r.nailed == "the story about the migration"
+    assert r.causes == ("rambling",)
+    assert r.improve is None
+
+
+@pytest.mark.parametrize("text,field,want", [
+    ("three, next time i should bring numbers", "improve", "bring numbers"),
+    ("a three, i'd work on keeping my answers shorter", "improve", "keeping my answers shorter"),
+    ("four what went well was the case study", "nailed", "the case study"),
+    ("five i nailed it", "nailed", None),
+    ("two i drove to the office", "improve", None),
+])
+def test_phrases_inside_rated_answers(text, field, want):
+    assert getattr(extract(text, "tough"), field) == want
+
+
+def test_as_dict_and_frozen():
+    r = extract("two, i rambled", "tough")
+    assert r.as_dict() == {"rating": 2.0, "improve": None, "nailed": None, "causes": ["rambling"]}
+    with pytest.raises(AttributeError):
+        r.rating = 3.0  # type: ignore[misc]
+    assert Extraction().as_dict()["causes"] == []
+
+
+def test_stage_none_and_typed_punctuation():
+    r = extract("Four. Parking was easy; I'd say 4/5!", None)
+    assert r.rating == 4.0
+    assert extract("It\u2019s a \u201cthree\u201d, honestly.").rating == 3.0
+
+
+# ---------------------------------------------------------------- downhill
+
+@pytest.mark.parametrize("ratings,want", [
+    ([("arrival", 4), ("opening", 4), ("experience", 2), ("tough", 1), ("closing", 3)], "experience"),
+    ([("arrival", 5), ("opening", 3), ("experience", 4), ("tough", 2), ("closing", 3)], "opening"),  # tie: earliest
+    ([("arrival", 4), ("opening", 4), ("experience", 4.5), ("tough", 5), ("closing", 5)], None),  # all high, no drop
+    ([("arrival", 2), ("opening", 3), ("experience", 4), ("tough", 4), ("closing", 5)], "arrival"),  # no drop, low start
+    ([("arrival", 1.5), ("opening", 1.5), ("experience", 3)], "arrival"),  # lowest tie: earliest
+    ([("arrival", None), ("opening", 4), ("experience", None), ("tough", 2)], "tough"),  # drop across a gap
+    ([("arrival", None), ("opening", None)], None),
+    ([], None),
+    ([("arrival", 3)], None),
+    ([("arrival", 2)], "arrival"),
+    ([("arrival", 3), ("opening", 3), ("experience", 3)], None),
+])
+def test_downhill(ratings, want):
+    assert downhill(ratings) == want
+
+
+# ---------------------------------------------------------------- commands, yes/no
+
+@pytest.mark.parametrize("text,want", [
+    ("skip", "skip"), ("um skip that", "skip"), ("next question", "skip"), ("pass", "skip"),
+    ("say that again", "repeat"), ("repeat", "repeat"), ("sorry what", "repeat"), ("can you repeat that please", "repeat"),
+    ("go back", "back"), ("previous question", "back"), ("help", "help"), ("what can i say", "help"),
+    ("stop", "stop"), ("Stop.", "stop"), ("please stop", "stop"), ("quit", "stop"),
+    ("i wanted to stop rambling", None), ("skip the small talk was fine", None), ("four", None),
+    ("i went back to the car", None), ("", None), ("they helped me find the room", None),
+])
+def test_command_word(text, want):
+    assert command_word(text) == want
+
+
+@pytest.mark.parametrize("text,want", [
+    ("yes", True), ("yeah", True), ("um yeah sure", True), ("yes please", True), ("sure", True),
+    ("i think so", True), ("no", False), ("nope", False), ("no thanks", False), ("not really", False),
+    ("i don't think so", False), ("uh no", False), ("four", None), ("", None), ("yeah no", None),
+    ("maybe", None),
+])
+def test_yes_no(text, want):
+    assert yes_no(text) is want
+
+
+# ---------------------------------------------------------------- reply vocabulary
+
+def test_reply_vocabulary_numbers_round_trip():
+    phrases = reply_vocabulary("number")
+    assert "four" in phrases and "a for" in phrases and "three and a half" in phrases
+    for p in phrases:
+        assert p == p.lower()
+        r = extract(p, "arrival").rating
+        assert r is not None and 1 <= r <= 5, p
+
+
+def test_reply_vocabulary_commands_round_trip():
+    phrases = reply_vocabulary("command")
+    assert {"skip", "repeat", "go back", "help", "stop"} <= set(phrases)
+    for p in phrases:
+        assert command_word(p) is not None, p
+
+
+def test_reply_vocabulary_yesno_round_trip():
+    phrases = reply_vocabulary("yesno")
+    assert "yes" in phrases and "no" in phrases
+    for p in phrases:
+        assert yes_no(p) is not None, p
+
+
+def test_reply_vocabulary_unknown_kind():
+    with pytest.raises(ValueError):
+        reply_vocabulary("colour")
+
+
+def test_public_constants():
+    assert CAUSES == ("late", "nerves", "examples", "preparation", "chemistry", "fit", "rambling",
+                      "technical", "salary", "questions")
+    assert RATED_STAGES == ("arrival", "opening", "experience", "tough", "closing")
+
+
+# ---------------------------------------------------------------- rules file validation
+
+def _copy_prompts(tmp_path: Path, monkeypatch) -> Path:
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    shutil.copy(PROMPTS / "rules.toml", folder / "rules.toml")
+    script = PROMPTS / "script.toml"
+    (folder / "script.toml").write_text(script.read_text(encoding="utf-8") if script.exists() else "", encoding="utf-8")
+    monkeypatch.setenv("DEBRIEF_PROMPTS", str(folder))
+    ex.clear_cache()
+    return folder / "rules.toml"
+
+
+def _expect_error(*needles: str) -> None:
+    with pytest.raises(PromptsError) as info:
+        extract("four", "arrival")
+    msg = str(info.value)
+    assert "rules.toml" in msg
+    for n in needles:
+        assert n in msg, msg
+
+
+def test_copied_rules_load(tmp_path, monkeypatch):
+    _copy_prompts(tmp_path, monkeypatch)
+    assert extract("a for", "arrival").rating == 4.0
+
+
+def test_rules_syntax_error(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    rules.write_text(rules.read_text() + "\n[broken\n")
+    _expect_error("not valid TOML")
+
+
+def test_rules_missing_key(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    text = rules.read_text()
+    start = text.index("trailers = [")
+    end = text.index("]\n", start) + 2
+    rules.write_text(text[:start] + text[end:])
+    _expect_error("text.trailers")
+
+
+def test_rules_unknown_key(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    rules.write_text(rules.read_text().replace("[rating]\n", "[rating]\nstrange_words = [\"x\"]\n"))
+    _expect_error("rating.strange_words")
+
+
+def test_rules_unknown_cause(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    rules.write_text(rules.read_text() + "\n[causes.weather]\npatterns = [\"rain\"]\nexcept = []\n")
+    _expect_error("causes.weather")
+
+
+def test_rules_bad_pattern(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    rules.write_text(rules.read_text().replace('patterns = [\n', 'patterns = [\n  "(unclosed",\n', 1))
+    _expect_error("causes.late.patterns")
+
+
+def test_rules_bad_rating_word(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    rules.write_text(rules.read_text().replace('"terrible" = 1', '"terrible" = 9'))
+    _expect_error("rating.words.terrible")
+
+
+def test_rules_missing_file(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    rules.unlink()
+    _expect_error("missing")
+
+
+# ---------------------------------------------------------------- properties
+
+_VOCAB = ["four", "a", "for", "to", "tree", "out", "of", "ten", "and", "half", "not", "great", "i", "was",
+          "nervous", "3.5", "4/5", "3-4", "0", "zero", "between", "or", "skip", "yes", "no", ",", "next",
+          "time", "should", "nailed", "the", "um", "twenty", "minutes", "100", "/", "-", ".", "999999999"]
+
+texts = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(_VOCAB), max_size=25).map(" ".join),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts, stage=st.sampled_from([None, *RATED_STAGES, "improve", "nailed", "other"]))
+def test_extract_never_crashes_and_ratings_are_on_the_scale(text, stage):
+    r = extract(text, stage)
+    if r.rating is not None:
+        assert 1.0 <= r.rating <= 5.0
+        assert (r.rating * 2) == int(r.rating * 2)
+    assert set(r.causes) <= set(CAUSES)
+    assert list(r.causes) == [c for c in CAUSES if c in r.causes]
+    if stage in ("improve", "nailed"):
+        assert r.rating is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=texts)
+def test_commands_and_yes_no_never_crash(text):
+    assert command_word(text) in (None, "repeat", "skip", "back", "help", "stop")
+    assert yes_no(text) in (None, True, False)
