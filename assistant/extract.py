@@ -202,7 +202,7 @@ def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
             if words > rules.max_words:
                 break
         cut.append(tok)
-    while cut and (cut[-1] == "," or cut[-1] in rules.dangling):
+    while cut and (cut[-1] == "," or (len(cut) < len(tokens) and cut[-1] in rules.dangling)):
         cut.pop()
     cut = _strip_edges(cut, (), rules.trailers + rules.fillers)
     phrase = " ".join(cut).replace(" ,", ",")

@@ -251,7 +251,12 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
             if n:
                 value, j = value + 0.5, j + n
             n = _match_at(tokens, j, rules.connectors)
-            if n and not (tokens[j] == "and" and (i == 0 or tokens[i - 1] != "between")):
+            if not n and j < len(tokens) and _number(tokens[j]) is not None:
+                n = 0
+                second = _read_value(tokens, j, rules)
+                if second is not None and value < second[0] <= 5:
+                    high, j = second
+            elif n and not (tokens[j] == "and" and (i == 0 or tokens[i - 1] != "between")):
                 second = _read_value(tokens, j + n, rules)
                 if second is not None and second[0] <= 10 and abs(second[0] - value) <= 3:
                     high, j = second
@@ -271,12 +276,14 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         if _countable(tokens, j, rules) or _prev_in(tokens, i, rules.block_before):
             strength = -1
         elif scale is not None:
-            strength = 3 if scale > 0 else -1
+            strength = 4 if scale > 0 else -1
             value = value * 5 / scale if scale else value
         elif value > 10:
             strength = -1
         else:
-            if _at_start(tokens, i, start) or _prev_in(tokens, i, rules.cues):
+            if _at_start(tokens, i, start):
+                strength = 3
+            elif _prev_in(tokens, i, rules.cues) and (_follower_ok(tokens, j, rules.clause_start) or tokens[i - 1] == "a"):
                 strength = 2
             elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
                 strength = 1
