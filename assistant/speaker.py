@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +233,15 @@ class _Batch:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
+_LIVE: "weakref.WeakSet[TtsSpeaker]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for s in list(_LIVE):
+        s.close()
+
+
 class TtsSpeaker:
     """Says prompts aloud with pyttsx3 (espeak-ng) in a worker process.
 
@@ -298,7 +308,7 @@ class TtsSpeaker:
             if ready.get("kind") == "voice":
                 self.close()
                 raise EngineError(f"There is no text-to-speech voice {voice!r}; {VOICES_HINT}.")
-        atexit.register(self.close)
+        _LIVE.add(self)
 
     # -- the worker ---------------------------------------------------------
 
@@ -383,6 +393,7 @@ class TtsSpeaker:
         else:
             timing.prepared = batch.futures[0].done() if batch.futures else False
         timing.pieces = len(batch.pieces)
+        lost_at = None  # the piece during which playback failed
         for i, fut in enumerate(batch.futures):
             try:
                 # the worker enforces the timeout; the margin covers a restart
@@ -393,9 +404,13 @@ class TtsSpeaker:
                 return
             if timing.first_rendered is None:
                 timing.first_rendered = time.monotonic()
-            self._emit(rate, pcm, timing)
+            if not self._emit(rate, pcm, timing) and lost_at is None:
+                lost_at = i
         self.failures = 0
         self._finish_playback()
+        if lost_at is not None:  # the speaker went away mid-prompt: show what was not heard
+            timing.fallback = True
+            self.on_fallback(" ".join(batch.pieces[lost_at:]))
 
     def _failed(self, rest: str, timing: SayTiming) -> None:
         self._finish_playback()
@@ -406,7 +421,8 @@ class TtsSpeaker:
             self.print_mode = True
             print("Text-to-speech keeps failing; prompts will be printed from now on.", file=sys.stderr, flush=True)
 
-    def _emit(self, rate: int, pcm: bytes, timing: SayTiming) -> None:
+    def _emit(self, rate: int, pcm: bytes, timing: SayTiming) -> bool:
+        """Write speak_to and play; False if playback failed just now."""
         timing.audio_seconds += len(pcm) / 2 / rate
         if self._speak_to is not None:
             self._write_speak_to(rate, pcm)
@@ -414,7 +430,7 @@ class TtsSpeaker:
         if timing.first_sample is None:
             timing.first_sample = time.monotonic()
         if stream is None:
-            return
+            return True
         try:
             import numpy as np
 
@@ -426,6 +442,8 @@ class TtsSpeaker:
             timing.output_latency = float(getattr(stream, "latency", 0.0) or 0.0)
         except Exception as e:
             self._disable_playback(f"Playing audio failed ({e}); prompts will not be played aloud.")
+            return False
+        return True
 
     # -- output -------------------------------------------------------------
 

@@ -82,6 +82,19 @@ def _fault(kind: str | None) -> None:
         raise RuntimeError("injected failure")
 
 
+def _watch_parent() -> None:
+    """Exit when the parent dies, even if the engine is stuck (stdin EOF covers the rest)."""
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class Engine:
     def __init__(self, voice: str | None, rate: int | None, tmpdir: str):
         import pyttsx3
@@ -135,6 +148,7 @@ def main(argv: list[str]) -> int:
     os.dup2(null, 1)
     sys.stdout = open(os.devnull, "w")
     env_fault = os.environ.get("DEBRIEF_TTS_FAULT") or None
+    _watch_parent()
     if config.get("startup_fault"):
         _fault(config["startup_fault"])
     tmpdir = config.get("tmpdir") or "/tmp"

@@ -9,6 +9,9 @@
 # plugin (Debian: libasound2-plugins). Play an answer with:
 #   paplay --device=vmic_sink answer.wav
 # Needs (Debian/Ubuntu): pulseaudio pulseaudio-utils libasound2-plugins libportaudio2
+# Works as root (no --system). Set PULSE_RUNTIME_PATH to a fresh directory to run
+# a private PulseAudio beside a desktop's own (the tests do); a PortAudio process
+# started before this script must re-initialise to see the new default device.
 set -eu
 
 if [ "${1:-start}" = "stop" ]; then
@@ -24,20 +27,21 @@ fi
 if ! pactl info >/dev/null 2>&1; then
     # As root, PulseAudio refuses --start unless it is told this is fine; it
     # still runs as a per-user daemon (not --system). No sound card is needed.
+    log="${TMPDIR:-/tmp}/debrief-virtual-mic.$$.log"
     pulseaudio --daemonize=yes --system=false --exit-idle-time=-1 --disallow-exit \
-        --disable-shm=no -n \
-        --load="module-native-protocol-unix" \
-        --load="module-always-sink" \
-        --log-target=stderr --log-level=error 2>/dev/null || true
+        -n --load="module-native-protocol-unix" --load="module-always-sink" \
+        --log-target=stderr --log-level=error 2>"$log" || true
     i=0
     until pactl info >/dev/null 2>&1; do
         i=$((i + 1))
         if [ "$i" -gt 50 ]; then
-            echo "virtual_mic: PulseAudio did not start" >&2
+            echo "virtual_mic: PulseAudio did not start:" >&2
+            cat "$log" >&2
             exit 1
         fi
         sleep 0.1
     done
+    rm -f "$log"
 fi
 
 if ! pactl list short sinks | grep -q "vmic_sink"; then

@@ -43,6 +43,8 @@ class FakeOutputStream:
 
     def write(self, data):
         assert self.active
+        if len(self.sd.written) >= self.sd.fail_after:
+            raise self.sd.PortAudioError("Unanticipated host error")
         self.sd.written.append((self.samplerate, np.asarray(data).reshape(-1).copy()))
 
     def stop(self):
@@ -57,6 +59,7 @@ def fake_sounddevice(outputs=1, rates=(22050, 48000)):
     sd = types.ModuleType("sounddevice")
     sd.PortAudioError = type("PortAudioError", (Exception,), {})
     sd.rates = rates
+    sd.fail_after = 10**9
     sd.streams, sd.written, sd.events = [], [], []
     devices = [
         {"name": f"Speaker {i}", "index": i, "hostapi": 0, "max_input_channels": 0,
@@ -287,3 +290,15 @@ def test_close_leaves_no_worker():
     proc = s._worker.proc
     s.close()
     assert proc.poll() is not None
+
+
+def test_speaker_lost_mid_prompt_prints_the_rest(fake_device, capfd):
+    fake_device.fail_after = 1
+    said = []
+    with TtsSpeaker(on_fallback=said.append) as s:
+        s.say("First sentence. Second sentence is here.")
+        assert s.last_timing.fallback
+        s.say("Next prompt.")  # playback is off now: rendered, not played, no exception
+        assert not s.last_timing.played
+    assert said == ["Second sentence is here."]
+    assert capfd.readouterr().err.count("Playing audio failed") == 1
