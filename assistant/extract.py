@@ -23,7 +23,7 @@ from typing import Any
 from .causes import CAUSES, CauseRules, compile_causes, find_causes
 from .errors import PromptsError
 from .prompts import load_toml, reject_unknown, require, string_list
-from .rating import RatingRules, compile_rating, phrase_regex, rating as _rating
+from .rating import RatingRules, compile_rating, phrase_regex, rating as _rating, to_digits
 
 __all__ = [
     "CAUSES", "RATED_STAGES", "STAGES", "Extraction", "extract", "downhill", "command_word",
@@ -252,8 +252,6 @@ def extract(text: str, stage: str | None = None) -> Extraction:
 
 
 def _rating_tokens(c: str, rules: _Rules) -> list[str]:
-    from .rating import to_digits
-
     return to_digits(c, rules.rating)
 
 
