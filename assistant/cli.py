@@ -78,6 +78,17 @@ def start(text_mode, company, role):
 
 @cli.command()
 @click.argument("id", required=False)
+@click.option("--text", "text_mode", is_flag=True, help="Type the remaining answers.")
+def resume(id, text_mode):
+    """Continue an interrupted debrief at its first unanswered question.
+    Without ID, the latest interrupted one."""
+    from .runner import resume_debrief
+
+    resume_debrief(parse_id(id), text_mode=text_mode)
+
+
+@cli.command()
+@click.argument("id", required=False)
 @click.option("--print", "print_only", is_flag=True, help="Print the summary instead of speaking it.")
 def replay(id, print_only):
     """Say the summary of a past debrief again. Without ID, the latest."""

@@ -124,7 +124,7 @@ class Flow:
             heard = self.listener.listen("answer")
             if heard is None:
                 return self._stop(answers, stopped=False)
-            text = " ".join(heard.text.split())
+            text = heard.text.strip()
             command = rules.command_word(text) if text else None
             if command == "stop":
                 self.say("stop_ack")
@@ -166,7 +166,7 @@ class Flow:
         heard = self.listener.listen("number")
         if heard is None or not heard.text.strip():
             return None
-        text = " ".join(heard.text.split())
+        text = heard.text.strip()
         command = rules.command_word(text)
         if command == "stop":
             self.say("stop_ack")

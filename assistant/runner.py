@@ -76,14 +76,61 @@ def _prints_to_terminal(speaker: Speaker) -> bool:
     return isinstance(speaker, PrintSpeaker)
 
 
+RESUME_OFFER_HOURS = 12  # an unfinished debrief younger than this is offered on start
+
+
 def start_debrief(*, text_mode: bool, company: str | None, role: str | None) -> None:
     load_all()  # a malformed prompts file is reported before anything starts
     store = Store.open()  # an unwritable data dir is reported before the first question
     if not text_mode:
         raise DebriefError("Voice mode is not available yet; use `debrief start --text`.")
     parts = text_parts()
+    unfinished = recent_unfinished(store) if parts.listener.interactive else None
+    if unfinished is not None and offer_resume(parts, unfinished):
+        run_flow(store, unfinished["id"], parts, company=unfinished["company"], resume=True)
+        return
     session_id = store.start_session(company=company, role=role, engine="text")
     run_flow(store, session_id, parts, company=company)
+
+
+def resume_debrief(session_id: int | None, *, text_mode: bool) -> None:
+    load_all()
+    store = Store.open()
+    session = store.session(session_id, status=None if session_id else "interrupted")
+    if session["status"] == "complete":
+        raise DebriefError(
+            f"Debrief {session['id']} is already complete; see it with `debrief show {session['id']}`."
+        )
+    if not text_mode:
+        raise DebriefError("Voice mode is not available yet; use `debrief resume --text`.")
+    parts = text_parts()
+    run_flow(store, session["id"], parts, company=session["company"], resume=True)
+
+
+def recent_unfinished(store: Store) -> dict | None:
+    from datetime import datetime, timedelta, timezone
+
+    try:
+        latest = store.session()
+    except DebriefError:
+        return None
+    if latest["status"] != "interrupted" or latest["demo"]:
+        return None
+    started = datetime.fromisoformat(latest["started_at"].replace("Z", "+00:00"))
+    if datetime.now(timezone.utc) - started > timedelta(hours=RESUME_OFFER_HOURS):
+        return None
+    if not store.turns(latest["id"]):
+        return None
+    return latest
+
+
+def offer_resume(parts: Parts, session: dict) -> bool:
+    from . import extract as rules
+
+    _, phrases = load_all()
+    parts.speaker.say(phrases.pick("resume_offer", random.Random()))
+    heard = parts.listener.listen("yesno")
+    return bool(heard and rules.yes_no(heard.text))
 
 
 def speak_text(text: str) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .flow import Answer
 
 POOR_FIT = ("chemistry", "fit")
-MAX_QUOTE_WORDS = 14  # keeps the whole summary well under 45 seconds spoken
+MAX_QUOTE_WORDS = 12  # keeps the whole summary well under 45 seconds spoken
 WORDS_PER_SECOND = 2.5  # a calm speaking pace; used to check the length
 
 

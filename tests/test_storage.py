@@ -22,8 +22,11 @@ def test_creates_private_files_and_wal(debrief_home):
 def test_migrates_on_open_and_reopen_is_idempotent(debrief_home):
     Store.open().close()
     store = Store.open()
+    from assistant.storage import migrations
+
     applied = [r["name"] for r in store.db["_sqlite_migrations"].rows]
-    assert applied == ["m001_initial"]
+    assert applied[0] == "m001_initial" and len(applied) == len(set(applied))
+    assert migrations.pending(store.db) == []
 
 
 def test_session_lifecycle_and_answers_written_immediately(debrief_home):
