@@ -64,10 +64,14 @@ def edit(id, stage, rating, answer):
         note(f"The summary of debrief {session_id} was composed again; see `debrief show {session_id}`.")
 
 
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _confirm(action: str, session_id: int, yes: bool, what: str) -> None:
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not interactive():
         raise DebriefError(f"Not {action} debrief {session_id} without confirmation; add --yes to do it.")
     if not click.confirm(what, default=False, err=True):
         raise DebriefError(f"Left debrief {session_id} as it was.")
