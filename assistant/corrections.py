@@ -18,7 +18,7 @@ from typing import Any
 from .errors import DebriefError
 from .script import Phrases, Script
 
-FIELDS = ("answer", "rating", "causes", "improve", "nailed")
+FIELDS = {"answer": "text", "rating": "rating", "causes": "causes", "improve": "improve", "nailed": "nailed"}
 
 
 def parse_rating(text: str | float) -> float:
@@ -68,8 +68,8 @@ def edit(store, script: Script, phrases: Phrases, session_id: int, stage_id: str
     answers[stage_id] = new
 
     changes = []
-    for field in FIELDS:
-        before, after = getattr(old, field), getattr(new, field)
+    for field, attr in FIELDS.items():
+        before, after = getattr(old, attr), getattr(new, attr)
         if field == "causes":
             before, after = list(before or ()), list(after or ())
         if before != after:
