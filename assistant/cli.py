@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -60,31 +61,142 @@ def parse_id(value: str | None) -> int | None:
         raise DebriefError(f"'{value}' is not a debrief id; ids are numbers, see `debrief list`.") from None
 
 
+def voice_options(func):
+    """The options every spoken debrief takes; they override config.toml."""
+    options = [
+        click.option("--input", "input_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Take the spoken answers from a recording (one answer per question) instead of the microphone."),
+        click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]),
+                     help="Speech recogniser (default: Vosk when a model is found, else pocketsphinx)."),
+        click.option("--model", help="Path to a Vosk model folder."),
+        click.option("--input-device", help="Microphone, by index or part of its name (see `debrief devices`)."),
+        click.option("--output-device", help="Speaker, by index or part of its name."),
+        click.option("--voice", help="Text-to-speech voice, by id or part of its name."),
+        click.option("--rate", type=click.IntRange(50, 500), help="Speaking rate in words per minute."),
+        click.option("--silence", type=click.FloatRange(0.2, 10), help="Seconds of silence that end an answer (default 1.0)."),
+        click.option("--no-speak", is_flag=True, help="Print the questions instead of speaking them."),
+        click.option("--speak-to", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Also write everything said into this WAV file."),
+        click.option("--no-audio", is_flag=True, help="Do not keep the audio of your answers."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def make_mode(text_mode=False, input_file=None, engine=None, model=None, input_device=None,
+              output_device=None, voice=None, rate=None, silence=None, no_speak=False,
+              speak_to=None, no_audio=False, demo=False):
+    from .runner import Mode
+
+    if text_mode and input_file:
+        raise DebriefError("Use either --text or --input FILE, not both.")
+    options = dict(engine=engine, model=model, input_device=input_device,
+                   output_device=output_device, voice=voice, rate=rate, silence=silence)
+    return Mode(text=text_mode, input_file=input_file, speak=not no_speak, speak_to=speak_to,
+                keep_audio=not no_audio, demo=demo, options=options)
+
+
 @cli.command()
 @click.option("--text", "text_mode", is_flag=True, help="Type the answers instead of speaking them (one line each).")
 @click.option("--company", help="Who the interview was with.")
 @click.option("--role", help="The role you interviewed for.")
-def start(text_mode, company, role):
+@voice_options
+def start(text_mode, company, role, **voice):
     """Start a debrief of the interview you just had.
 
-    With --text, answers are typed, one line per question; piped input is
-    read one line per question with no follow-ups, and an empty line skips.
-    Say or type repeat, skip, back, help or stop at any question.
+    It asks about each stage, listens to your answer, and ends with a short
+    spoken summary. Say (or type) repeat, skip, back, help or stop at any
+    question. With --text, answers are typed, one line per question; piped
+    input and --input recordings give exactly one answer per question, with
+    no follow-ups, and an empty answer skips. The last line printed is the
+    saved debrief's id.
     """
     from .runner import start_debrief
 
-    start_debrief(text_mode=text_mode, company=company, role=role)
+    start_debrief(make_mode(text_mode, **voice), company=company, role=role)
 
 
 @cli.command()
 @click.argument("id", required=False)
 @click.option("--text", "text_mode", is_flag=True, help="Type the remaining answers.")
-def resume(id, text_mode):
+@voice_options
+def resume(id, text_mode, **voice):
     """Continue an interrupted debrief at its first unanswered question.
     Without ID, the latest interrupted one."""
     from .runner import resume_debrief
 
-    resume_debrief(parse_id(id), text_mode=text_mode)
+    resume_debrief(parse_id(id), make_mode(text_mode, **voice))
+
+
+@cli.command()
+@click.option("--engine", type=click.Choice(["vosk", "pocketsphinx"]), help="Speech recogniser to use.")
+@click.option("--model", help="Path to a Vosk model folder.")
+@click.option("--no-speak", is_flag=True, help="Print the questions instead of speaking them.")
+@click.option("--speak-to", type=click.Path(dir_okay=False, path_type=Path), help="Also write everything said into this WAV file.")
+def demo(engine, model, no_speak, speak_to):
+    """Hear the whole voice loop on a recording of answers that ships with
+    debrief: the questions are spoken (when there is a speaker), each answer
+    is transcribed and rated, and the summary is spoken. Demo debriefs are
+    marked as such and never count in trends."""
+    from .runner import demo_recording, start_debrief
+
+    mode = make_mode(input_file=demo_recording(), engine=engine, model=model,
+                     no_speak=no_speak, speak_to=speak_to, demo=True)
+    start_debrief(mode, company="Demo Corp", role="demo")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Output one JSON document.")
+def devices(as_json):
+    """List the audio input and output devices (for --input-device and
+    --output-device)."""
+    from .devices import list_devices
+
+    found = list_devices()
+    if as_json:
+        echo_json(found)
+        return
+    for kind in ("inputs", "outputs"):
+        click.echo(f"{kind.capitalize()}:")
+        if not found[kind]:
+            click.echo("  (none)")
+        for d in found[kind]:
+            mark = "*" if d.get("default") else " "
+            click.echo(f" {mark}{d['index']:>3}  {d['name']}  ({d['channels']} ch, {d['default_rate']:g} Hz)")
+
+
+@cli.command(name="download-model")
+@click.option("--url", help="Download from this address instead (a zip of a Vosk model).")
+def download_model(url):
+    """Download the English Vosk model (vosk-model-small-en-us-0.15, about
+    40 MB) into the data folder and check it. This is the only command that
+    uses the network."""
+    from .models import DEFAULT_URL, download_model as fetch
+    from .settings import ensure_data_dir
+
+    home = ensure_data_dir()
+    with click.progressbar(length=0, label="Downloading", file=sys.stderr) as bar:
+        def progress(done, total):
+            if total and bar.length != total:
+                bar.length = total
+            bar.update(done - bar.pos)
+
+        path = fetch(home, url=url or DEFAULT_URL, progress=progress)
+    note(f"Model ready at {path}.")
+    click.echo(str(path))
+
+
+@cli.command()
+def doctor():
+    """Check that everything debrief needs is in place: speech engines and
+    model, text-to-speech, audio devices, the data folder and the database.
+    Each missing piece comes with the exact fix."""
+    from .doctor import run_checks
+
+    ok = run_checks(click.echo)
+    if not ok:
+        sys.exit(1)
 
 
 @cli.command()

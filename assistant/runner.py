@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import click
 
-from .errors import DebriefError
+from .errors import DebriefError, DeviceLostError
 from .flow import Flow, Outcome
 from .interfaces import Listener, Speaker
 from .script import load_all
 from .session import StoreRecorder, answers_from_rows
+from .settings import Settings, data_dir, load_settings
 from .storage import Store
+
+RESUME_OFFER_HOURS = 12  # an unfinished debrief younger than this is offered on start
 
 
 def out(text: str) -> None:
@@ -26,16 +31,39 @@ def note(text: str) -> None:
 
 
 @dataclass
+class Mode:
+    """How answers arrive and questions are said, as chosen on the command line."""
+
+    text: bool = False
+    input_file: Path | None = None
+    speak: bool = True
+    speak_to: Path | None = None
+    keep_audio: bool = True
+    demo: bool = False
+    options: dict = field(default_factory=dict)  # settings given on the command line
+
+
+@dataclass
 class Parts:
     speaker: Speaker
     listener: Listener
     keep_audio: bool = True
-    engine: str | None = None
-    demo: bool = False
+    engine: str = "text"
+    closers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        for thing in self.closers:
+            close = getattr(thing, "close", None)
+            if close:
+                try:
+                    close()
+                except Exception:
+                    pass
 
 
 def text_parts() -> Parts:
-    from .textio import PrintSpeaker, TextListener
+    from .textio import TextListener
+    from .speaker import PrintSpeaker
 
     try:
         sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
@@ -44,15 +72,29 @@ def text_parts() -> Parts:
     return Parts(PrintSpeaker(), TextListener(sys.stdin))
 
 
+def build_parts(mode: Mode, home: Path) -> Parts:
+    if mode.text:
+        return text_parts()
+    from .voice import VoiceOptions, voice_parts
+
+    settings = load_settings(home).override(**mode.options)
+    options = VoiceOptions(mode.input_file, mode.speak, mode.speak_to, mode.keep_audio)
+    speaker, listener, mic = voice_parts(settings, options, home)
+    engine = settings.engine or "auto"
+    return Parts(speaker, listener, mode.keep_audio, engine, [speaker, mic])
+
+
 def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None,
              resume: bool = False) -> Outcome:
     script, phrases = load_all()
     answers = answers_from_rows(store.turns(session_id)) if resume else None
     recorder = StoreRecorder(store, session_id, keep_audio=parts.keep_audio)
+    from .textio import PrintSpeaker
+
     flow = Flow(
         script, phrases, parts.speaker, parts.listener, recorder,
-        rng=random.Random(), company=company,
-        show_summary=out, speak_summary=not _prints_to_terminal(parts.speaker),
+        rng=random.Random(), company=company, extra_lines=_extras(store, session_id),
+        show_summary=out, speak_summary=not isinstance(parts.speaker, PrintSpeaker),
     )
     if resume:
         note(f"Resuming debrief {session_id} at the first unanswered question.")
@@ -62,6 +104,12 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
         note(f"\nStopped. Your answers so far are saved; continue with `debrief resume {session_id}`.")
         out(str(session_id))
         sys.exit(130)
+    except DeviceLostError as e:
+        note(f"{e} Continue with `debrief resume {session_id} --text` to type the rest.")
+        out(str(session_id))
+        sys.exit(1)
+    finally:
+        parts.close()
     if outcome.status == "interrupted":
         why = "Stopped" if outcome.stopped else "Input ended"
         note(f"{why} before the end; saved as debrief {session_id}. "
@@ -70,46 +118,50 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
     return outcome
 
 
-def _prints_to_terminal(speaker: Speaker) -> bool:
-    from .textio import PrintSpeaker
+def _extras(store: Store, session_id: int):
+    def extra_lines(answers):
+        try:
+            from .history import summary_extras
+        except ImportError:
+            return []
+        script, phrases = load_all()
+        return summary_extras(store, script, phrases, session_id, answers, random.Random())
 
-    return isinstance(speaker, PrintSpeaker)
+    return extra_lines
 
 
-RESUME_OFFER_HOURS = 12  # an unfinished debrief younger than this is offered on start
+def prepare() -> tuple[Store, Path]:
+    """Check everything a person could have got wrong before the first question."""
+    load_all()  # a malformed prompts file
+    home = data_dir()
+    store = Store.open(home)  # an unwritable or full data dir
+    load_settings(home)  # a malformed config file
+    return store, home
 
 
-def start_debrief(*, text_mode: bool, company: str | None, role: str | None) -> None:
-    load_all()  # a malformed prompts file is reported before anything starts
-    store = Store.open()  # an unwritable data dir is reported before the first question
-    if not text_mode:
-        raise DebriefError("Voice mode is not available yet; use `debrief start --text`.")
-    parts = text_parts()
-    unfinished = recent_unfinished(store) if parts.listener.interactive else None
+def start_debrief(mode: Mode, *, company: str | None, role: str | None) -> None:
+    store, home = prepare()
+    parts = build_parts(mode, home)
+    unfinished = recent_unfinished(store) if parts.listener.interactive and not mode.demo else None
     if unfinished is not None and offer_resume(parts, unfinished):
         run_flow(store, unfinished["id"], parts, company=unfinished["company"], resume=True)
         return
-    session_id = store.start_session(company=company, role=role, engine="text")
+    session_id = store.start_session(company=company, role=role, demo=mode.demo, engine=parts.engine)
     run_flow(store, session_id, parts, company=company)
 
 
-def resume_debrief(session_id: int | None, *, text_mode: bool) -> None:
-    load_all()
-    store = Store.open()
+def resume_debrief(session_id: int | None, mode: Mode) -> None:
+    store, home = prepare()
     session = store.session(session_id, status=None if session_id else "interrupted")
     if session["status"] == "complete":
         raise DebriefError(
             f"Debrief {session['id']} is already complete; see it with `debrief show {session['id']}`."
         )
-    if not text_mode:
-        raise DebriefError("Voice mode is not available yet; use `debrief resume --text`.")
-    parts = text_parts()
+    parts = build_parts(mode, home)
     run_flow(store, session["id"], parts, company=session["company"], resume=True)
 
 
 def recent_unfinished(store: Store) -> dict | None:
-    from datetime import datetime, timedelta, timezone
-
     try:
         latest = store.session()
     except DebriefError:
@@ -134,5 +186,23 @@ def offer_resume(parts: Parts, session: dict) -> bool:
 
 
 def speak_text(text: str) -> None:
-    """Say a text aloud when a speaker is available; it has been printed already."""
-    return None
+    """Say a text aloud (it has been printed already); without a working
+    speaker, say why on stderr."""
+    from .voice import VoiceOptions, make_speaker
+
+    settings = load_settings(data_dir())
+    speaker = make_speaker(settings, VoiceOptions(show_prompts=False))
+    try:
+        speaker.say(text)
+    finally:
+        close = getattr(speaker, "close", None)
+        if close:
+            close()
+
+
+def demo_recording() -> Path:
+    """The recording of seven answers that ships with the package."""
+    path = Path(__file__).resolve().parent / "data" / "demo_answers.ogg"
+    if not path.is_file():
+        raise DebriefError(f"The demo recording is missing at {path}; reinstall debrief.")
+    return path

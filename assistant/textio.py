@@ -1,4 +1,4 @@
-"""Typed debriefs: a Listener over lines of text and a Speaker that prints.
+"""Typed debriefs: a Listener over lines of text (the speaker just prints).
 
 Prompts go to stderr (they are conversation, not results), so stdout carries
 only the summary and the saved id.
@@ -10,18 +10,7 @@ import sys
 from typing import IO
 
 from .interfaces import Heard
-
-
-class PrintSpeaker:
-    """Says things by printing them (text mode, --no-speak)."""
-
-    def __init__(self, stream: IO[str] | None = None, prefix: str = ""):
-        self.stream = stream
-        self.prefix = prefix
-
-    def say(self, text: str) -> None:
-        stream = self.stream or sys.stderr
-        print(f"{self.prefix}{text}", file=stream, flush=True)
+from .speaker import PrintSpeaker  # noqa: F401  (the text-mode speaker)
 
 
 class TextListener:
