@@ -46,12 +46,15 @@ class Recorder(Protocol):
     def finish(self, outcome: Outcome) -> None: ...
 
 
-def understand(stage: Stage, text: str) -> Answer:
+def understand(stage: Stage, text: str, heard_rating: float | None = None) -> Answer:
+    """What the rules find in an answer. A rating heard by the recogniser's
+    own number pass fills in when the transcript has none."""
     found = rules.extract(text, stage.id)
+    rating = found.rating if found.rating is not None else heard_rating
     return Answer(
         stage=stage.id,
         text=text,
-        rating=found.rating if stage.rated else None,
+        rating=rating if stage.rated else None,
         causes=tuple(found.causes),
         improve=found.improve,
         nailed=found.nailed,
@@ -149,7 +152,7 @@ class Flow:
             if not text:
                 reprompted = True
                 continue
-            answer = understand(stage, text)
+            answer = understand(stage, text, heard.rating)
             self._accept(answers, i, answer, heard)
             if stage.rated and answer.rating is None and self.listener.interactive:
                 if self._follow_up(answers, i, stage) == "stop":
@@ -172,6 +175,7 @@ class Flow:
             self.say("stop_ack")
             return "stop"
         rating = rules.extract(text, stage.id).rating
+        rating = rating if rating is not None else heard.rating
         if rating is not None:
             self._accept(answers, i, replace(answers[stage.id], rating=rating), None)
         return None

@@ -36,6 +36,9 @@ class Heard:
     text: str
     audio: bytes | None = None  # a complete WAV file (16 kHz mono 16-bit), or None
     confidence: float | None = None
+    # A 1-5 rating heard by a dedicated pass over the audio (a number grammar),
+    # used only when the rules find no rating in the free transcript.
+    rating: float | None = None
 
 
 @runtime_checkable

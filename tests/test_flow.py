@@ -142,3 +142,13 @@ def test_summary_shown_and_not_spoken_in_text_mode():
     outcome = flow.run()
     assert shown == [outcome.summary]
     assert outcome.summary not in speaker.said
+
+
+def test_rating_heard_by_the_number_pass_fills_in_only_when_the_text_has_none():
+    from assistant.interfaces import Heard
+
+    flow, _, _, _ = make_flow([Heard("give there was a lot of traffic", rating=2.0),
+                               Heard("four the small talk was easy", rating=3.0), *FULL[2:]])
+    outcome = flow.run()
+    assert outcome.answers["arrival"].rating == 2.0
+    assert outcome.answers["opening"].rating == 4.0  # the transcript's own number wins
