@@ -15,8 +15,8 @@ from assistant.storage import Store
 STAGES = ["arrival", "opening", "experience", "tough", "closing"]
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args))
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input)
 
 
 def record(store, ratings, causes=None, *, demo=False, status="complete", company=None):
@@ -194,3 +194,15 @@ def test_trends_function_on_a_store(store):
     record(store, {"closing": 5})
     doc = trends(store, script, phrases, last=5)
     assert doc["stages"][-1]["ratings"] == [5]
+
+
+def test_nudge_through_the_spoken_summary(debrief_home):
+    answers = ["3, fine", "four, easy", "three, ok", "one, a coding question stumped me", "three, fine",
+               "practise coding problems", "the story about the migration"]
+    summaries = []
+    for _ in range(4):
+        result = run("start", "--text", input="\n".join(answers) + "\n")
+        assert result.exit_code == 0, result.output
+        summaries.append(json.loads(run("show", "--json").stdout)["summary"])
+    coached = ["coach" in s for s in summaries]
+    assert coached == [False, False, True, False], summaries
