@@ -115,8 +115,11 @@ def trends(source, script: Script, phrases: Phrases, last: int = 5) -> dict[str,
         f"over your last {_n(t['span'])} interviews."
         for t in stages if t["direction"] == "improving"
     ]
+    def of_last(count: int) -> str:
+        return f"all of your last {_n(n)}" if count == n else f"{_n(count)} of your last {_n(n)}"
+
     wrong = [
-        f"{_cap(t['label'])} keeps going wrong: rated 2 or below in {_n(t['low'])} of your last {_n(n)} interviews."
+        f"{_cap(t['label'])} keeps going wrong: rated 2 or below in {of_last(t['low'])} interviews."
         for t in stages if t["low"] >= 2 and t["low"] * 2 >= sum(r is not None for r in t["ratings"])
     ]
     tags: dict[str, int] = {}
@@ -124,7 +127,7 @@ def trends(source, script: Script, phrases: Phrases, last: int = 5) -> dict[str,
         for tag in d["causes"]:
             tags[tag] = tags.get(tag, 0) + 1
     wrong += [
-        f"{phrases.cause_names.get(tag, tag)} came up in {_n(count)} of your last {_n(n)} interviews."
+        f"{phrases.cause_names.get(tag, tag)} came up in {of_last(count)} interviews."
         for tag, count in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0])) if count >= 2
     ]
     coach_debriefs = debriefs[-COACH_WINDOW:] if last >= COACH_WINDOW else window(conn, COACH_WINDOW)
@@ -154,6 +157,7 @@ def chart(doc: dict[str, Any], width: int = 80) -> str:
 
     stages = [t for t in reversed(doc["stages"])]  # plotext draws bottom-up
     fig = plotext.figure
+    fig.clear()  # the figure is module-global: start from nothing on every call
     fig.theme("clear")
     fig.plot_size(max(40, min(width, 100)), 3 * len(stages) + 5)
     labels = [f"{t['label'][:34]} {ARROWS[t['direction']]}" for t in stages]

@@ -96,6 +96,7 @@ def test_trends_text_draws_a_chart_and_names_what_changes(store):
     assert "first impressions and small talk ↑" in result.stdout
     assert "┤" in result.stdout  # the plotext chart
     assert "went from 2 to 4 over your last three interviews" in result.stdout
+    assert run("trends").stdout == result.stdout  # nothing left over from the last chart
 
 
 def test_trends_with_nothing_recorded(debrief_home):
