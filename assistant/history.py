@@ -99,7 +99,9 @@ def patterns(script: Script, debriefs: list[dict[str, Any]]) -> list[dict[str, A
 
 def coach_sentence(script: Script, phrases: Phrases, pattern: dict[str, Any], rng: random.Random) -> str:
     if pattern["kind"] == "stage":
-        return phrases.pick("summary.coach", rng, label=_cap(script.get(pattern["key"]).label))
+        label = script.get(pattern["key"]).label
+        text = phrases.pick("summary.coach", rng, label=label)
+        return _cap(text) if text.startswith(label) else text  # the label may open the sentence
     name = phrases.cause_names.get(pattern["key"], pattern["key"])
     return phrases.pick("summary.coach_cause", rng, cause=name)
 
