@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 from . import extract as rules
+from .errors import DeviceLostError
 from .interfaces import Heard, Listener, Speaker
 from .script import Phrases, Script, Stage
 from .summary import compose
@@ -124,7 +125,7 @@ class Flow:
             if reprompted:
                 question = f"{self.phrases.pick('reprompt', self.rng)} {question}"
             self.speaker.say(question)
-            heard = self.listener.listen("answer")
+            heard = self._listen_keeping_partial(answers, i, stage)
             if heard is None:
                 return self._stop(answers, stopped=False)
             text = heard.text.strip()
@@ -159,6 +160,17 @@ class Flow:
                     return self._stop(answers, stopped=True)
             i, reprompted = i + 1, False
         return self._finish(answers)
+
+    def _listen_keeping_partial(self, answers: dict[str, Answer], i: int, stage: Stage) -> Heard | None:
+        """Listen for an answer; if the microphone is lost mid-answer, keep
+        what was heard so far as the answer, then let the caller handle it."""
+        try:
+            return self.listener.listen("answer")
+        except DeviceLostError:
+            partial = getattr(self.listener, "partial_heard", None)
+            if partial is not None and partial.text.strip():
+                self._accept(answers, i, understand(stage, partial.text.strip(), partial.rating), partial)
+            raise
 
     def _accept(self, answers: dict[str, Answer], i: int, answer: Answer, heard: Heard | None) -> None:
         answers[answer.stage] = answer

@@ -52,7 +52,8 @@ class Parts:
     closers: list = field(default_factory=list)
 
     def close(self) -> None:
-        for thing in self.closers:
+        closers, self.closers = self.closers, []
+        for thing in closers:
             close = getattr(thing, "close", None)
             if close:
                 try:
@@ -88,7 +89,8 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
              resume: bool = False) -> Outcome:
     script, phrases = load_all()
     answers = answers_from_rows(store.turns(session_id)) if resume else None
-    recorder = StoreRecorder(store, session_id, keep_audio=parts.keep_audio)
+    recorder = StoreRecorder(store, session_id, keep_audio=parts.keep_audio,
+                             on_saved=None if parts.engine == "text" else report_saved)
     from .textio import PrintSpeaker
 
     flow = Flow(
@@ -105,7 +107,11 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
         out(str(session_id))
         sys.exit(130)
     except DeviceLostError as e:
-        note(f"{e} Continue with `debrief resume {session_id} --text` to type the rest.")
+        parts.close()
+        note(str(e))
+        if sys.stdin.isatty() and click.confirm("Continue by typing your answers?", default=True, err=True):
+            return run_flow(store, session_id, text_parts(), company=company, resume=True)
+        note(f"Continue later with `debrief resume {session_id}` (add --text to type).")
         out(str(session_id))
         sys.exit(1)
     finally:
@@ -116,6 +122,14 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
              f"Continue with `debrief resume {session_id}`.")
     out(str(session_id))
     return outcome
+
+
+def report_saved(stage, answer) -> None:
+    """One line per accepted spoken answer: what was kept, and its rating."""
+    rating = "" if answer.rating is None else f", rating {answer.rating:g}"
+    causes = f", {', '.join(answer.causes)}" if answer.causes else ""
+    kept = "skipped" if answer.text is None else "saved"
+    note(f"  [{kept}: {stage.id}{rating}{causes}]")
 
 
 def _extras(store: Store, session_id: int):

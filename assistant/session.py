@@ -7,7 +7,7 @@ from stored turns, for resuming.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .flow import Answer, Outcome
 from .interfaces import Heard
@@ -16,10 +16,12 @@ from .storage import Store
 
 
 class StoreRecorder:
-    def __init__(self, store: Store, session_id: int, *, keep_audio: bool = True):
+    def __init__(self, store: Store, session_id: int, *, keep_audio: bool = True,
+                 on_saved: Callable[[Stage, Answer], None] | None = None):
         self.store = store
         self.session_id = session_id
         self.keep_audio = keep_audio
+        self.on_saved = on_saved
         self.saved = 0
 
     def save_answer(self, position: int, stage: Stage, answer: Answer, heard: Heard | None) -> None:
@@ -30,6 +32,8 @@ class StoreRecorder:
             confidence=heard.confidence if heard else None,
         )
         self.saved += 1
+        if self.on_saved:
+            self.on_saved(stage, answer)
 
     def finish(self, outcome: Outcome) -> None:
         self.store.finish(

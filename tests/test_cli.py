@@ -200,3 +200,11 @@ def test_review_commands_do_not_import_speech_libraries(debrief_home):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_readme_usage_is_generated_from_help():
+    """The README's usage section is cog output; it must match --help now."""
+    root = Path(__file__).parent.parent
+    proc = subprocess.run([sys.executable, "-m", "cogapp", "--check", str(root / "README.md")],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode == 0, "README.md is stale: run `.venv/bin/cog -r README.md`\n" + proc.stdout + proc.stderr
