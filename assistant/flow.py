@@ -40,11 +40,13 @@ class Outcome:
     nailed: str | None = None
     summary: str | None = None
     stopped: bool = False  # the person said stop (vs. input ended)
+    crumpled: bool = False  # the transcript was let go at the end
 
 
 class Recorder(Protocol):
     def save_answer(self, position: int, stage: Stage, answer: Answer, heard: Heard | None) -> None: ...
     def finish(self, outcome: Outcome) -> None: ...
+    def crumple(self) -> None: ...  # let go of the transcript, keep the lessons
 
 
 def understand(stage: Stage, text: str, heard_rating: float | None = None) -> Answer:
@@ -208,5 +210,16 @@ class Flow:
             self.show_summary(summary)
         if self.speak_summary:
             self.speaker.say(summary)
+        if self.listener.interactive:
+            self._offer_crumple(outcome)
         self.say("closing")
         return outcome
+
+    def _offer_crumple(self, outcome: Outcome) -> None:
+        """The method's last step: keep the lesson, throw away the paper."""
+        self.say("crumple_offer")
+        heard = self.listener.listen("yesno")
+        if heard is not None and rules.yes_no(heard.text):
+            self.recorder.crumple()
+            outcome.crumpled = True
+            self.say("crumple_done")

@@ -29,6 +29,7 @@ TOP_PHRASES: dict[str, set[str]] = {
     "reprompt": set(), "number_followup": {"label"}, "no_answer": set(),
     "skip_ack": set(), "back_ack": set(), "back_at_start": set(), "stop_ack": set(),
     "saved": set(), "closing": set(), "resume_offer": set(),
+    "crumple_offer": set(), "crumple_done": set(),
 }
 SUMMARY_PHRASES: dict[str, set[str]] = {
     "opener": set(), "well": {"nailed"}, "well_from_stage": {"label", "rating"},

@@ -42,6 +42,10 @@ class StoreRecorder:
         )
 
 
+    def crumple(self) -> None:
+        self.store.crumple(self.session_id)
+
+
 def answers_from_rows(turns: list[dict[str, Any]]) -> dict[str, Answer]:
     return {
         t["stage"]: Answer(

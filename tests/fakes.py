@@ -38,9 +38,13 @@ class MemoryRecorder:
     def __init__(self):
         self.saved: list[tuple[int, str, Answer]] = []
         self.outcome: Outcome | None = None
+        self.crumpled = False
 
     def save_answer(self, position, stage, answer, heard):
         self.saved.append((position, stage.id, answer))
 
     def finish(self, outcome):
         self.outcome = outcome
+
+    def crumple(self):
+        self.crumpled = True

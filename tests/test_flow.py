@@ -152,3 +152,18 @@ def test_rating_heard_by_the_number_pass_fills_in_only_when_the_text_has_none():
     outcome = flow.run()
     assert outcome.answers["arrival"].rating == 2.0
     assert outcome.answers["opening"].rating == 4.0  # the transcript's own number wins
+
+
+@pytest.mark.parametrize("reply, crumpled", [("yes", True), ("no thanks", False), ("", False)])
+def test_crumple_offered_at_the_end_interactively(reply, crumpled):
+    flow, speaker, listener, recorder = make_flow([*FULL, reply], interactive=True)
+    outcome = flow.run()
+    assert listener.kinds[-1] == "yesno"
+    assert recorder.crumpled is crumpled and outcome.crumpled is crumpled
+    assert any("crumple it up" in s for s in speaker.said)
+
+
+def test_crumple_never_offered_from_a_pipe_or_recording():
+    flow, speaker, listener, recorder = make_flow(FULL)
+    flow.run()
+    assert "yesno" not in listener.kinds and not recorder.crumpled
