@@ -1,0 +1,107 @@
+"""SIGKILL at random moments of a spoken debrief (`--input`, pocketsphinx):
+every answer reported `[saved: ...]` before the kill is in the database, the
+stored answers are a prefix of the stages, the file passes its integrity
+check, and `debrief resume` finishes the debrief."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from rel_support import (STAGES, db_path, fault, integrity, last_id, lost, popen, run, saved_stages,
+                         session, turns)
+
+KILLS = 20
+LANES = 2  # two debriefs at once (two cores), each lane with its own data folder
+SEED = 20240607
+
+
+def kill_at(home, recording, delay: float) -> str:
+    """Run a spoken debrief and SIGKILL it after `delay` seconds; its stderr."""
+    log = home.parent / f"{home.name}-stderr.txt"
+    with open(log, "w+") as err:
+        proc = popen(["start", "--input", recording, "--engine", "pocketsphinx", "--no-speak"], home,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                     start_new_session=True)
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the process and its threads, at once
+            proc.wait(timeout=10)
+        err.seek(0)
+        return err.read()
+
+
+def check_after_kill(home, stderr: str, before_ids: set[int], label: str, voice_audio, resume_with: str):
+    reported = saved_stages(stderr)
+    if not db_path(home).exists():
+        assert not reported, f"{label}: answers reported saved but there is no database"
+        return "no-db"
+    assert integrity(home) == "ok", label
+    s = session(home)
+    if s is None or s["id"] in before_ids:
+        assert not reported, f"{label}: answers reported saved but no debrief was started"
+        return "no-session"
+    sid = s["id"]
+    stored = turns(home, sid)
+    stages = [stage for stage, _ in stored]
+    assert stages == STAGES[:len(stages)], f"{label}: stored stages are not a prefix: {stages}"
+    for i, stage in enumerate(reported):
+        if i >= len(stages) or stages[i] != stage:
+            lost(f"{label}: {stage} was reported saved and is not in the database")
+    assert len(reported) <= len(stages), f"{label}: reported {reported}, stored {stages}"
+    if s["status"] == "complete":
+        assert len(stages) == 7
+        return "complete"
+    # pick up where it stopped
+    kept = len(stages)
+    if resume_with == "input":
+        proc = run(["resume", sid, "--input", voice_audio.recording(kept), "--engine", "pocketsphinx",
+                    "--no-speak"], home, timeout=120)
+    else:
+        lines = [f"typed answer {i}, three out of five" for i in range(kept, 7)]
+        proc = run(["resume", sid, "--text"], home, input="\n".join(lines) + "\n")
+    assert proc.returncode == 0, f"{label}: {proc.stderr}"
+    assert last_id(proc.stdout) == sid
+    after = turns(home, sid)
+    assert [stage for stage, _ in after] == STAGES, label
+    assert after[:kept] == stored, f"{label}: resume changed earlier answers"
+    assert session(home, sid)["status"] == "complete", label
+    assert integrity(home) == "ok", label
+    return f"resumed from {kept}"
+
+
+def test_sigkill_at_random_moments_loses_nothing(tmp_path, voice_audio):
+    rng = random.Random(SEED)
+    # spread over the whole run: start-up, the greeting, answers, the summary
+    delays = [rng.uniform(0.2, 7.5) for _ in range(KILLS)]
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def lane(n: int):
+        home = tmp_path / f"home-{n}"
+        for k in range(n, KILLS, LANES):
+            before = set()
+            if db_path(home).exists():
+                with_ids = session(home)
+                before = set(range(1, (with_ids or {}).get("id", 0) + 1))
+            stderr = kill_at(home, voice_audio.full, delays[k])
+            label = f"kill {k} at {delays[k]:.2f} s"
+            outcome = check_after_kill(home, stderr, before, label, voice_audio,
+                                       "input" if k % 7 == 0 else "text")
+            with lock:
+                fault()
+                results.append(f"{label}: {len(saved_stages(stderr))} reported, {outcome}")
+
+    with ThreadPoolExecutor(LANES) as pool:
+        for f in [pool.submit(lane, n) for n in range(LANES)]:
+            f.result()
+    print("\n" + "\n".join(sorted(results)))
+    assert len(results) == KILLS
+    # the kills really landed mid-debrief, not only before or after it
+    assert sum("resumed" in r for r in results) >= KILLS // 2, results
