@@ -1,0 +1,150 @@
+"""The voice commands from the outside: demo, start with no microphone,
+devices, doctor, download-model, and settings from config.toml."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import cli
+from assistant.errors import DebriefError
+from assistant.models import DEFAULT_MODEL
+from assistant.settings import Settings, load_settings
+from tests.test_recognizer import MODEL_FILES, server, zip_bytes  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def debrief(*args, env=None, timeout=300):
+    """Run the real CLI in a fresh process (PortAudio sees devices at start-up)."""
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True,
+                          text=True, env=full_env, timeout=timeout, cwd=ROOT)
+
+
+NO_SOUND = {"PULSE_RUNTIME_PATH": "/nonexistent-debrief-pulse", "PULSE_SERVER": "unix:/nonexistent"}
+
+
+def test_demo_runs_the_whole_voice_loop_and_is_marked_demo(debrief_home):
+    result = debrief("demo", "--no-speak", env=NO_SOUND)
+    assert result.returncode == 0, result.stderr
+    assert "pocketsphinx" in result.stderr  # the fallback said so in one line
+    assert result.stderr.count("you said:") == 7
+    assert result.stderr.count("[saved:") == 7
+    session_id = result.stdout.strip().splitlines()[-1]
+    doc = json.loads(debrief("show", session_id, "--json").stdout)
+    assert doc["status"] == "complete" and doc["demo"] is True
+    assert all(s["answer"] for s in doc["stages"])
+    assert "migration" in doc["nailed"]
+    assert doc["summary"] in result.stdout
+    trends = json.loads(debrief("trends", "--json").stdout)
+    assert trends["debriefs"] == []  # demo debriefs never count
+
+
+def test_demo_speaks_to_a_wav_file(debrief_home, tmp_path):
+    import soundfile
+
+    out = tmp_path / "said.wav"
+    result = debrief("demo", "--speak-to", str(out), env=NO_SOUND)
+    assert result.returncode == 0, result.stderr
+    info = soundfile.info(str(out))
+    assert info.samplerate == 16000 and info.duration > 20  # greeting, 7 questions, summary
+
+
+def test_start_without_a_microphone_says_so_and_suggests_text_or_demo(debrief_home):
+    result = debrief("start", "--no-speak", env=NO_SOUND)
+    assert result.returncode == 1
+    assert "No microphone found" in result.stderr
+    assert "--text" in result.stderr and "debrief demo" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "How did you feel" not in result.stderr  # nothing was asked
+
+
+def test_devices_with_no_sound_card(debrief_home):
+    result = debrief("devices", "--json", env=NO_SOUND)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert set(found) >= {"inputs", "outputs"}
+    assert "Inputs:" in debrief("devices", env=NO_SOUND).stdout
+
+
+def test_doctor_on_a_machine_without_sound(debrief_home):
+    result = debrief("doctor", env=NO_SOUND)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[  ok] pocketsphinx" in result.stdout
+    assert "[  ok] text-to-speech" in result.stdout
+    assert "microphone: none found" in result.stdout and "debrief demo" in result.stdout
+    assert "download-model" in result.stdout  # no Vosk model: says how to get one
+
+
+def test_doctor_names_a_broken_model_and_the_fix(debrief_home, tmp_path):
+    broken = tmp_path / "model"
+    (broken / "am").mkdir(parents=True)
+    debrief_home.mkdir(parents=True, exist_ok=True)
+    (debrief_home / "config.toml").write_text(f'engine = "vosk"\nmodel = "{broken}"\n')
+    result = debrief("doctor", env=NO_SOUND)
+    assert result.returncode == 1
+    assert "[FAIL] vosk model" in result.stdout and "download-model" in result.stdout
+
+
+def test_download_model_command_against_a_local_server(debrief_home, server):  # noqa: F811
+    base, payloads = server
+    payloads[f"/{DEFAULT_MODEL}.zip"] = zip_bytes(MODEL_FILES)
+    result = CliRunner().invoke(cli, ["download-model", "--url", f"{base}/{DEFAULT_MODEL}.zip"])
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip().splitlines()[-1])
+    assert path == debrief_home / "models" / DEFAULT_MODEL and (path / "am" / "final.mdl").exists()
+
+
+def test_download_model_unreachable_is_one_sentence(debrief_home):
+    result = CliRunner().invoke(cli, ["download-model", "--url", "http://127.0.0.1:9/x.zip"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and result.stderr.count("\n") <= 2
+
+
+def test_explicit_vosk_without_a_model_fails_before_the_first_question(debrief_home, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in (["--engine", "vosk", "--model", str(empty)], ["--engine", "vosk"]):
+        result = debrief("start", "--input", str(ROOT / "assistant/data/demo_answers.ogg"), "--no-speak",
+                         *args, env=dict(NO_SOUND, VOSK_MODEL_PATH=str(empty), HOME=str(tmp_path)))
+        assert result.returncode == 1, result.stderr
+        assert "download-model" in result.stderr or "model" in result.stderr.lower()
+        assert "How did you feel" not in result.stderr and "Traceback" not in result.stderr
+
+
+# -- settings ------------------------------------------------------------------
+
+def test_settings_from_config_and_command_line_override(debrief_home):
+    debrief_home.mkdir(parents=True)
+    (debrief_home / "config.toml").write_text(
+        'engine = "pocketsphinx"\nsilence = 1.5\nvoice = "en-us"\nrate = 160\ninput-device = 3\n')
+    settings = load_settings(debrief_home)
+    assert settings == Settings(engine="pocketsphinx", silence=1.5, voice="en-us", rate=160, input_device="3")
+    assert settings.override(silence=0.8, voice=None).silence == 0.8
+    assert settings.override(silence=0.8, voice=None).voice == "en-us"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("engine = 'whisper'", "'engine' must be"),
+    ("silence = -1", "positive number of seconds"),
+    ("rate = 9000", "words per minute"),
+    ("colour = 'red'", "unknown setting 'colour'"),
+    ("silence = [", "not valid TOML"),
+])
+def test_bad_config_is_one_clear_sentence(debrief_home, text, message):
+    debrief_home.mkdir(parents=True)
+    (debrief_home / "config.toml").write_text(text)
+    with pytest.raises(DebriefError, match=message):
+        load_settings(debrief_home)
+    result = CliRunner().invoke(cli, ["start", "--input", str(ROOT / "assistant/data/demo_answers.ogg")])
+    assert result.exit_code == 1 and "config.toml" in result.stderr
+
+
+def test_text_and_input_together_is_refused(debrief_home):
+    result = CliRunner().invoke(cli, ["start", "--text", "--input", "x.wav"])
+    assert result.exit_code == 1 and "either --text or --input" in result.stderr
