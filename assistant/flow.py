@@ -127,6 +127,7 @@ class Flow:
             if reprompted:
                 question = f"{self.phrases.pick('reprompt', self.rng)} {question}"
             self.speaker.say(question)
+            self._prepare(stages[i + 1].question if i + 1 < len(stages) else None)
             heard = self._listen_keeping_partial(answers, i, stage)
             if heard is None:
                 return self._stop(answers, stopped=False)
@@ -162,6 +163,13 @@ class Flow:
                     return self._stop(answers, stopped=True)
             i, reprompted = i + 1, False
         return self._finish(answers)
+
+    def _prepare(self, text: str | None) -> None:
+        """Let a speaker that can render ahead get the likely next prompt ready
+        while the person answers, so the turn is quick."""
+        prepare = getattr(self.speaker, "prepare", None)
+        if text and prepare:
+            prepare(text)
 
     def _listen_keeping_partial(self, answers: dict[str, Answer], i: int, stage: Stage) -> Heard | None:
         """Listen for an answer; if the microphone is lost mid-answer, keep
