@@ -339,6 +339,7 @@ class TtsSpeaker:
         try:
             header, data = worker.request(msg, self.timeout)
         except WorkerFailed:
+            batch.cancelled.set()  # the rest of this prompt is printed: do not render it (and wait again)
             ready = worker.ready or {}
             with self._lock:
                 worker.kill()  # stuck or broken: the next request gets a fresh one
