@@ -122,19 +122,21 @@ def make_speaker(settings: Settings, options: VoiceOptions):
     printer = PrintSpeaker()
     if not options.speak and not options.speak_to:
         return printer
+    tee = options.show_prompts or not options.speak  # every prompt is printed anyway
     try:
         from .speaker import TtsSpeaker
 
         tts = TtsSpeaker(
             voice=settings.voice, rate=settings.rate, output_device=settings.output_device,
             speak_to=options.speak_to, play=options.speak,
+            on_fallback=(lambda _text: None) if tee else None,  # not printed a second time
         )
     except EngineError:
         if settings.voice:
             raise
         note("Text-to-speech is not available (sudo apt-get install espeak-ng); printing the questions instead.")
         return printer
-    return TeeSpeaker(printer, tts) if options.show_prompts or not options.speak else tts
+    return TeeSpeaker(printer, tts) if tee else tts
 
 
 def make_mic(settings: Settings, options: VoiceOptions):
