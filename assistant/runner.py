@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .errors import DebriefError, DeviceLostError
+from .errors import DebriefError, DeviceLostError, StorageError
 from .flow import Flow, Outcome
 from .interfaces import Listener, Speaker
 from .script import load_all
@@ -112,6 +112,11 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
         if sys.stdin.isatty() and click.confirm("Continue by typing your answers?", default=True, err=True):
             return run_flow(store, session_id, text_parts(), company=company, resume=True)
         note(f"Continue later with `debrief resume {session_id}` (add --text to type).")
+        out(str(session_id))
+        sys.exit(1)
+    except StorageError as e:  # the database stopped taking answers (locked, disk full)
+        note(str(e))
+        note(f"Your earlier answers are saved; once that is fixed, continue with `debrief resume {session_id}`.")
         out(str(session_id))
         sys.exit(1)
     finally:
