@@ -140,3 +140,61 @@ def load_make_test_audio():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+class Stepper:
+    """A `debrief` process driven line by line: waits for text on stderr
+    before typing the next answer."""
+
+    def __init__(self, args: list[str], home: Path, env: dict | None = None):
+        import queue
+        import threading
+
+        self.proc = popen(args, home, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.err: list[str] = []
+        self.out: list[str] = []
+        self._lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err, True), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.out, False), daemon=True).start()
+
+    def _pump(self, stream, into, signal_lines):
+        for line in stream:
+            into.append(line)
+            if signal_lines:
+                self._lines.put(line)
+        if signal_lines:
+            self._lines.put(None)
+
+    def wait_for(self, text: str, timeout: float = 30) -> bool:
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        if any(text in line for line in self.err):
+            return True
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                return False
+            if line is None:
+                return False
+            if text in line:
+                return True
+
+    def type(self, line: str) -> None:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def finish(self, timeout: float = 30) -> subprocess.CompletedProcess:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.proc.wait(timeout=timeout)
+        import time
+
+        time.sleep(0.1)  # let the pumps drain
+        return subprocess.CompletedProcess(self.proc.args, self.proc.returncode,
+                                           "".join(self.out), "".join(self.err))
