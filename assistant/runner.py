@@ -152,6 +152,9 @@ def _extras(store: Store, session_id: int):
 def prepare() -> tuple[Store, Path]:
     """Check everything a person could have got wrong before the first question."""
     load_all()  # a malformed prompts file
+    from .extract import extract as run_rules
+
+    run_rules("")  # a malformed rules.toml, before the first answer rather than after it
     home = data_dir()
     store = Store.open(home)  # an unwritable or full data dir
     load_settings(home)  # a malformed config file
