@@ -192,8 +192,48 @@ def _strip_edges(tokens: list[str], front: tuple[tuple[str, ...], ...], back: tu
     return tokens
 
 
+_REGRET_HAVE = frozenset({"have", "'ve"})
+# Past participles that do not end in -ed/-en: "i should have brought", not "i should have two stories".
+_PARTICIPLES = frozenset("""
+been done gone had made brought thought said asked read left got let put set cut shut hit run come become
+known shown grown thrown drawn flown worn torn sworn sat stood understood met kept slept felt dealt meant
+built spent sent lent bent lost paid laid told sold held found bound taught caught bought sought fought
+learnt spelt burnt dreamt leapt heard led fed won spun struck stuck hung rung sung swum begun drunk shrunk
+took
+""".split())
+
+
+def _is_participle(word: str) -> bool:
+    if word in _PARTICIPLES:
+        return True
+    return len(word) > 4 and (word.endswith("ed") or word.endswith("en") or word.endswith("wn"))
+
+
+def _strip_lead_ins(tokens: list[str], rules: _Rules) -> list[str]:
+    """Fillers and lead-ins off the front; "i should have" keeps its "have" when it means
+    possession ("have two stories ready") rather than regret ("have prepared")."""
+    front = rules.fillers + rules.lead_ins
+    changed = True
+    while changed and tokens:
+        changed = False
+        while tokens and tokens[0] == ",":
+            tokens, changed = tokens[1:], True
+        for opt in front:
+            if tuple(tokens[:len(opt)]) == opt:
+                rest = tokens[len(opt):]
+                if len(opt) > 1 and opt[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
+                    rest = ["have"] + rest
+                    if tuple(rest) == tuple(tokens):
+                        break
+                tokens, changed = rest, True
+                break
+    return tokens
+
+
 def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
-    tokens = _strip_edges(tokens, rules.fillers + rules.lead_ins, rules.trailers + rules.fillers)
+    tokens = _skip_non_answer(tokens, rules)
+    tokens = _strip_lead_ins(tokens, rules)
+    tokens = _strip_edges(tokens, (), rules.trailers + rules.fillers)
     words = 0
     cut: list[str] = []
     for tok in tokens:
@@ -211,6 +251,28 @@ def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
     return phrase
 
 
+_CONTRAST = (("but",), ("except",), ("maybe",), ("apart", "from"), ("other", "than"), ("although",),
+             ("though",), ("unless",), ("if", "anything"), ("possibly",), ("perhaps",), ("probably",))
+
+
+def _skip_non_answer(tokens: list[str], rules: _Rules) -> list[str]:
+    """ "nothing really, i'd do it the same way" says nothing; "nothing, but maybe talk less" says something."""
+    if "," not in tokens:
+        return tokens
+    cut = tokens.index(",")
+    head = _strip_edges(tokens[:cut], rules.fillers, rules.fillers + rules.trailers)
+    if not head or " ".join(head) not in rules.non_answers:
+        return tokens
+    rest = tokens[cut + 1:]
+    while rest and rest[0] == ",":
+        rest = rest[1:]
+    rest = _strip_edges(rest, rules.fillers, ())
+    for opt in _CONTRAST:
+        if tuple(rest[:len(opt)]) == opt:
+            return rest[len(opt):]
+    return []
+
+
 def _clause(tokens: list[str], rules: _Rules) -> list[str]:
     """Tokens up to the first pause or clause break."""
     for i, tok in enumerate(tokens):
@@ -225,6 +287,9 @@ def _clause(tokens: list[str], rules: _Rules) -> list[str]:
 def _find_marked(text: str, pattern: re.Pattern[str], rules: _Rules) -> str | None:
     for m in pattern.finditer(text):
         rest = text[m.end():].split()
+        said = m.group(0).split()
+        if said and said[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
+            rest = ["have"] + rest
         phrase = _tidy_phrase(_clause(rest, rules), rules)
         if phrase and not phrase.startswith(("it ", "it,")):
             return phrase
@@ -239,7 +304,7 @@ def extract(text: str, stage: str | None = None) -> Extraction:
     c = clean(text or "")
     if not c:
         return Extraction()
-    digits = " ".join(_rating_tokens(c, rules))
+    digits = " ".join(to_digits(c, rules.rating, keep_phrases=True))
     causes = find_causes(digits, rules.causes)
     if stage == "improve":
         return Extraction(None, _tidy_phrase(c.split(), rules), None, causes)

@@ -26,7 +26,7 @@ RATING_KEYS = {
     "cues", "clause_start", "units", "block_before", "plural_exceptions",
     "not_rating_phrases", "range_connectors", "half_words", "scale_words",
     "grammar_numbers", "hedges", "negations", "negated_values", "homophones",
-    "homophones_strict", "words",
+    "homophones_strict", "words", "start_words", "pronoun_one_after",
 }
 
 
@@ -58,6 +58,8 @@ class RatingRules:
     words: dict[str, float]
     words_re: re.Pattern[str]
     negated_values: tuple[float, ...]
+    start_words: frozenset[str] = frozenset()
+    pronoun_one_after: frozenset[str] = frozenset()
 
 
 def _tuples(items: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -104,6 +106,9 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
     ):
         raise PromptsError(f"{path}: 'rating.negated_values' must be 5 numbers from 1 to 5.")
 
+    start_words = frozenset(" ".join(w.split()) for w in lst("start_words"))
+    for w in start_words - set(words):
+        raise PromptsError(f"{path}: 'rating.start_words' lists '{w}', which is not in rating.words.")
     clause_start = frozenset(lst("clause_start"))
     determiners = {"the", "this", "that", "my", "our", "their", "his", "her", "for", "to", "out", "at", "got",
                    "good", "bad", "smooth", "easy", "felt", "went", "was", "just", "if", "even", "still", "now"}
@@ -125,19 +130,31 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         words=words,
         words_re=words_re,
         negated_values=tuple(float(v) for v in negated),
+        start_words=start_words,
+        pronoun_one_after=frozenset(lst("pronoun_one_after")),
     )
 
 
 # ---------------------------------------------------------------- numbers
 
-def to_digits(clean: str, rules: RatingRules) -> list[str]:
-    """Tokens of a cleaned answer with number words as digits; non-rating phrases masked."""
+def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> list[str]:
+    """Tokens of a cleaned answer with number words as digits; non-rating phrases masked
+    (or, with keep_phrases, left as they were said: "no one smiled", "one question")."""
+    kept: list[str] = []
     if rules.not_rating is not None:
-        clean = rules.not_rating.sub(" xnotrating ", clean)
+        if keep_phrases:
+            def hold(m: re.Match[str]) -> str:
+                kept.append(m.group(0))
+                return f" xkept{len(kept) - 1}x "
+            clean = rules.not_rating.sub(hold, clean)
+        else:
+            clean = rules.not_rating.sub(" xnotrating ", clean)
     try:
         clean = alpha2digit(clean, "en", threshold=0)
     except Exception:  # pragma: no cover - text2num is robust, but never let it crash us
         pass
+    if kept:
+        clean = re.sub(r"xkept(\d+)x", lambda m: kept[int(m.group(1))], clean)
     return clean.split()
 
 
@@ -222,6 +239,20 @@ def _countable(tokens: list[str], j: int, rules: RatingRules) -> bool:
             and word not in rules.plural_exceptions and word not in rules.clause_start)
 
 
+_SAYING = frozenset({"say", "said", "think", "guess", "suppose", "reckon", "give", "gave", "rate", "rated",
+                     "go", "put", "call", "imagine", "mean", "believe", "would", "feel", "felt"})
+
+
+def _pronoun_one(tokens: list[str], i: int, j: int, value: float, high: float | None, scale: float | None,
+                 start: int, rules: RatingRules) -> bool:
+    """"one" as a pronoun ("every question was one i'd practised"), not a rating of 1."""
+    if value != 1 or high is not None or scale is not None or _at_start(tokens, i, start):
+        return False
+    if j >= len(tokens) or tokens[j] not in rules.pronoun_one_after:
+        return False
+    return j + 1 < len(tokens) and tokens[j + 1] not in _SAYING and tokens[j + 1] != ","
+
+
 def _read_value(tokens: list[str], i: int, rules: RatingRules) -> tuple[float, int] | None:
     """A plain value (with 'and a half') at tokens[i]; returns (value, next index)."""
     if i < len(tokens) and tokens[i] == "a":
@@ -273,7 +304,9 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
             value = (value + high) / 2
         nxt = i + 1
         strength = 0
-        if _countable(tokens, j, rules) or _prev_in(tokens, i, rules.block_before):
+        if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
+            strength = -1
+        elif _countable(tokens, j, rules) or _prev_in(tokens, i, rules.block_before):
             strength = -1
         elif scale is not None:
             strength = 4 if scale > 0 else -1
@@ -314,14 +347,25 @@ def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[st
     return round_half(best[2])
 
 
-def word_rating(clean: str, rules: RatingRules) -> float | None:
-    """The first rating word said as a verdict ("it was rough, ..."), not before a noun ("a good story")."""
+def _front(text: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> int:
+    """Character offset where the answer starts once fillers and hedges are skipped."""
+    tokens = text.split()
+    i = _start_index(tokens, rules, fillers)
+    return len(" ".join(tokens[:i])) + (1 if i else 0)
+
+
+def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...] = ()) -> float | None:
+    """The first rating word said as a verdict ("it was rough, ..."), not before a noun ("a good story").
+    A few verdicts ("a disaster", "gutted") count at the start of an answer whatever follows."""
     text = " ".join(clean.replace(",", " , ").split())
+    front = _front(text, rules, fillers) if rules.start_words else -1
     for m in rules.words_re.finditer(text):
         after = text[m.end():].split(maxsplit=1)
-        if after and after[0] != "," and after[0] not in rules.clause_start:
+        word = " ".join(m.group("word").split())
+        at_front = m.start() == front and not m.group("neg") and word in rules.start_words
+        if after and after[0] != "," and after[0] not in rules.clause_start and not at_front:
             continue
-        value = rules.words[" ".join(m.group("word").split())]
+        value = rules.words[word]
         if m.group("neg"):
             value = rules.negated_values[int(round(value)) - 1] if value == int(value) else 6 - value
         return round_half(value)
@@ -331,5 +375,5 @@ def word_rating(clean: str, rules: RatingRules) -> float | None:
 def rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
     value = number_rating(to_digits(clean, rules), rules, fillers)
     if value is None:
-        value = word_rating(clean, rules)
+        value = word_rating(clean, rules, fillers)
     return value
