@@ -80,7 +80,12 @@ def _open(path: str | Path):
 
 def check_audio_file(path: str | Path) -> None:
     """Raise AudioError now if `path` cannot be read as audio (for early errors)."""
-    _open(path).close()
+    f = _open(path)
+    try:
+        if f.frames == 0:  # a header and nothing after it: say so before the first question
+            raise AudioError(f"Audio file {Path(path)} contains no audio.")
+    finally:
+        f.close()
 
 
 def read_chunks(path: str | Path, chunk_seconds: float = 0.1) -> Iterator[AudioChunk]:
