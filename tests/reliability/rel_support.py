@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STAGES = ["arrival", "opening", "experience", "tough", "closing", "improve", "nailed"]
 
 # What the section did, printed at the end of every run (see conftest.py).
-COUNTS = {"faults": 0, "bad_inputs": 0, "lost": 0}
+COUNTS = {"faults": 0, "bad_inputs": 0, "lost": 0, "fuzzed": 0}
 LOST_DETAILS: list[str] = []
 
 
@@ -25,6 +25,10 @@ def fault(n: int = 1) -> None:
 
 def bad_input(n: int = 1) -> None:
     COUNTS["bad_inputs"] += n
+
+
+def fuzzed(n: int = 1) -> None:
+    COUNTS["fuzzed"] += n
 
 
 def lost(what: str) -> None:
