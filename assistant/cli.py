@@ -5,6 +5,7 @@ non-zero exit."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -19,6 +20,11 @@ class DebriefGroup(click.Group):
             return super().invoke(ctx)
         except DebriefError as e:
             raise click.ClickException(str(e)) from None
+        except sqlite3.DatabaseError as e:  # a damaged database met by a query, not by Store.open
+            from .reader import database_path
+            from .storage import storage_error
+
+            raise click.ClickException(str(storage_error(e, database_path()))) from None
 
 
 def echo_json(data) -> None:
