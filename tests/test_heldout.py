@@ -1,0 +1,58 @@
+"""Blind held-out answers (written before the rules were tuned on them) must stay above floors.
+
+heldout.jsonl was written blind, then the rules were widened on its misses; heldout2.jsonl was
+written after that and measured once before any change, as the honest estimate. Floors sit a
+little under the figures reached, never under the targets of scripts/eval_rules.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.extract import CAUSES, RATED_STAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+STAGES = RATED_STAGES + ("improve", "nailed")
+
+FLOORS = {
+    "heldout.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.97, "cause_recall": 0.97,
+                      "cause_precision": 0.95, "phrase_accuracy": 0.95},
+    "heldout2.jsonl": {"rating_accuracy": 0.97, "no_rating": 0.95, "cause_recall": 0.95,
+                       "cause_precision": 0.93, "phrase_accuracy": 0.92},
+}
+
+
+def _eval_module():
+    spec = importlib.util.spec_from_file_location("eval_rules", ROOT / "scripts" / "eval_rules.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_heldout_is_well_formed(name):
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) >= (210 if name == "heldout.jsonl" else 40)
+    for row in rows:
+        assert row["stage"] in STAGES
+        assert isinstance(row["text"], str) and row["text"].strip()
+        assert set(row["causes"]) <= set(CAUSES)
+        if row["stage"] in ("improve", "nailed"):
+            assert row["rating"] is None
+        if row["rating"] is not None:
+            assert 1 <= row.get("rating_min", row["rating"]) <= row["rating"] <= row.get("rating_max", row["rating"]) <= 5
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_heldout_figures_meet_floors(name):
+    ev = _eval_module()
+    fig = ev.evaluate(ev.load_corpus(DATA / name))
+    low = {k: fig[k] for k, floor in FLOORS[name].items() if fig[k] < floor}
+    assert not low, f"{name}: {low}\n" + "\n".join(f"{m['text']} -> {m['problems']}" for m in fig["misses"])
+    assert fig["median_ms"] < 5.0
