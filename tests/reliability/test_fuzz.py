@@ -20,6 +20,8 @@ from rel_support import ROOT, fuzzed
 
 PROMPTS = ROOT / "prompts"
 FILES = ("script.toml", "phrases.toml", "rules.toml")
+# read once: the files in the checkout may be edited while the tests run
+ORIGINAL = {name: (PROMPTS / name).read_text(encoding="utf-8") for name in FILES}
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -48,7 +50,7 @@ def only_prompts_error(folder: Path, name: str, text: str) -> None:
 def folder(tmp_path_factory):
     d = tmp_path_factory.mktemp("fuzz-prompts")
     for name in FILES:
-        (d / name).write_text((PROMPTS / name).read_text(encoding="utf-8"), encoding="utf-8")
+        (d / name).write_text(ORIGINAL[name], encoding="utf-8")
     return d
 
 
@@ -63,7 +65,7 @@ text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=400)
 @FAST
 @given(name=st.sampled_from(FILES), junk=text)
 def test_random_text(folder, name, junk):
-    original = (PROMPTS / name).read_text(encoding="utf-8")
+    original = ORIGINAL[name]
     try:
         only_prompts_error(folder, name, junk)
     finally:
@@ -73,7 +75,7 @@ def test_random_text(folder, name, junk):
 @FAST
 @given(name=st.sampled_from(FILES), data=st.data())
 def test_garbled_real_text(folder, name, data):
-    original = (PROMPTS / name).read_text(encoding="utf-8")
+    original = ORIGINAL[name]
     t = original
     for _ in range(data.draw(st.integers(1, 4))):
         i = data.draw(st.integers(0, len(t)))
@@ -127,7 +129,7 @@ value = st.recursive(scalar, lambda inner: st.one_of(
 @FAST
 @given(name=st.sampled_from(FILES), data=st.data())
 def test_structurally_wrong_values(folder, name, data):
-    original = (PROMPTS / name).read_text(encoding="utf-8")
+    original = ORIGINAL[name]
     tree = tomllib.loads(original)
     where = data.draw(st.sampled_from([p for p in paths(tree) if p]))
     node = tree
@@ -148,7 +150,7 @@ def test_structurally_wrong_values(folder, name, data):
 
 def test_the_dumper_round_trips():
     for name in FILES:
-        tree = tomllib.loads((PROMPTS / name).read_text(encoding="utf-8"))
+        tree = tomllib.loads(ORIGINAL[name])
         assert tomllib.loads(dumps(tree)) == tree
 
 
