@@ -84,6 +84,7 @@ class VoiceListener:
         vocabulary: Callable[[str], list[str]] | None = None,
         min_speech: float = 0.1,
         pre_roll: float = 0.3,
+        rating_pass=None,
     ):
         self.mic = mic
         self.recognizer = recognizer
@@ -96,6 +97,10 @@ class VoiceListener:
         self.vocabulary = vocabulary
         self.min_speech = min_speech
         self.pre_roll = pre_roll
+        # A number pass (assistant.rating_pass) fed the same chunks during
+        # free answers; its rating goes to Heard.rating. None: no pass.
+        self.rating_pass = rating_pass
+        self._rating_on = False
         self.partial_heard: Heard | None = None  # what was heard when the device was lost
         self.ended = False
         self.detector = EnergyDetector()
@@ -136,10 +141,21 @@ class VoiceListener:
         self.mic.resume()
         self.recognizer.reset()
         self.recognizer.set_grammar(self._grammar_for(kind))
+        self._rating_on = kind == "answer" and self.rating_pass is not None
+        if self._rating_on:
+            self._pass_call("reset")
         try:
             return self._listen()
         finally:
             self.mic.pause()
+
+    def _pass_call(self, name: str, *args):
+        """Call the number pass; a failing pass is switched off, never the answer."""
+        try:
+            return getattr(self.rating_pass, name)(*args)
+        except Exception:
+            self._rating_on = False
+            return None
 
     def _listen(self) -> Heard | None:
         rec = self.recognizer
@@ -160,6 +176,8 @@ class VoiceListener:
                 self.ended = True
                 if not started and not text:
                     rec.reset()
+                    if self._rating_on:
+                        self._pass_call("reset")
                     return None
                 break
             except DeviceLostError:
@@ -172,6 +190,8 @@ class VoiceListener:
             level = rms(chunk)
             voiced = self.detector.voiced(level, secs)
             partial = rec.accept(chunk)
+            if self._rating_on:
+                self._pass_call("accept", chunk)
             if partial != text:
                 text = partial
                 shown = self._clean(partial, False)
@@ -193,6 +213,8 @@ class VoiceListener:
                 waited += secs
                 if waited >= self.no_answer_timeout:
                     rec.reset()
+                    if self._rating_on:
+                        self._pass_call("reset")
                     return Heard("")
                 continue
             spoken += secs
@@ -202,8 +224,10 @@ class VoiceListener:
             if quiet >= self.silence or spoken >= self.max_answer:
                 break
         utt = rec.finish()
-        return self._heard(utt.text, kept, utt.confidence, spoke=started)
+        rating = self._pass_call("finish", utt.text) if self._rating_on else None
+        return self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating)
 
-    def _heard(self, text: str, kept: list[bytes], confidence, spoke: bool = True) -> Heard:
+    def _heard(self, text: str, kept: list[bytes], confidence, spoke: bool = True,
+               rating: float | None = None) -> Heard:
         audio = wav_bytes(b"".join(kept)) if self.keep_audio and kept else None
-        return Heard(self._clean(text, spoke), audio, confidence)
+        return Heard(self._clean(text, spoke), audio, confidence, rating)
