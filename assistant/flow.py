@@ -50,10 +50,10 @@ class Recorder(Protocol):
 
 
 def understand(stage: Stage, text: str, heard_rating: float | None = None) -> Answer:
-    """What the rules find in an answer. A rating heard by the recogniser's
-    own number pass fills in when the transcript has none."""
+    """What the rules find in an answer. A rating the recogniser's number
+    pass heard wins; the transcript's own rating fills in otherwise."""
     found = rules.extract(text, stage.id)
-    rating = found.rating if found.rating is not None else heard_rating
+    rating = heard_rating if heard_rating is not None else found.rating
     return Answer(
         stage=stage.id,
         text=text,
@@ -196,8 +196,7 @@ class Flow:
         if command == "stop":
             self.say("stop_ack")
             return "stop"
-        rating = rules.extract(text, stage.id).rating
-        rating = rating if rating is not None else heard.rating
+        rating = heard.rating if heard.rating is not None else rules.extract(text, stage.id).rating
         if rating is not None:
             self._accept(answers, i, replace(answers[stage.id], rating=rating), None)
         return None

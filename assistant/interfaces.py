@@ -36,8 +36,9 @@ class Heard:
     text: str
     audio: bytes | None = None  # a complete WAV file (16 kHz mono 16-bit), or None
     confidence: float | None = None
-    # A 1-5 rating heard by a dedicated pass over the audio (a number grammar),
-    # used only when the rules find no rating in the free transcript.
+    # A 1-5 rating heard by a dedicated number pass over the audio (spotted
+    # number phrases merged into the transcript, then read by the rules). It
+    # wins over the free transcript's rating: free decoders mishear numbers.
     rating: float | None = None
 
 

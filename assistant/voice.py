@@ -179,6 +179,7 @@ def voice_parts(settings: Settings, options: VoiceOptions, home: Path):
     anything a person must fix, before the first question is asked."""
     from .extract import reply_vocabulary
     from .listen import VoiceListener
+    from .rating_pass import make_rating_pass
 
     mic, interactive = make_mic(settings, options)
     recognizer = make_recognizer(settings, home)
@@ -187,6 +188,7 @@ def voice_parts(settings: Settings, options: VoiceOptions, home: Path):
         mic, recognizer, interactive=interactive, silence=settings.silence,
         no_answer_timeout=settings.no_answer_timeout, max_answer=settings.max_answer,
         on_partial=partial_printer, keep_audio=options.keep_audio, vocabulary=reply_vocabulary,
+        rating_pass=make_rating_pass(recognizer),
     )
     return speaker, EchoListener(listener), mic
 

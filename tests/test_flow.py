@@ -144,14 +144,14 @@ def test_summary_shown_and_not_spoken_in_text_mode():
     assert outcome.summary not in speaker.said
 
 
-def test_rating_heard_by_the_number_pass_fills_in_only_when_the_text_has_none():
+def test_rating_heard_by_the_number_pass_wins_and_the_transcript_fills_in():
     from assistant.interfaces import Heard
 
-    flow, _, _, _ = make_flow([Heard("give there was a lot of traffic", rating=2.0),
-                               Heard("four the small talk was easy", rating=3.0), *FULL[2:]])
+    flow, _, _, _ = make_flow([Heard("i would say give the traffic was terrible", rating=2.0),
+                               Heard("four the small talk was easy"), *FULL[2:]])
     outcome = flow.run()
-    assert outcome.answers["arrival"].rating == 2.0
-    assert outcome.answers["opening"].rating == 4.0  # the transcript's own number wins
+    assert outcome.answers["arrival"].rating == 2.0  # not 1 from "terrible"
+    assert outcome.answers["opening"].rating == 4.0
 
 
 @pytest.mark.parametrize("reply, crumpled", [("yes", True), ("no thanks", False), ("", False)])
