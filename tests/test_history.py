@@ -123,7 +123,7 @@ def test_coach_nudge_fires_once_per_pattern(store):
     _, lines = finish_with_extras(store, {"tough": 1})  # 2 of the last 5 only
     assert lines == []
     sid, lines = finish_with_extras(store, {"tough": 2})  # 3 of the last 5
-    assert len(lines) == 1 and "The toughest questions" in lines[0] and "coach" in lines[0]
+    assert len(lines) == 1 and "the toughest questions" in lines[0] and "coach" in lines[0]
     assert [(r["pattern"], r["session_id"]) for r in store.db["nudges"].rows] == [("stage:tough", sid)]
     _, lines = finish_with_extras(store, {"tough": 2})  # still there: no nagging
     assert lines == []
