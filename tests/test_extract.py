@@ -46,6 +46,8 @@ def fresh_rules():
     ("i'd say a four", 4.0), ("like a three i guess", 3.0), ("honestly about a two", 2.0),
     ("i'd give it a three, the room was cold", 3.0), ("it was a four", 4.0),
     ("the train was late so i'd say two", 2.0), ("it was hard, two", 2.0),
+    # a number before an uncountable plural is still a rating
+    ("four nerves got me early on", 4.0), ("two jitters all the way there", 2.0),
 ])
 def test_number_ratings(text, want):
     assert extract(text, "arrival").rating == want
@@ -103,7 +105,8 @@ def test_rating_among_other_numbers(text, want):
     ("amazing", 5, 5), ("it was a disaster honestly", 1, 1), ("honestly rough", 2, 3),
     ("it went fine i guess", 3, 3), ("not too bad", 3, 4), ("it wasn't terrible", 2.5, 3.5),
     ("wasn't great", 2, 3), ("not good", 2, 3), ("i wouldn't say great, more like okay", 2.5, 3.5),
-    ("not a disaster", 2.5, 3.5),
+    ("not a disaster", 2.5, 3.5), ("it went terribly", 1, 1), ("honestly it went really badly", 1, 2),
+    ("went horribly wrong", 1, 1),
 ])
 def test_word_ratings_and_negation(text, lo, hi):
     r = extract(text, "closing").rating
@@ -155,6 +158,22 @@ def test_no_rating(text):
     ("compensation", "salary"), ("the pay question threw me", "salary"),
     ("i had no questions for them", "questions"), ("i didn't ask anything", "questions"),
     ("i ran out of questions", "questions"),
+    # wider families (third blind batch)
+    ("my project work just didn't come to mind", "examples"), ("i couldn't pull up a single anecdote", "examples"),
+    ("i forgot to bring up my best project", "examples"), ("no case studies to show", "examples"),
+    ("they kept pushing for specifics", "examples"), ("i hadn't rehearsed or practised at all", "preparation"),
+    ("i hadn't looked them up", "preparation"), ("i knew pretty much nothing about the firm", "preparation"),
+    ("not knowing who the interviewer was", "preparation"), ("zero reaction from the panel", "chemistry"),
+    ("i couldn't read him at all", "chemistry"), ("the pay cut was a dealbreaker", "fit"),
+    ("it didn't feel like me", "fit"), ("i stuck to my principles", "fit"), ("we clashed over hybrid working", "fit"),
+    ("i meant every word", "fit"), ("i'd answer the same way again", "fit"),
+    ("i'm not sure the job is right for me", "fit"), ("they want a different type of candidate", "fit"),
+    ("fit wasn't the problem", "fit"), ("the interviewer had to stop me", "rambling"),
+    ("they quizzed me on docker and i was lost", "technical"), ("i couldn't explain my own solution", "technical"),
+    ("the budget is lower than advertised", "salary"), ("my mind went blank when they asked if i had anything for them", "questions"),
+    ("i had no idea what to ask", "questions"), ("i asked them nothing", "questions"),
+    ("all my questions had been covered", "questions"), ("when it was my chance to ask i said no", "questions"),
+    ("i had nothing else to ask", "questions"),
 ])
 def test_each_cause(text, cause):
     assert cause in extract(text, "tough").causes
@@ -166,6 +185,13 @@ def test_each_cause(text, cause):
     ("they asked me three questions", "questions"), ("he was running late himself", "late"),
     ("i drove past the traffic lights", "chemistry"), ("we hit it off", "chemistry"),
     ("my examples went down well", "examples"), ("i paid attention to the details", "salary"),
+    ("the traffic lights puzzle was fun", "late"), ("the brain teaser about lightbulbs", "technical"),
+    ("we talked about the late shift", "late"), ("i showed them the traffic app we built", "late"),
+    ("i described the cold storage project", "chemistry"), ("calming a nervous patient", "nerves"),
+    ("the salary range was in the advert", "salary"), ("i went in cold on the research", "chemistry"),
+    ("had to park miles away", "chemistry"), ("the money talk got awkward", "chemistry"),
+    ("i talked in generalities", "rambling"), ("explain what i wanted from the role", "salary"),
+    ("they grilled me on the details and i got lost", "late"), ("the negotiation got tense", "nerves"),
 ])
 def test_cause_words_in_other_senses(text, cause):
     assert cause not in extract(text, "closing").causes

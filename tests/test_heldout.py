@@ -1,7 +1,8 @@
 """Blind held-out answers (written before the rules were tuned on them) must stay above floors.
 
 heldout.jsonl was written blind, then the rules were widened on its misses; heldout2.jsonl was
-written after that and measured once before any change, as the honest estimate. Floors sit a
+written after that and measured once before any change, as the honest estimate; heldout3.jsonl
+(242 answers, mostly causes and decoys) likewise, before the third round of widening. Floors sit a
 little under the figures reached, never under the targets of scripts/eval_rules.py.
 """
 
@@ -24,6 +25,8 @@ FLOORS = {
                       "cause_precision": 0.95, "phrase_accuracy": 0.95},
     "heldout2.jsonl": {"rating_accuracy": 0.97, "no_rating": 0.95, "cause_recall": 0.95,
                        "cause_precision": 0.93, "phrase_accuracy": 0.92},
+    "heldout3.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.95, "cause_recall": 0.97,
+                       "cause_precision": 0.95, "phrase_accuracy": 0.93},
 }
 
 
@@ -38,7 +41,7 @@ def _eval_module():
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_heldout_is_well_formed(name):
     rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) >= (210 if name == "heldout.jsonl" else 40)
+    assert len(rows) >= {"heldout.jsonl": 210, "heldout3.jsonl": 240}.get(name, 40)
     for row in rows:
         assert row["stage"] in STAGES
         assert isinstance(row["text"], str) and row["text"].strip()
