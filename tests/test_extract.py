@@ -173,7 +173,8 @@ def test_no_rating(text):
     ("the budget is lower than advertised", "salary"), ("my mind went blank when they asked if i had anything for them", "questions"),
     ("i had no idea what to ask", "questions"), ("i asked them nothing", "questions"),
     ("all my questions had been covered", "questions"), ("when it was my chance to ask i said no", "questions"),
-    ("i had nothing else to ask", "questions"),
+    ("i had nothing else to ask", "questions"), ("the parking situation was a nightmare", "late"),
+    ("i was a few minutes behind", "late"), ("i just don't think we're a match", "fit"),
 ])
 def test_each_cause(text, cause):
     assert cause in extract(text, "tough").causes
