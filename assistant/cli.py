@@ -249,4 +249,5 @@ def extract(text, stage, as_json):
     click.echo(f"causes: {', '.join(found['causes']) or '-'}")
 
 
-from . import cli_review  # noqa: E402  (review commands register themselves on `cli`)
+
+from . import cli_review  # noqa: E402,F401  (review commands register themselves on `cli`)

@@ -23,7 +23,6 @@ back by the number pass.
 
 from __future__ import annotations
 
-import threading
 from typing import Callable, Protocol
 
 from .audio import AudioChunk

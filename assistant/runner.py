@@ -16,7 +16,7 @@ from .flow import Flow, Outcome
 from .interfaces import Listener, Speaker
 from .script import load_all
 from .session import StoreRecorder, answers_from_rows
-from .settings import Settings, data_dir, load_settings
+from .settings import data_dir, load_settings
 from .storage import Store
 
 RESUME_OFFER_HOURS = 12  # an unfinished debrief younger than this is offered on start
@@ -91,7 +91,7 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
     answers = answers_from_rows(store.turns(session_id)) if resume else None
     recorder = StoreRecorder(store, session_id, keep_audio=parts.keep_audio,
                              on_saved=None if parts.engine == "text" else report_saved)
-    from .textio import PrintSpeaker
+    from .speaker import PrintSpeaker
 
     flow = Flow(
         script, phrases, parts.speaker, parts.listener, recorder,

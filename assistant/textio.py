@@ -10,7 +10,6 @@ import sys
 from typing import IO
 
 from .interfaces import Heard
-from .speaker import PrintSpeaker  # noqa: F401  (the text-mode speaker)
 
 
 class TextListener:

@@ -11,26 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
+from tests.support import TYPED_ANSWERS as ANSWERS, run, typed_debrief
 
-ANSWERS = [
-    "3, some traffic on the way so I was rushing",
-    "four, the small talk was easy",
-    "2 because I couldn't think of good examples of my work",
-    "two, a coding question stumped me",
-    "three, I had questions ready",
-    "next time I should practise my examples out loud",
-    "I nailed the story about the migration",
-]
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
 def start(lines=ANSWERS, *extra):
-    result = run("start", "--text", *extra, input="\n".join(lines) + "\n")
-    assert result.exit_code == 0, result.output
-    return result
+    return typed_debrief(*extra, lines=lines)
 
 
 def test_typed_debrief_end_to_end(debrief_home):

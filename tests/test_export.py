@@ -4,31 +4,15 @@ import json
 import os
 import stat
 
-from click.testing import CliRunner
 
 from assistant import export
-from assistant.cli import cli
 from assistant.storage import Store
+from tests.support import TYPED_ANSWERS as ANSWERS, run, saved_id, typed_debrief
 
-ANSWERS = [
-    "3, some traffic on the way so I was rushing",
-    "four, the small talk was easy",
-    "2 because I couldn't think of good examples of my work",
-    "two, a coding question stumped me",
-    "three, I had questions ready",
-    "next time I should practise my examples out loud",
-    "I nailed the story about the migration",
-]
-
-
-def run(*args, input=None):
-    return CliRunner().invoke(cli, list(args), input=input)
 
 
 def start(*extra, lines=ANSWERS):
-    result = run("start", "--text", *extra, input="\n".join(lines) + "\n")
-    assert result.exit_code == 0, result.output
-    return int(result.stdout.strip().splitlines()[-1])
+    return saved_id(typed_debrief(*extra, lines=lines))
 
 
 def test_markdown_reads_like_a_journal_entry(debrief_home):

@@ -5,16 +5,8 @@ import pytest
 from assistant.flow import Answer, Flow
 from assistant.script import load_all
 from tests.fakes import MemoryRecorder, RecordingSpeaker, ScriptedListener
+from tests.support import TYPED_ANSWERS as FULL
 
-FULL = [
-    "3, some traffic on the way so I was rushing",
-    "four, the small talk was easy",
-    "2 because I couldn't think of good examples of my work",
-    "two, a coding question stumped me",
-    "three, I had questions ready",
-    "next time I should practise my examples out loud",
-    "I nailed the story about the migration",
-]
 
 
 def make_flow(answers, *, interactive=False, **kw):

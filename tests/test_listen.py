@@ -154,7 +154,6 @@ def test_steady_noise_becomes_the_floor():
     # a car: steady loud hum, speech on top is louder; the hum alone must end the answer
     hum = noise(3.0, amp=0.02, seed=3)
     speech = noise(1.0, amp=0.4, seed=4)
-    from fakes_audio import chunked
     hum_long = noise(12.0, amp=0.02, seed=5)
     lst, _, _ = listener(hum + speech + hum_long, ["over the hum"], no_answer_timeout=30)
     h = lst.listen()

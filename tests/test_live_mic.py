@@ -11,7 +11,6 @@ libportaudio2 flite (and espeak-ng for the speaker test).
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path

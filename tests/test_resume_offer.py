@@ -13,7 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from assistant.cli import cli
-from tests.test_cli import ANSWERS
+from tests.support import TYPED_ANSWERS as ANSWERS
 
 ROOT = Path(__file__).resolve().parent.parent
 

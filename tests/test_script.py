@@ -75,7 +75,6 @@ def test_missing_file(prompts):
 
 
 def test_every_phrase_renders(prompts):
-    import random
     import string
 
     phrases = load_phrases()

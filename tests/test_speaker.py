@@ -5,7 +5,6 @@ sound card; the live path through PulseAudio is in test_live_mic.py.
 """
 
 import sys
-import threading
 import time
 import types
 import wave

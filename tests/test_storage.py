@@ -101,7 +101,6 @@ def test_unwritable_data_dir_is_clear(tmp_path, monkeypatch):
 
 
 def test_busy_database_is_a_clear_error(debrief_home, monkeypatch):
-    import assistant.storage as storage
 
     store = Store.open()
     sid = store.start_session()

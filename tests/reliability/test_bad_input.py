@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,17 +16,9 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from assistant.cli import cli
-from rel_support import ROOT, STAGES, bad_input, child_env, clear_error, debrief_cmd, last_id, run
+from rel_support import ROOT, bad_input, child_env, clear_error, debrief_cmd, run
+from rel_support import TYPED_ANSWERS as TEXT
 
-TEXT = [
-    "3, some traffic on the way so I was rushing",
-    "four, the small talk was easy",
-    "2 because I couldn't think of good examples of my work",
-    "two, a coding question stumped me",
-    "three, I had questions ready",
-    "next time I should practise my examples out loud",
-    "I nailed the story about the migration",
-]
 VOICE = ["--engine", "pocketsphinx", "--no-speak"]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import random
 
-from rel_support import STAGES, clear_error, db_path, fault, run
+from rel_support import clear_error, db_path, fault, run
 
 TEXT = ["3, some traffic", "four, easy", "2, no examples", "two, stumped", "three, ready",
         "next time I should practise", "I nailed the migration story"]

@@ -10,7 +10,6 @@ import random
 import signal
 import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from rel_support import (STAGES, db_path, fault, integrity, last_id, lost, popen, run, saved_stages,

@@ -11,7 +11,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from rel_support import ROOT, Stepper, child_env, debrief_cmd, last_id, run
+from rel_support import ROOT, Stepper, child_env, debrief_cmd, run
 
 TEXT = [
     "3, some traffic on the way so I was rushing",

@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 
 import pytest
 
 from rel_support import STAGES, clear_error, connect, fault, last_id, popen, run, saved_stages, session
+from rel_support import TYPED_ANSWERS as TEXT_ANSWERS
 
-TEXT_ANSWERS = [
-    "3, some traffic on the way so I was rushing",
-    "four, the small talk was easy",
-    "2 because I couldn't think of good examples of my work",
-    "two, a coding question stumped me",
-    "three, I had questions ready",
-    "next time I should practise my examples out loud",
-    "I nailed the story about the migration",
-]
 
 
 def rows(home, sid):

@@ -14,18 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from rel_support import (STAGES, Stepper, clear_error, db_path, fault, integrity, last_id, lost, run,
+from rel_support import (Stepper, clear_error, db_path, fault, integrity, last_id, lost, run,
                          session, turns)
+from rel_support import TYPED_ANSWERS as ANSWERS
 
-ANSWERS = [
-    "3, some traffic on the way so I was rushing",
-    "four, the small talk was easy",
-    "2 because I couldn't think of good examples of my work",
-    "two, a coding question stumped me",
-    "three, I had questions ready",
-    "next time I should practise my examples out loud",
-    "I nailed the story about the migration",
-]
 QUESTIONS = ["getting there and waiting", "first impressions", "experience and examples",
              "toughest questions", "questions for them", "differently next time", "one thing you nailed"]
 BUSY_TIMEOUT = 5.0
