@@ -33,7 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEBRIEF = str(ROOT / ".venv" / "bin" / "debrief")
-CHUNK = float(os.environ.get("BENCH_CHUNK", "0.1"))
+from assistant.voice import CHUNK_SECONDS  # noqa: E402  (what debrief itself uses)
+
+CHUNK = float(os.environ.get("BENCH_CHUNK", CHUNK_SECONDS))
 
 
 def speech_ends(path: Path, silence: float) -> list[float]:
