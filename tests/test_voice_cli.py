@@ -148,3 +148,21 @@ def test_bad_config_is_one_clear_sentence(debrief_home, text, message):
 def test_text_and_input_together_is_refused(debrief_home):
     result = CliRunner().invoke(cli, ["start", "--text", "--input", "x.wav"])
     assert result.exit_code == 1 and "either --text or --input" in result.stderr
+
+
+@pytest.mark.parametrize("flag, rows", [([], 7), (["--no-audio"], 0)])
+def test_each_answers_audio_is_kept_unless_no_audio(debrief_home, flag, rows):
+    import io
+    import sqlite3
+
+    import soundfile
+
+    result = debrief("start", "--input", str(ROOT / "assistant/data/demo_answers.ogg"), "--no-speak",
+                     "--engine", "pocketsphinx", *flag, env=NO_SOUND)
+    assert result.returncode == 0, result.stderr
+    db = sqlite3.connect(debrief_home / "debrief.db")
+    wavs = [w for (w,) in db.execute("select wav from audio")]
+    assert len(wavs) == rows
+    for wav in wavs:  # each is a complete 16 kHz WAV of one answer
+        info = soundfile.info(io.BytesIO(wav))
+        assert info.samplerate == 16000 and 1 < info.duration < 15
