@@ -108,7 +108,7 @@ def check_speech(echo) -> bool:
 
 
 def check_tts(echo) -> None:
-    from .speaker import espeak_available, list_voices
+    from .tts_process import espeak_available, list_voices
 
     if not espeak_available():
         _line(echo, WARN, "text-to-speech", "espeak-ng is missing: sudo apt-get install espeak-ng "

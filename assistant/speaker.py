@@ -12,12 +12,9 @@ pyttsx3 only in the worker).
 from __future__ import annotations
 
 import atexit
-import json
 import os
-import queue
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,12 +26,10 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from .errors import AudioError, EngineError
+from .tts_process import NO_ESPEAK, TtsProcess, WorkerFailed, check_engine, list_voices  # noqa: F401
 
-WORKER = Path(__file__).with_name("tts_worker.py")
 TTS_RATE = 22_050
 MAX_PIECE = 1000  # characters per utterance sent to espeak-ng (it segfaults near 15,000)
-NO_ESPEAK = "Text-to-speech needs espeak-ng: sudo apt-get install espeak-ng (or use --no-speak)."
-NO_PYTTSX3 = "Text-to-speech needs pyttsx3: pip install pyttsx3 (or use --no-speak)."
 VOICES_HINT = "run `debrief doctor` or `espeak-ng --voices` to see the voices"
 
 
@@ -79,130 +74,6 @@ def split_text(text: str, limit: int = MAX_PIECE) -> list[str]:
         else:
             pieces.append(s)
     return pieces
-
-
-def espeak_available() -> bool:
-    """Is libespeak-ng (or libespeak) installed? Looks in the usual places first (fast)."""
-    import glob
-
-    for pattern in ("/usr/lib/*/libespeak-ng.so.1", "/usr/lib/libespeak-ng.so.1", "/usr/local/lib/libespeak-ng.so.1",
-                    "/usr/lib64/libespeak-ng.so.1", "/opt/homebrew/lib/libespeak-ng.1.dylib"):
-        if glob.glob(pattern):
-            return True
-    import ctypes.util
-
-    return bool(ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak"))
-
-
-def _check_engine() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("pyttsx3") is None:
-        raise EngineError(NO_PYTTSX3)
-    if not espeak_available():
-        raise EngineError(NO_ESPEAK)
-
-
-class WorkerFailed(Exception):
-    """The worker hung, crashed or reported an error for one request."""
-
-
-class _Worker:
-    """One child process running tts_worker.py, with a reader thread."""
-
-    def __init__(self, config: dict, env: dict | None = None):
-        self.replies: queue.Queue = queue.Queue()
-        self.proc = subprocess.Popen(
-            [sys.executable, str(WORKER), json.dumps(config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,  # a Ctrl-C in the terminal is the parent's business
-        )
-        self.ready: dict | None = None
-        self._next_id = 0
-        threading.Thread(target=self._read, daemon=True, name="tts-reader").start()
-
-    def _read(self) -> None:
-        out = self.proc.stdout
-        try:
-            while True:
-                line = out.readline()
-                if not line:
-                    break
-                header = json.loads(line)
-                n = int(header.get("nbytes") or 0)
-                data = out.read(n) if n else b""
-                if len(data) < n:
-                    break
-                self.replies.put((header, data))
-        except Exception:
-            pass
-        self.replies.put(None)  # EOF: the worker exited or crashed
-
-    def _get(self, deadline: float):
-        try:
-            item = self.replies.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise WorkerFailed("timed out") from None
-        if item is None:
-            self.replies.put(None)
-            raise WorkerFailed(f"worker exited ({self.proc.poll()})")
-        return item
-
-    def wait_ready(self, timeout: float) -> dict:
-        if self.ready is None:
-            header, _ = self._get(time.monotonic() + timeout)
-            self.ready = header
-        return self.ready
-
-    def request(self, msg: dict, timeout: float) -> tuple[dict, bytes]:
-        deadline = time.monotonic() + timeout
-        ready = self.wait_ready(timeout)
-        if ready.get("type") != "ready":
-            raise WorkerFailed(ready.get("message", "worker failed to start"))
-        self._next_id += 1
-        rid = self._next_id
-        try:
-            self.proc.stdin.write((json.dumps(dict(msg, id=rid)) + "\n").encode())
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError) as e:
-            raise WorkerFailed(f"worker gone: {e}") from None
-        while True:
-            header, data = self._get(deadline)
-            if header.get("id") == rid:
-                break
-        if not header.get("ok"):
-            raise WorkerFailed(header.get("message", "render failed"))
-        return header, data
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.proc.kill()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            pass
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
-                f.close()
-            except Exception:
-                pass
-
-    def close(self) -> None:
-        try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=1)
-        except Exception:
-            pass
-        self.kill()
 
 
 @dataclass
@@ -266,7 +137,7 @@ class TtsSpeaker:
         max_failures: int = 3,
         _worker_env: dict | None = None,
     ):
-        _check_engine()
+        check_engine()
         self.voice = voice
         self.rate = rate
         self.play = play
@@ -281,7 +152,7 @@ class TtsSpeaker:
         self._tmpdir = tempfile.mkdtemp(prefix="debrief-tts-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
         self._config = {"voice": voice, "rate": rate, "tmpdir": self._tmpdir}
         self._lock = threading.Lock()  # guards self._worker
-        self._worker: _Worker | None = None
+        self._worker: TtsProcess | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts-render")
         self._prepared: _Batch | None = None
         self._output_spec = output_device
@@ -312,12 +183,12 @@ class TtsSpeaker:
 
     # -- the worker ---------------------------------------------------------
 
-    def _start_worker(self) -> _Worker:
+    def _start_worker(self) -> TtsProcess:
         with self._lock:
             if self._worker is None or not self._worker.alive():
                 if self._worker is not None:
                     self._worker.kill()
-                self._worker = _Worker(self._config, self._env)
+                self._worker = TtsProcess(self._config, self._env)
             return self._worker
 
     def _ensure_ready(self) -> dict:
@@ -435,10 +306,11 @@ class TtsSpeaker:
         try:
             import numpy as np
 
-            data = np.frombuffer(pcm, dtype=np.int16)
             if self._stream_rate != rate:
-                data = _resample(data, rate, self._stream_rate)
-            stream.write(data.reshape(-1, 1))
+                from .audio import AudioChunk, resample_chunk
+
+                pcm = resample_chunk(AudioChunk(rate, 2, 1, pcm), self._stream_rate).audio
+            stream.write(np.frombuffer(pcm, dtype=np.int16).reshape(-1, 1))
             timing.played = True
             timing.output_latency = float(getattr(stream, "latency", 0.0) or 0.0)
         except Exception as e:
@@ -549,31 +421,3 @@ class TtsSpeaker:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _resample(data, from_rate: int, to_rate: int):
-    import numpy as np
-
-    if from_rate == to_rate or len(data) == 0:
-        return data
-    n = int(round(len(data) * to_rate / from_rate))
-    x = np.linspace(0, len(data) - 1, n)
-    return np.interp(x, np.arange(len(data)), data.astype(np.float32)).astype(np.int16)
-
-
-def list_voices(timeout: float = 10.0) -> list[dict]:
-    """The text-to-speech voices (id, name, languages, gender): for `debrief doctor`."""
-    _check_engine()
-    tmp = tempfile.mkdtemp(prefix="debrief-tts-")
-    worker = _Worker({"tmpdir": tmp})
-    try:
-        ready = worker.wait_ready(timeout)
-        if ready.get("kind") == "espeak":
-            raise EngineError(NO_ESPEAK)
-        header, _ = worker.request({"cmd": "voices"}, timeout)
-        return header["voices"]
-    except WorkerFailed as e:
-        raise EngineError(f"Text-to-speech did not start ({e}); try `espeak-ng 'hello'` to check it.") from None
-    finally:
-        worker.close()
-        shutil.rmtree(tmp, ignore_errors=True)

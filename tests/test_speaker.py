@@ -12,7 +12,7 @@ import wave
 import numpy as np
 import pytest
 
-from assistant import speaker as speaker_mod
+from assistant import tts_process
 from assistant.errors import EngineError
 from assistant.speaker import MAX_PIECE, NO_ESPEAK, PrintSpeaker, TtsSpeaker, list_voices, split_text
 
@@ -210,7 +210,7 @@ def test_unknown_voice_is_an_engine_error():
 
 
 def test_missing_espeak_is_one_clear_sentence(monkeypatch):
-    monkeypatch.setattr(speaker_mod, "espeak_available", lambda: False)
+    monkeypatch.setattr(tts_process, "espeak_available", lambda: False)
     with pytest.raises(EngineError) as e:
         TtsSpeaker(play=False)
     assert str(e.value) == NO_ESPEAK == (
