@@ -14,7 +14,7 @@ from .errors import AudioError
 NO_PORTAUDIO = "sounddevice needs PortAudio: sudo apt-get install libportaudio2."
 NO_SOUNDDEVICE = "The sounddevice package is missing: pip install sounddevice."
 NO_INPUT = "No microphone found; use `debrief start --text` or try `debrief demo`."
-NO_OUTPUT = "No speaker found; prompts will not be played aloud (use --no-speak to silence this note)."
+NO_OUTPUT = "No speaker found, so nothing is played aloud; the text is printed instead."
 
 
 def import_sounddevice():
