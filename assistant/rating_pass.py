@@ -123,7 +123,7 @@ class PocketsphinxRatingPass:
     people" (a count, no rating)."""
 
     def __init__(self, free=None, *, threshold: float = 1e-20, min_prob: float = 0.85,
-                 phrases: list[str] | None = None, hmm: str | None = None):
+                 min_prob_long: float = 0.82, phrases: list[str] | None = None, hmm: str | None = None):
         from pocketsphinx import Decoder
 
         kw = {"loglevel": "FATAL", "lm": None}
@@ -132,6 +132,7 @@ class PocketsphinxRatingPass:
         self._d = Decoder(**kw)
         self.free = free  # the free decoder's pocketsphinx.Decoder (for word times)
         self.min_prob = min_prob
+        self.min_prob_long = min_prob_long
         self.phrases = [p for p in (phrases or rating_phrases()) if all(self._known(w) for w in p.split())]
         self.keyphrases = "".join(f"{p} /{_threshold(p, threshold):.0e}/\n" for p in self.phrases)
         self._add_kws_file()
@@ -182,17 +183,30 @@ class PocketsphinxRatingPass:
         words = self.free_words()
         best = None
         for phrase, start, end, prob in self.candidates:
-            if prob < self.min_prob:
+            heard = covered(words, start, end) if words is not None else []
+            if prob < self._min_prob(phrase, heard):
                 continue
             text = merge(words, phrase, start, end) if words is not None else phrase
-            if text is None or not in_rating_place(text, phrase):
+            if text is None:
                 continue
+            if not in_rating_place(text, phrase):
+                text, phrase = a_sound_before(text, phrase)
+                if text is None or not in_rating_place(text, phrase):
+                    continue
             rating = rating_from(text)
-            key = (len(phrase.split()), prob)
+            key = (len(phrase.split()), sounds_like(heard, phrase), prob)
             if rating is not None and (best is None or key > best[0]):
                 best = (key, rating, text)
         self.text = best[2] if best else ""
         return best[1] if best else None
+
+    def _min_prob(self, phrase: str, heard: list[str]) -> float:
+        """A phrase of three words or more ("two out of five") over free words
+        that start with a usual mishearing of its number ("far out of five",
+        "you out of five"; not one word such as "floor") is taken on a weaker match."""
+        if len(phrase.split()) >= 3 and len(heard) >= 2 and heard[0] not in NUMBER_WORDS and sounds_like(heard, phrase):
+            return self.min_prob_long
+        return self.min_prob
 
     def reset(self) -> None:
         if self._in_utt:
@@ -237,6 +251,53 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
     if len(replaced) > len(phrase.split()) + 1:
         return None  # a short phrase in place of a long stretch of words
     return " ".join(out)
+
+
+def covered(words, start: int, end: int) -> list[str]:
+    """The free words the spotted stretch covers (each by at least half)."""
+    out = []
+    for w, s, e in words:
+        if _is_word(w) and (min(e, end) - max(s, start) + 1) * 2 >= (e - s + 1):
+            out.append(w.split("(")[0])
+    return out
+
+
+# What the free decoder commonly writes for a number word (measured on flite
+# voices): used only to choose between spotted phrases over the same stretch
+# ("far out of five" is "four out of five", not "five out of five").
+SOUNDS = {
+    "one": {"one", "won", "on", "want", "line", "wan"},
+    "two": {"two", "to", "too", "do", "you", "who", "through"},
+    "three": {"three", "tree", "free", "three's", "freeze"},
+    "four": {"four", "for", "far", "fore", "or", "floor", "four's", "form", "poor", "door"},
+    "five": {"five", "fire", "fight", "fine", "fife", "i've", "hive", "by", "fi"},
+}
+
+
+def sounds_like(heard: list[str], phrase: str) -> bool:
+    """Does the first free word under the phrase sound like its number?"""
+    number = next((w for w in phrase.split() if w in SOUNDS or w in NUMBER_WORDS), None)
+    return bool(heard) and number is not None and heard[0] in SOUNDS.get(number, {number})
+
+
+# Short words the free decoder writes for a spoken "a" before a number
+# ("i think the one", "probably in five", "i would give it to four").
+A_SOUNDS = {"a", "the", "in", "to", "it", "up", "uh", "of", "and", "an", "her"}
+
+
+def a_sound_before(text: str, phrase: str) -> tuple[str | None, str]:
+    """The text with the word just before the spotted phrase read as "a", when
+    that word is a usual mishearing of it: ("probably in five", "five") ->
+    ("probably a five", "a five"); for a phrase that already starts with "a"
+    the extra word is dropped. (None, phrase) when there is no such word."""
+    words, pw = text.split(), phrase.split()
+    n = len(pw)
+    at = next((i for i in range(len(words)) if words[i:i + n] == pw), None)
+    if at is None or at < 2 or words[at - 1] not in A_SOUNDS:
+        return None, phrase
+    if pw[0] == "a":
+        return " ".join(words[:at - 1] + words[at:]), phrase
+    return " ".join(words[:at - 1] + ["a"] + words[at:]), "a " + phrase
 
 
 # Words that may come just before a spotted rating: the rules' cues without

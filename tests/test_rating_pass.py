@@ -10,8 +10,8 @@ import pytest
 from assistant.audio import AudioChunk, FileMicrophone
 from assistant.extract import extract
 from assistant.listen import VoiceListener
-from assistant.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, in_rating_place,
-                                   make_rating_pass, merge)
+from assistant.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, a_sound_before, in_rating_place,
+                                   make_rating_pass, merge, sounds_like)
 from assistant.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,3 +146,17 @@ def test_listener_sets_heard_rating(engine, tmp_path):
     assert extract(first.text).rating is None and first.rating == 3
     assert second.rating is None and "people" in second.text
     assert lst.listen("answer") is None
+
+
+def test_a_sound_before_a_number_is_read_as_a():
+    assert a_sound_before("probably in five the manager", "five") == ("probably a five the manager", "a five")
+    assert a_sound_before("i think the a one i forgot", "a one") == ("i think a one i forgot", "a one")
+    # at the very start ("the hiring manager" -> "the five manager") it is not
+    assert a_sound_before("the five manager asked", "five") == (None, "five")
+    assert a_sound_before("we met two engineers", "two") == (None, "two")
+
+
+def test_sounds_like_prefers_the_number_heard():
+    assert sounds_like(["far", "out", "of", "five"], "four out of five")
+    assert not sounds_like(["far", "out", "of", "five"], "five out of five")
+    assert not sounds_like([], "four")
