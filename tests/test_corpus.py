@@ -29,9 +29,10 @@ def figures():
     return ev, ev.evaluate(ev.load_corpus(CORPUS))
 
 
-def test_corpus_is_well_formed():
-    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) >= 220
+def well_formed_rows(path: Path) -> list[dict]:
+    """The labelled answers in PATH, each checked: known stage and causes, no
+    rating on improve/nailed, a rating inside its own tolerance and 1-5."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in rows:
         assert row["stage"] in STAGES
         assert isinstance(row["text"], str) and row["text"].strip()
@@ -40,6 +41,12 @@ def test_corpus_is_well_formed():
             assert row["rating"] is None
         if row["rating"] is not None:
             assert 1 <= row.get("rating_min", row["rating"]) <= row["rating"] <= row.get("rating_max", row["rating"]) <= 5
+    return rows
+
+
+def test_corpus_is_well_formed():
+    rows = well_formed_rows(CORPUS)
+    assert len(rows) >= 220
     for stage in STAGES:
         assert sum(r["stage"] == stage for r in rows) >= 20, stage
     for cause in CAUSES:

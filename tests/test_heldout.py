@@ -8,17 +8,14 @@ little under the figures reached, never under the targets of scripts/eval_rules.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from pathlib import Path
 
 import pytest
 
-from assistant.extract import CAUSES, RATED_STAGES
+from tests.test_corpus import _eval_module, well_formed_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-STAGES = RATED_STAGES + ("improve", "nailed")
 
 FLOORS = {
     "heldout.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.97, "cause_recall": 0.97,
@@ -30,26 +27,10 @@ FLOORS = {
 }
 
 
-def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_rules", ROOT / "scripts" / "eval_rules.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_heldout_is_well_formed(name):
-    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = well_formed_rows(DATA / name)
     assert len(rows) >= {"heldout.jsonl": 210, "heldout3.jsonl": 240}.get(name, 40)
-    for row in rows:
-        assert row["stage"] in STAGES
-        assert isinstance(row["text"], str) and row["text"].strip()
-        assert set(row["causes"]) <= set(CAUSES)
-        if row["stage"] in ("improve", "nailed"):
-            assert row["rating"] is None
-        if row["rating"] is not None:
-            assert 1 <= row.get("rating_min", row["rating"]) <= row["rating"] <= row.get("rating_max", row["rating"]) <= 5
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
