@@ -52,9 +52,20 @@ def compile_causes(path: Path, data: dict[str, Any]) -> CauseRules:
     return CauseRules(tuple(compiled))
 
 
+# Recognisers often drop the apostrophe: "couldnt", "didnt", "im".
+_BARE_NT = re.compile(r"(?<![\w'])(could|did|was|had|would|is|were|have|has|does|do|should|are|must|need)nt(?![\w'])")
+_BARE_OTHER = re.compile(r"(?<![\w'])(cant|wont|im|ive)(?![\w'])")
+_BARE_FIX = {"cant": "can't", "wont": "won't", "im": "i'm", "ive": "i've"}
+
+
+def restore_apostrophes(text: str) -> str:
+    text = _BARE_NT.sub(lambda m: m.group(1) + "n't", text)
+    return _BARE_OTHER.sub(lambda m: _BARE_FIX[m.group(1)], text)
+
+
 def find_causes(text: str, rules: CauseRules) -> tuple[str, ...]:
     """Cause tags named in `text` (cleaned, numbers as digits), in CAUSES order."""
-    text = " ".join(text.replace(",", " ").split())
+    text = restore_apostrophes(" ".join(text.replace(",", " ").split()))
     found = []
     for cause, pat, exc in rules.patterns:
         t = exc.sub(" _ ", text) if exc is not None else text

@@ -175,6 +175,10 @@ def test_no_rating(text):
     ("all my questions had been covered", "questions"), ("when it was my chance to ask i said no", "questions"),
     ("i had nothing else to ask", "questions"), ("the parking situation was a nightmare", "late"),
     ("i was a few minutes behind", "late"), ("i just don't think we're a match", "fit"),
+    ("i couldnt recall a single example", "examples"), ("i couldnt think of a good example", "examples"),
+    ("i didnt have any questions", "questions"), ("i couldnt ask anything smart", "questions"),
+    ("i was so nervous i forgot what i'd done", "examples"), ("my examples didn't match", "examples"),
+    ("i had a couple of questions ready", "questions"), ("i stumbled over my own name", "nerves"),
 ])
 def test_each_cause(text, cause):
     assert cause in extract(text, "tough").causes
@@ -193,6 +197,9 @@ def test_each_cause(text, cause):
     ("had to park miles away", "chemistry"), ("the money talk got awkward", "chemistry"),
     ("i talked in generalities", "rambling"), ("explain what i wanted from the role", "salary"),
     ("they grilled me on the details and i got lost", "late"), ("the negotiation got tense", "nerves"),
+    ("the interviewer was rushing to the next meeting", "late"), ("it was a bit rushed at the end", "late"),
+    ("i hadn't prepared for the behavioural questions", "questions"),
+    ("they didnt really look at me", "preparation"),
 ])
 def test_cause_words_in_other_senses(text, cause):
     assert cause not in extract(text, "closing").causes
