@@ -320,6 +320,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 strength = 2
             elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
                 strength = 1
+            elif i and tokens[i - 1] in rules.words and _follower_ok(tokens, j, rules.clause_start):
+                strength = 1  # "it was fine three but ..." -- the number after a verdict word
             if value > 5:
                 strength = strength if strength >= 2 else -1
                 value = value / 2

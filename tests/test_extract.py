@@ -48,6 +48,7 @@ def fresh_rules():
     ("the train was late so i'd say two", 2.0), ("it was hard, two", 2.0),
     # a number before an uncountable plural is still a rating
     ("four nerves got me early on", 4.0), ("two jitters all the way there", 2.0),
+    ("it was fine three but i was a bit nervous", 3.0),
 ])
 def test_number_ratings(text, want):
     assert extract(text, "arrival").rating == want
