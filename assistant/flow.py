@@ -139,6 +139,7 @@ class Flow:
             if command in ("repeat", "help"):
                 if command == "help":
                     self.say("help")
+                reprompted = False  # asked for on purpose: the full question again
                 continue
             if command == "back":
                 if i == 0:

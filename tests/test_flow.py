@@ -159,3 +159,15 @@ def test_crumple_never_offered_from_a_pipe_or_recording():
     flow, speaker, listener, recorder = make_flow(FULL)
     flow.run()
     assert "yesno" not in listener.kinds and not recorder.crumpled
+
+
+@pytest.mark.parametrize("command", ["help", "repeat"])
+def test_a_command_after_an_empty_answer_gets_the_full_question_again(command):
+    script, _ = load_all()
+    flow, speaker, _, _ = make_flow(["", command, *FULL], interactive=True)
+    flow.run()
+    arrival = script.get("arrival")
+    asked = [s for s in speaker.said if arrival.short in s or s == arrival.question]
+    assert asked[0] == arrival.question
+    assert asked[1].endswith(arrival.short)  # the reprompt after the empty answer
+    assert asked[2] == arrival.question  # after the command: the full question, no "missed that"
