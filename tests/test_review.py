@@ -265,8 +265,10 @@ def test_review_commands_import_neither_sqlite_utils_nor_speech(debrief_home):
     code = (
         "import sys; from click.testing import CliRunner; from assistant.cli import cli;"
         "r = CliRunner();"
-        "[r.invoke(cli, a) for a in (['list'], ['show'], ['search', 'x'], ['trends', '--json'], ['export', '--all'])];"
-        "bad = [m for m in ('sqlite_utils', 'numpy', 'vosk', 'pocketsphinx', 'sounddevice', 'pyttsx3', 'plotext') if m in sys.modules];"
+        "[r.invoke(cli, a) for a in (['list'], ['show'], ['search', 'x'], ['trends', '--json'], ['export', '--all'],"
+        " ['extract', 'four'])];"
+        "bad = [m for m in ('sqlite_utils', 'numpy', 'vosk', 'pocketsphinx', 'sounddevice', 'pyttsx3', 'soundfile',"
+        " 'plotext') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
