@@ -312,17 +312,31 @@ class PocketsphinxRecognizer:
         self.grammar = keep
 
 
-def load_recognizer(engine: str | None, model: str | None, home: Path):
-    """(Recognizer, note or None). engine: "vosk", "pocketsphinx" or None (auto)."""
+def choose_engine(engine: str | None, model: str | None, home: Path) -> tuple[str, Path | None, str | None]:
+    """Which engine to use, with its model found and checked but not loaded:
+    ("vosk", model path, None) or ("pocketsphinx", None, note or None). A
+    missing or broken model the person asked for is a ModelError here, so it
+    can be reported before the first question."""
     from .models import find_vosk_model
 
     if engine not in (None, "auto", "vosk", "pocketsphinx"):
         raise EngineError(f"Unknown speech engine {engine!r}; use vosk or pocketsphinx.")
     if engine == "pocketsphinx":
-        return PocketsphinxRecognizer(), None
+        return "pocketsphinx", None, None
     path = find_vosk_model(model, home)
     if path is not None:
-        return VoskRecognizer(path), None
+        return "vosk", check_vosk_model_dir(path), None
     if engine == "vosk" or model:
         raise _no_model(model or Path(home) / "models")
-    return PocketsphinxRecognizer(), FALLBACK_NOTE
+    return "pocketsphinx", None, FALLBACK_NOTE
+
+
+def build_recognizer(kind: str, path: Path | None):
+    """Load the engine `choose_engine` picked (the slow part)."""
+    return VoskRecognizer(path) if kind == "vosk" else PocketsphinxRecognizer()
+
+
+def load_recognizer(engine: str | None, model: str | None, home: Path):
+    """(Recognizer, note or None). engine: "vosk", "pocketsphinx" or None (auto)."""
+    kind, path, note = choose_engine(engine, model, home)
+    return build_recognizer(kind, path), note

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import DebriefError, EngineError
+from .errors import EngineError
 from .interfaces import Heard, Utterance
 from .settings import Settings
 
@@ -157,27 +157,14 @@ def make_mic(settings: Settings, options: VoiceOptions):
 
 
 def make_recognizer(settings: Settings, home: Path) -> BackgroundRecognizer:
-    from .recognizer import load_recognizer
+    """The engine is chosen and its model checked now (a missing model is
+    reported before the first question); it loads in the background."""
+    from .recognizer import build_recognizer, choose_engine
 
-    def load():
-        recognizer, fallback_note = load_recognizer(settings.engine, settings.model, home)
-        if fallback_note:
-            note(fallback_note)
-        return recognizer
-
-    if settings.engine == "vosk" or settings.model:
-        # a missing model is the person's mistake: say so before the first question
-        from .models import find_vosk_model
-        from .recognizer import check_vosk_model_dir
-
-        path = find_vosk_model(settings.model, home)
-        if path is None:
-            raise DebriefError(
-                "No Vosk model found; run `debrief download-model`, pass --model PATH, "
-                "or use --engine pocketsphinx."
-            )
-        check_vosk_model_dir(path)
-    return BackgroundRecognizer(load)
+    kind, path, fallback_note = choose_engine(settings.engine, settings.model, home)
+    if fallback_note:
+        note(fallback_note)
+    return BackgroundRecognizer(lambda: build_recognizer(kind, path))
 
 
 def voice_parts(settings: Settings, options: VoiceOptions, home: Path):
