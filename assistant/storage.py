@@ -46,7 +46,7 @@ from .reader import SearchError, fts_query  # noqa: F401  (public API, kept here
 from .settings import DB_NAME, data_dir, ensure_data_dir
 
 migrations = sqlite_utils.Migrations("debrief")
-BUSY_TIMEOUT_S = 5.0
+BUSY_TIMEOUT_S = reader.BUSY_TIMEOUT_S  # one busy timeout for readers and writers
 
 
 @migrations()
