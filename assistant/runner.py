@@ -16,7 +16,7 @@ from .flow import Flow, Outcome
 from .interfaces import Listener, Speaker
 from .script import load_all
 from .session import StoreRecorder, answers_from_rows
-from .settings import data_dir, load_settings
+from .settings import Settings, data_dir, load_settings
 from .storage import Store
 
 RESUME_OFFER_HOURS = 12  # an unfinished debrief younger than this is offered on start
@@ -73,12 +73,11 @@ def text_parts() -> Parts:
     return Parts(PrintSpeaker(), TextListener(sys.stdin))
 
 
-def build_parts(mode: Mode, home: Path) -> Parts:
+def build_parts(mode: Mode, home: Path, settings: Settings) -> Parts:
     if mode.text:
         return text_parts()
     from .voice import VoiceOptions, voice_parts
 
-    settings = load_settings(home).override(**mode.options)
     options = VoiceOptions(mode.input_file, mode.speak, mode.speak_to, mode.keep_audio)
     speaker, listener, mic = voice_parts(settings, options, home)
     engine = settings.engine or "auto"
@@ -149,21 +148,22 @@ def _extras(store: Store, session_id: int):
     return extra_lines
 
 
-def prepare() -> tuple[Store, Path]:
-    """Check everything a person could have got wrong before the first question."""
+def prepare(mode: Mode) -> tuple[Store, Path, Settings]:
+    """Check everything a person could have got wrong before the first question;
+    the settings are config.toml with the command line's options on top."""
     load_all()  # a malformed prompts file
     from .extract import extract as run_rules
 
     run_rules("")  # a malformed rules.toml, before the first answer rather than after it
     home = data_dir()
     store = Store.open(home)  # an unwritable or full data dir
-    load_settings(home)  # a malformed config file
-    return store, home
+    settings = load_settings(home).override(**mode.options)  # a malformed config file
+    return store, home, settings
 
 
 def start_debrief(mode: Mode, *, company: str | None, role: str | None) -> None:
-    store, home = prepare()
-    parts = build_parts(mode, home)
+    store, home, settings = prepare(mode)
+    parts = build_parts(mode, home, settings)
     unfinished = recent_unfinished(store) if parts.listener.interactive and not mode.demo else None
     if unfinished is not None and offer_resume(parts, unfinished):
         run_flow(store, unfinished["id"], parts, company=unfinished["company"], resume=True)
@@ -173,13 +173,13 @@ def start_debrief(mode: Mode, *, company: str | None, role: str | None) -> None:
 
 
 def resume_debrief(session_id: int | None, mode: Mode) -> None:
-    store, home = prepare()
+    store, home, settings = prepare(mode)
     session = store.session(session_id, status=None if session_id else "interrupted")
     if session["status"] == "complete":
         raise DebriefError(
             f"Debrief {session['id']} is already complete; see it with `debrief show {session['id']}`."
         )
-    parts = build_parts(mode, home)
+    parts = build_parts(mode, home, settings)
     run_flow(store, session["id"], parts, company=session["company"], resume=True)
 
 
