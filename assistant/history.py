@@ -24,7 +24,7 @@ import random
 from typing import Any, Mapping
 
 from . import reader
-from .review import connection
+from .review import connection, rating_text
 from .script import Phrases, Script
 
 COACH_WINDOW = 5
@@ -36,10 +36,6 @@ WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
 
 def _n(count: int) -> str:
     return WORDS[count] if 0 <= count < len(WORDS) else str(count)
-
-
-def _r(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
 
 
 def _cap(text: str) -> str:
@@ -113,7 +109,7 @@ def trends(source, script: Script, phrases: Phrases, last: int = 5) -> dict[str,
     stages = stage_trends(script, debriefs)
     n = len(debriefs)
     improving = [
-        f"{_cap(t['label'])} went from {_r(t['first'])} to {_r(t['last'])} "
+        f"{_cap(t['label'])} went from {rating_text(t['first'])} to {rating_text(t['last'])} "
         f"over your last {_n(t['span'])} interviews."
         for t in stages if t["direction"] == "improving"
     ]
@@ -164,7 +160,7 @@ def chart(doc: dict[str, Any], width: int = 80) -> str:
     fig.plot_size(max(40, min(width, 100)), 3 * len(stages) + 5)
     labels = [f"{t['label'][:34]} {ARROWS[t['direction']]}" for t in stages]
     bars = fig.bar(labels, [t["average"] or 0 for t in stages], orientation="h", width=0.6,
-                   labeled=[_r(t["average"]) for t in stages])
+                   labeled=[rating_text(t["average"]) for t in stages])
     fig.draw(bars)
     fig.title(f"Average rating per stage, last {len(doc['debriefs'])} debriefs (1-5)")
     fig.ruler("x").lim(0, 5)
@@ -221,7 +217,7 @@ def summary_extras(store, script: Script, phrases: Phrases, session_id: int,
             best = (stage, lows[-1], after)
     if best:
         stage, low, after = best
-        lines.append(phrases.pick("summary.progress", rng, label=stage.label, before=_r(low), after=_r(after)))
+        lines.append(phrases.pick("summary.progress", rng, label=stage.label, before=rating_text(low), after=rating_text(after)))
         given.append(f"progress:{stage.id}")
     if given or resolved:
         store.record_nudges(session_id, given, resolved)

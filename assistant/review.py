@@ -61,7 +61,8 @@ def session_document(source, script: Script, session_id: int | None = None,
     }
 
 
-def _rating(value: float | None) -> str:
+def rating_text(value: float | None) -> str:
+    """A rating as said and shown: 4, 3.5, or - for none."""
     return "-" if value is None else f"{value:g}"
 
 
@@ -72,7 +73,7 @@ def show_text(doc: dict[str, Any]) -> str:
              + ("  (crumpled: the lessons are kept, the words are gone)" if doc.get("crumpled") else "")]
     for st in doc["stages"]:
         causes = f"  [{', '.join(st['causes'])}]" if st["causes"] else ""
-        lines.append(f"\n{st['id']}  rating {_rating(st['rating'])}{causes}")
+        lines.append(f"\n{st['id']}  rating {rating_text(st['rating'])}{causes}")
         lines.append(f"  Q: {st['question']}")
         answer = st["answer"] if st["answer"] is not None else "(no answer)"
         lines.append(f"  A: {answer}")
@@ -103,7 +104,7 @@ def list_text(rows: Iterable[dict[str, Any]]) -> str:
         out.append(
             f"{r['id']:>5}  {r['started_at'][:16].replace('T', ' '):16}  "
             f"{(r['company'] or '-')[:18]:18} {(r['role'] or '-')[:18]:18} "
-            f"{_rating(r['average_rating']):>4}  {(r['downhill'] or '-'):11} {r['status']}"
+            f"{rating_text(r['average_rating']):>4}  {(r['downhill'] or '-'):11} {r['status']}"
             + (" (demo)" if r["demo"] else "") + (" (crumpled)" if r.get("crumpled") else "")
         )
     return "\n".join(out)
