@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Protocol, runtime_checkable
 
-from .audio import AudioChunk
+from assistant.audio.pcm import AudioChunk
 
 
 @dataclass(frozen=True)

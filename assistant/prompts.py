@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import PromptsError
+from assistant.errors import PromptsError
 
 _HERE = Path(__file__).resolve().parent
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import DebriefError, StorageError
+from assistant.errors import DebriefError, StorageError
 
 DB_NAME = "debrief.db"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.audio import RATE, AudioChunk  # noqa: E402
+from assistant.audio.pcm import RATE, AudioChunk  # noqa: E402
 
 TEXTS = ["four", "three and a half", "i nailed the technical question",
          "the interviewer asked about my last project", "i should prepare better examples next time"]
@@ -66,7 +66,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--vosk-model", type=Path)
     a = ap.parse_args()
-    from assistant.recognizer import PocketsphinxRecognizer, VoskRecognizer
+    from assistant.speech_in.recognizer import PocketsphinxRecognizer, VoskRecognizer
 
     m = _mta()
     clips = [m.synth(t, v) + m.silence(0.5) for t in TEXTS for v in VOICES]

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.storage import Store  # noqa: E402
+from assistant.storage.store import Store  # noqa: E402
 
 DEBRIEF = ROOT / ".venv" / "bin" / "debrief"
 STAGES = ["arrival", "opening", "experience", "tough", "closing", "improve", "nailed"]

@@ -33,15 +33,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEBRIEF = str(ROOT / ".venv" / "bin" / "debrief")
-from assistant.voice import CHUNK_SECONDS  # noqa: E402  (what debrief itself uses)
+from assistant.run.parts import CHUNK_SECONDS  # noqa: E402  (what debrief itself uses)
 
 CHUNK = float(os.environ.get("BENCH_CHUNK", CHUNK_SECONDS))
 
 
 def speech_ends(path: Path, silence: float) -> list[float]:
     """Audio times where each answer's speech ends (energy, >= silence gaps)."""
-    from assistant.audio import read_chunks
-    from assistant.listen import rms
+    from assistant.audio.pcm import read_chunks
+    from assistant.speech_in.listen import rms
 
     ends, t, last_voiced, in_speech = [], 0.0, None, False
     for chunk in read_chunks(path, 0.02):
@@ -60,7 +60,7 @@ class PacedMicrophone:
     """A recording delivered at the pace of a live microphone."""
 
     def __init__(self, path: Path):
-        from assistant.audio import FileMicrophone
+        from assistant.audio.pcm import FileMicrophone
 
         self.inner = FileMicrophone(path, chunk_seconds=CHUNK)
         self.t0: float | None = None
@@ -83,12 +83,12 @@ class PacedMicrophone:
 
 
 def measure_turns(recording: Path, silence: float) -> list[float]:
-    from assistant.extract import reply_vocabulary
-    from assistant.flow import Flow
-    from assistant.listen import VoiceListener
-    from assistant.recognizer import PocketsphinxRecognizer
-    from assistant.script import load_all
-    from assistant.speaker import TtsSpeaker
+    from assistant.understanding.extract import reply_vocabulary
+    from assistant.dialogue.flow import Flow
+    from assistant.speech_in.listen import VoiceListener
+    from assistant.speech_in.recognizer import PocketsphinxRecognizer
+    from assistant.dialogue.script import load_all
+    from assistant.speech_out.speaker import TtsSpeaker
 
     script, phrases = load_all()
     ends = speech_ends(recording, silence)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assistant.extract import CAUSES, extract  # noqa: E402
+from assistant.understanding.extract import CAUSES, extract  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"
 # figure -> (floor, higher is better)

@@ -174,7 +174,7 @@ NO_NUMBER_WORDS = ("it was rough", "it was a disaster", "it was awful", "it was 
 
 def expected(text: str, value: float | None) -> float | None:
     if text in WORD_ONLY:
-        from assistant.extract import extract
+        from assistant.understanding.extract import extract
 
         return extract(text, "arrival").rating
     return None if value is None else float(value)
@@ -191,7 +191,7 @@ def synth_all(voice: str, tmp: Path, corpus=None) -> list[bytes]:
 
 
 def chunks(pcm: bytes, seconds: float = 0.1):
-    from assistant.audio import AudioChunk
+    from assistant.audio.pcm import AudioChunk
 
     step = int(16000 * seconds) * 2
     for i in range(0, len(pcm), step):
@@ -203,7 +203,7 @@ def same(a, b) -> bool:
 
 
 def evaluate(voice: str, tmp: Path, rec, rp, verbose: bool = False) -> dict:
-    from assistant.extract import extract
+    from assistant.understanding.extract import extract
 
     audio = synth_all(voice, tmp)
     stats = dict(n=0, before=0, after=0, rated=0, rated_before=0, rated_after=0, none=0,
@@ -273,14 +273,14 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.new:
         CORPUS[:] = CORPUS_NEW
-    from assistant.rating_pass import make_rating_pass
-    from assistant.recognizer import PocketsphinxRecognizer
+    from assistant.speech_in.rating_pass import make_rating_pass
+    from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
     rec = PocketsphinxRecognizer()
     t = time.perf_counter()
     rp = make_rating_pass(rec)
     if a.threshold is not None or a.min_prob is not None:
-        from assistant.rating_pass import PocketsphinxRatingPass
+        from assistant.speech_in.rating_pass import PocketsphinxRatingPass
 
         kw = {k: v for k, v in (("threshold", a.threshold), ("min_prob", a.min_prob)) if v is not None}
         rp = PocketsphinxRatingPass(rec._d, **kw)

@@ -26,7 +26,7 @@ FLITE_VOICES = ("slt", "kal16", "awb", "rms")
 def _to_pcm16(path: Path) -> bytes:
     """Read a WAV (any rate) as 16 kHz mono 16-bit PCM, via the project's reader."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from assistant.audio import read_chunks
+    from assistant.audio.pcm import read_chunks
 
     return b"".join(c.audio for c in read_chunks(path))
 

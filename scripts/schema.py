@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.storage import schema_markdown  # noqa: E402
+from assistant.storage.store import schema_markdown  # noqa: E402
 
 if __name__ == "__main__":
     print(schema_markdown(), end="")

@@ -4,7 +4,7 @@ microphones, are in fakes_audio.py.)"""
 
 from __future__ import annotations
 
-from assistant.flow import Answer, Outcome
+from assistant.dialogue.flow import Answer, Outcome
 from assistant.interfaces import Heard
 
 

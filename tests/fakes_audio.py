@@ -7,7 +7,7 @@ import random
 import struct
 from typing import Iterator
 
-from assistant.audio import RATE, AudioChunk, SilenceMicrophone  # noqa: F401  (re-exported)
+from assistant.audio.pcm import RATE, AudioChunk, SilenceMicrophone  # noqa: F401  (re-exported)
 from assistant.errors import DeviceLostError
 from assistant.interfaces import Utterance
 

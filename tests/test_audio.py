@@ -13,7 +13,7 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.audio import (
+from assistant.audio.pcm import (
     AudioChunk, FileMicrophone, Resampler, SilenceMicrophone, WavWriter,
     read_chunks, resample_chunk, wav_bytes,
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.extract import CAUSES, RATED_STAGES
+from assistant.understanding.extract import CAUSES, RATED_STAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"

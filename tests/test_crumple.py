@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
-from assistant.storage import Store
+from assistant.storage.store import Store
 
 SECRET = "quokkazanzibar"
 SECRET_AUDIO = b"RIFFsecretaudioquokka"
@@ -158,7 +158,7 @@ def test_unknown_id_is_one_clear_sentence(debrief_home, command):
 
 
 def test_confirmation_on_a_terminal(debrief_home, monkeypatch):
-    import assistant.cli_manage as manage
+    import assistant.cli.manage as manage
 
     store = Store.open()
     sid = record(store)

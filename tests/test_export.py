@@ -5,8 +5,8 @@ import os
 import stat
 
 
-from assistant import export
-from assistant.storage import Store
+from assistant.review import export
+from assistant.storage.store import Store
 from tests.support import TYPED_ANSWERS as ANSWERS, run, saved_id, typed_debrief
 
 

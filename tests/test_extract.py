@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import extract as ex
+from assistant.understanding import extract as ex
 from assistant.errors import PromptsError
-from assistant.extract import (
+from assistant.understanding.extract import (
     CAUSES, RATED_STAGES, Extraction, command_word, downhill, extract, reply_vocabulary, yes_no,
 )
 

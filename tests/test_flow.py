@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from assistant.flow import Answer, Flow
-from assistant.script import load_all
+from assistant.dialogue.flow import Answer, Flow
+from assistant.dialogue.script import load_all
 from tests.fakes import MemoryRecorder, RecordingSpeaker, ScriptedListener
 from tests.support import TYPED_ANSWERS as FULL
 

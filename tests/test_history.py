@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
-from assistant.flow import Answer
-from assistant.history import summary_extras, trends
-from assistant.script import load_all
-from assistant.storage import Store
+from assistant.dialogue.flow import Answer
+from assistant.review.history import summary_extras, trends
+from assistant.dialogue.script import load_all
+from assistant.storage.store import Store
 
 STAGES = ["arrival", "opening", "experience", "tough", "closing"]
 

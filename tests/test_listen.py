@@ -5,10 +5,10 @@ import wave
 
 import pytest
 
-from assistant.audio import SilenceMicrophone
+from assistant.audio.pcm import SilenceMicrophone
 from assistant.errors import DeviceLostError
 from assistant.interfaces import Heard, Listener
-from assistant.listen import EnergyDetector, VoiceListener
+from assistant.speech_in.listen import EnergyDetector, VoiceListener
 
 from fakes_audio import ChunksMicrophone, ScriptedRecognizer, noise, quiet, tone
 

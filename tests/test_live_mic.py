@@ -97,8 +97,8 @@ class Recorder:
 
 
 def test_virtual_mic_hears_answers_and_nothing_while_paused(virtual_mic):
-    from assistant.devices import default_input_available, list_devices
-    from assistant.mic import SoundDeviceMicrophone
+    from assistant.audio.devices import default_input_available, list_devices
+    from assistant.audio.mic import SoundDeviceMicrophone
 
     assert default_input_available()
     assert any(d["default"] for d in list_devices()["inputs"])
@@ -136,7 +136,7 @@ def test_virtual_mic_hears_answers_and_nothing_while_paused(virtual_mic):
 
 
 def test_killing_pulseaudio_is_a_lost_device_not_a_hang(virtual_mic):
-    from assistant.mic import SoundDeviceMicrophone
+    from assistant.audio.mic import SoundDeviceMicrophone
 
     mic = SoundDeviceMicrophone(stall_timeout=1.5)
     rec = Recorder(mic)
@@ -160,8 +160,8 @@ def test_killing_pulseaudio_is_a_lost_device_not_a_hang(virtual_mic):
 
 def test_spoken_prompt_reaches_the_virtual_mic(virtual_mic, tmp_path):
     """TtsSpeaker plays through sounddevice into the default sink (the virtual mic)."""
-    from assistant.mic import SoundDeviceMicrophone
-    from assistant.speaker import TtsSpeaker
+    from assistant.audio.mic import SoundDeviceMicrophone
+    from assistant.speech_out.speaker import TtsSpeaker
 
     mic = SoundDeviceMicrophone(stall_timeout=5.0)
     rec = Recorder(mic)

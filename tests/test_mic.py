@@ -8,10 +8,10 @@ import types
 import numpy as np
 import pytest
 
-from assistant import devices
+from assistant.audio import devices
 from assistant.errors import AudioError, DeviceLostError
 from assistant.interfaces import Microphone
-from assistant.mic import DEVICE_LOST, SoundDeviceMicrophone
+from assistant.audio.mic import DEVICE_LOST, SoundDeviceMicrophone
 
 
 class FakeInputStream:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio import AudioChunk, FileMicrophone
-from assistant.extract import extract
-from assistant.listen import VoiceListener
-from assistant.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, a_sound_before, in_rating_place,
+from assistant.audio.pcm import AudioChunk, FileMicrophone
+from assistant.understanding.extract import extract
+from assistant.speech_in.listen import VoiceListener
+from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, a_sound_before, in_rating_place,
                                    make_rating_pass, merge, sounds_like)
-from assistant.recognizer import PocketsphinxRecognizer
+from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("make_test_audio", ROOT / "scripts" / "make_test_audio.py")
@@ -131,7 +131,7 @@ def test_lazy_pass_for_a_background_recognizer(engine):
 
 
 def test_vosk_has_no_pass():
-    from assistant.recognizer import VoskRecognizer
+    from assistant.speech_in.recognizer import VoskRecognizer
 
     fake = VoskRecognizer.__new__(VoskRecognizer)
     assert make_rating_pass(fake) is None

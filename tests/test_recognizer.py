@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import models
+from assistant.speech_in import vosk_models as models
 from assistant.errors import ModelError
 from assistant.interfaces import Recognizer
-from assistant.models import DEFAULT_MODEL, download_model, find_vosk_model
-from assistant.recognizer import (
+from assistant.speech_in.vosk_models import DEFAULT_MODEL, download_model, find_vosk_model
+from assistant.speech_in.recognizer import (
     FALLBACK_NOTE, PocketsphinxRecognizer, VoskRecognizer, check_vosk_model_dir, load_recognizer,
 )
 

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from assistant import reader
-from assistant.review import parse_since
-from assistant.storage import Store, migrations, schema_markdown
+from assistant.storage import reader
+from assistant.review.views import parse_since
+from assistant.storage.store import Store, migrations, schema_markdown
 from tests.support import TYPED_ANSWERS as ANSWERS, run, saved_id, typed_debrief
 
 
@@ -229,7 +229,7 @@ def test_schema_version_is_in_step(debrief_home):
 
 
 def test_old_database_is_migrated_by_a_read_command(debrief_home):
-    from assistant.storage import migrations as m
+    from assistant.storage.store import migrations as m
 
     debrief_home.mkdir(parents=True, exist_ok=True)
     path = debrief_home / "debrief.db"

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.errors import PromptsError
 from assistant.prompts import prompts_dir
-from assistant.script import load_phrases, load_script
+from assistant.dialogue.script import load_phrases, load_script
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import wave
 import numpy as np
 import pytest
 
-from assistant import tts_process
+from assistant.speech_out import tts_process
 from assistant.errors import EngineError
-from assistant.speaker import MAX_PIECE, NO_ESPEAK, PrintSpeaker, TtsSpeaker, list_voices, split_text
+from assistant.speech_out.speaker import MAX_PIECE, NO_ESPEAK, PrintSpeaker, TtsSpeaker, list_voices, split_text
 
 
 def wav_info(path):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from assistant.audio import FileMicrophone, read_chunks
-from assistant.listen import VoiceListener
-from assistant.recognizer import PocketsphinxRecognizer
+from assistant.audio.pcm import FileMicrophone, read_chunks
+from assistant.speech_in.listen import VoiceListener
+from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "audio"

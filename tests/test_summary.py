@@ -3,9 +3,9 @@ import subprocess
 
 import pytest
 
-from assistant.flow import Answer
-from assistant.script import load_all
-from assistant.summary import compose, fix_cause, spoken_seconds
+from assistant.dialogue.flow import Answer
+from assistant.dialogue.script import load_all
+from assistant.dialogue.summary import compose, fix_cause, spoken_seconds
 
 
 def answers(**kw):

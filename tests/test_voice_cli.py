@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from assistant.cli import cli
 from assistant.errors import DebriefError
-from assistant.models import DEFAULT_MODEL
+from assistant.speech_in.vosk_models import DEFAULT_MODEL
 from assistant.settings import Settings, load_settings
 from tests.test_recognizer import MODEL_FILES, server, zip_bytes  # noqa: F401  (fixture)
 

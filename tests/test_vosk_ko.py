@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio import FileMicrophone, SilenceMicrophone, read_chunks
+from assistant.audio.pcm import FileMicrophone, SilenceMicrophone, read_chunks
 from assistant.errors import ModelError
 from assistant.interfaces import Recognizer
-from assistant.listen import VoiceListener
-from assistant.recognizer import VoskRecognizer
+from assistant.speech_in.listen import VoiceListener
+from assistant.speech_in.recognizer import VoskRecognizer
 
 from fakes_audio import chunked, noise, quiet
 

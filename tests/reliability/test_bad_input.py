@@ -212,7 +212,7 @@ BREAKS = {
 
 @pytest.fixture
 def fresh_rules():
-    from assistant import extract
+    from assistant.understanding import extract
 
     extract.clear_cache()
     yield
@@ -222,7 +222,7 @@ def fresh_rules():
 @pytest.mark.parametrize("case", sorted(BREAKS))
 def test_broken_prompts_are_one_sentence_naming_the_file(tmp_path, monkeypatch, debrief_home, fresh_rules, case):
     sid = typed()  # something to review, made with the good prompts
-    from assistant import extract
+    from assistant.understanding import extract
 
     extract.clear_cache()  # the rules are cached per process, not per folder
     name, breaker, needle = BREAKS[case]

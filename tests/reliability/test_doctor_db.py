@@ -20,7 +20,7 @@ def make(home, n=3):
 
 
 def test_doctor_healthy_database(debrief_home):
-    from assistant.doctor import check_database
+    from assistant.run.doctor import check_database
 
     make(debrief_home, 1)
     lines = []

@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from assistant.audio import read_chunks
+from assistant.audio.pcm import read_chunks
 from assistant.errors import AudioError, PromptsError
 from rel_support import ROOT, fuzzed
 
@@ -26,7 +26,8 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=list(Heal
 
 
 def load(folder: Path, name: str):
-    from assistant import extract, script
+    from assistant.understanding import extract
+    from assistant.dialogue import script
     from assistant.prompts import load_toml
 
     if name == "script.toml":

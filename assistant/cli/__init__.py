@@ -1,0 +1,3 @@
+from assistant.cli.group import cli
+
+__all__ = ["cli"]

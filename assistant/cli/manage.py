@@ -1,0 +1,160 @@
+"""Commands that change or look after the stored debriefs: edit, crumple,
+delete, import, backup, path. Click glue only; the work is in
+corrections.py, export.py and storage.py."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from assistant.cli.group import cli, load_prompts, note, parse_id
+from assistant.errors import DebriefError
+
+
+@contextmanager
+def store_open():
+    from assistant.storage.store import Store
+
+    store = Store.open()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _show(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(value) or "-"
+    return str(value)
+
+
+@cli.command()
+@click.argument("id")
+@click.option("--stage", required=True, help="The stage to fix (e.g. arrival, opening, experience, tough, closing, improve, nailed).")
+@click.option("--rating", help="The right rating, 1 to 5 in half steps; wins over what the rules hear in the answer.")
+@click.option("--answer", help="The right words for that stage; the rules run on them again.")
+def edit(id, stage, rating, answer):
+    """Correct one stage of a debrief the recogniser misheard: its rating,
+    its answer, or both. The turning point and lessons are worked out again,
+    the summary of a finished debrief is recomposed, and the change is kept
+    in the edit history."""
+    from assistant.review.corrections import edit as apply, parse_rating
+
+    session_id = parse_id(id)
+    value = parse_rating(rating) if rating is not None else None
+    script, phrases = load_prompts()
+    with store_open() as store:
+        result = apply(store, script, phrases, session_id, stage, rating=value, answer=answer)
+    if not result["changes"]:
+        note(f"Nothing changed in debrief {session_id}: {stage} already says that.")
+        return
+    for field, old, new in result["changes"]:
+        click.echo(f"{stage} {field}: {_show(old)} -> {_show(new)}")
+    before, after = result["downhill"]
+    if before != after:
+        click.echo(f"turning point: {_show(before)} -> {_show(after)}")
+    if result["summary_recomposed"]:
+        note(f"The summary of debrief {session_id} was composed again; see `debrief show {session_id}`.")
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirm(action: str, session_id: int, yes: bool, what: str) -> None:
+    if yes:
+        return
+    if not interactive():
+        raise DebriefError(f"Not {action} debrief {session_id} without confirmation; add --yes to do it.")
+    if not click.confirm(what, default=False, err=True):
+        raise DebriefError(f"Left debrief {session_id} as it was.")
+
+
+@cli.command()
+@click.argument("id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def crumple(id, yes):
+    """Crumple it up: let go of the words and audio of a debrief, keeping its
+    ratings, the improvement, the win, the turning point and the summary.
+    The words cannot be recovered afterwards."""
+    session_id = parse_id(id)
+    with store_open() as store:
+        store.session(session_id)
+        _confirm("crumpling", session_id, yes,
+                 f"Let go of everything you said in debrief {session_id}, keeping only the lessons?")
+        store.crumple(session_id)
+    note(f"Crumpled debrief {session_id}: the words are gone, the lessons stay. Now let it go.")
+
+
+@cli.command()
+@click.argument("id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(id, yes):
+    """Delete a debrief entirely: answers, audio, lessons, summary and its
+    edit history. It cannot be recovered afterwards."""
+    session_id = parse_id(id)
+    with store_open() as store:
+        store.session(session_id)
+        _confirm("deleting", session_id, yes, f"Delete debrief {session_id} and everything in it?")
+        store.delete(session_id)
+    note(f"Deleted debrief {session_id}.")
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+def import_(file):
+    """Read back debriefs from `debrief export --format json` (FILE, or -
+    for standard input). Debriefs already here are skipped."""
+    from assistant.review.export import load_json
+
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise DebriefError(f"Cannot read {file} ({getattr(e, 'strerror', None) or e}); check the path.") from None
+    with store_open() as store:
+        ids, skipped = load_json(store, text, source=file)
+    for new_id in ids:
+        click.echo(new_id)
+    note(f"Imported {len(ids)} debrief{'s' if len(ids) != 1 else ''}"
+         + (f"; {skipped} already here." if skipped else "."))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup(file, force):
+    """Copy the database to FILE (private, mode 0600) while it may be in use;
+    restore by putting the copy back as debrief.db in the data folder."""
+    from assistant.storage.reader import connect
+    from assistant.storage.store import backup_to
+
+    conn = connect()
+    if conn is None:
+        raise DebriefError("There is nothing to back up yet; run `debrief start` to record a debrief.")
+    try:
+        backup_to(conn, Path(file), force=force)
+    finally:
+        conn.close()
+    note(f"Backed up to {file}.")
+
+
+@cli.command()
+@click.option("--db", "db_only", is_flag=True, help="Print only the database file.")
+def path(db_only):
+    """Print where the debriefs are kept: the data folder (set DEBRIEF_HOME
+    to move it) and the database file in it."""
+    from assistant.storage.reader import database_path
+    from assistant.settings import data_dir
+
+    if db_only:
+        click.echo(database_path())
+        return
+    click.echo(f"data folder: {data_dir()}")
+    click.echo(f"database:    {database_path()}")

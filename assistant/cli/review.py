@@ -1,0 +1,147 @@
+"""Review commands: looking back at stored debriefs (show, list, search,
+trends, export). Click glue only; the views are in review.py, history.py and
+export.py. They read through reader.py (plain sqlite3) so they start fast and
+never create a database; the commands that change data are in cli_manage.py."""
+
+from __future__ import annotations
+
+import click
+
+from assistant.cli.group import cli, echo_json, load_prompts, note, parse_id
+from assistant.errors import NotFoundError
+
+
+def read_db(*, required: bool = True):
+    """A read connection, or None (or a clear error) when nothing is recorded yet."""
+    from assistant.storage.reader import connect
+
+    conn = connect()
+    if conn is None and required:
+        raise NotFoundError("There is no debrief yet; run `debrief start` to record one.")
+    return conn
+
+
+@cli.command()
+@click.argument("id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Output one JSON document.")
+def show(id, as_json):
+    """Show a debrief: each stage's question, answer, rating and causes,
+    the lessons and the summary. Without ID, the latest."""
+    from assistant.review.views import session_document, show_text
+
+    session_id = parse_id(id)
+    script, _ = load_prompts()
+    doc = session_document(read_db(), script, session_id)
+    echo_json(doc) if as_json else click.echo(show_text(doc))
+
+
+@cli.command(name="list")
+@click.option("--company", help="Only interviews with this company (any part of the name, any case).")
+@click.option("--since", help="Only debriefs since a date (YYYY-MM-DD) or a span back from today (7d, 2w).")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Show at most this many; 0 shows all.")
+@click.option("--all", "show_all", is_flag=True, help="Show every debrief (same as --limit 0).")
+@click.option("--json", "as_json", is_flag=True, help="Output a JSON array.")
+def list_(company, since, limit, show_all, as_json):
+    """List debriefs, newest first: date, company, role, average rating,
+    where it turned, and status. Shows the 20 newest unless --limit or --all."""
+    from assistant.storage.reader import list_sessions
+    from assistant.review.views import LIST_JSON_KEYS, list_row, list_text, parse_since
+
+    since_at = parse_since(since) if since else None
+    limit = 0 if show_all else limit
+    conn = read_db(required=False)
+    found = list_sessions(conn, limit=limit + 1 if limit else None, company=company,
+                          since=since_at) if conn else []
+    more = bool(limit) and len(found) > limit
+    rows = [list_row(s) for s in found[:limit or None]]
+    if as_json:
+        echo_json([{k: r[k] for k in LIST_JSON_KEYS} for r in rows])
+    elif rows:
+        click.echo(list_text(rows))
+        if more:
+            note(f"Showing the {limit} newest; use --limit 0 (or --all) to see every one.")
+    elif conn is None:
+        note("No debriefs yet; run `debrief start` to record one.")
+    else:
+        note("No debriefs match.")
+
+
+@cli.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Output a JSON array.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="At most this many hits, the newest.")
+def search(text, as_json, limit):
+    """Find answers containing all the given words (any form: "ramble"
+    finds "rambled"), newest first."""
+    from assistant.storage.reader import fts_query, search as run_search
+
+    query = " ".join(text)
+    fts_query(query)  # a query with no words is an error even before anything is recorded
+    conn = read_db(required=False)
+    hits = run_search(conn, query, limit=limit) if conn else []
+    if as_json:
+        echo_json(hits)
+        return
+    if not hits:
+        note("No answers match.")
+    for h in hits:
+        click.echo(f"{h['session_id']:>5}  {h['started_at'][:10]}  {h['stage']:10}  {h['answer']}")
+
+
+@cli.command()
+@click.option("--last", type=click.IntRange(min=1), default=5, show_default=True,
+              help="How many recent debriefs to look at.")
+@click.option("--json", "as_json", is_flag=True, help="Output one JSON document.")
+def trends(last, as_json):
+    """How each stage has felt over your recent debriefs: a chart of the
+    average rating per stage and its direction, what is improving, what
+    keeps going wrong, and when an interview coach could help. Demo
+    debriefs never count; interrupted ones count with the ratings they have."""
+    import shutil
+
+    from assistant.review.history import trends as build, trends_text
+
+    script, phrases = load_prompts()
+    conn = read_db(required=False)
+    if conn is None:
+        doc = {"last": last, "debriefs": [], "stages": [], "improving": [], "going_wrong": [],
+               "coach": {"patterns": [], "suggestion": None}}
+    else:
+        doc = build(conn, script, phrases, last)
+    if as_json:
+        echo_json(doc)
+    elif not doc["debriefs"]:
+        note("No debriefs with ratings yet; trends appear after your first `debrief start`.")
+    else:
+        click.echo(trends_text(doc, shutil.get_terminal_size((80, 24)).columns))
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--all", "export_all", is_flag=True, help="Export every debrief, oldest first.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="A journal entry to read, or JSON that `debrief import` reads back.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (created private, mode 0600) instead of standard output.")
+def export(ids, export_all, fmt, output):
+    """Export debriefs as Markdown (a journal entry per debrief) or JSON
+    (everything but the audio). Without IDs or --all, the latest."""
+    from assistant.review import export as ex
+
+    if ids and export_all:
+        raise click.UsageError("Give debrief ids or --all, not both.")
+    wanted = [parse_id(i) for i in ids]
+    script, _ = load_prompts()
+    conn = read_db()
+    docs = ex.documents(conn, None if export_all else (wanted or [None]))
+    text = ex.to_json(docs) if fmt == "json" else ex.to_markdown(docs, script)
+    if output:
+        ex.write_private(output, text)
+        note(f"Exported {len(docs)} debrief{'s' if len(docs) != 1 else ''} to {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
+from assistant.cli import manage as cli_manage  # noqa: E402,F401  (edit, crumple, delete, import, backup, path)

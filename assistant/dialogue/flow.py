@@ -1,0 +1,233 @@
+"""The dialogue engine: asks the script's questions, understands the answers,
+and says the summary. It does no I/O of its own: it talks to a Speaker, a
+Listener and a Recorder, and knows nothing about click, SQLite or audio.
+
+Interactive listeners get follow-ups (the number, once) and one shorter
+reprompt after an empty answer. Non-interactive ones (a pipe, a recording) get
+exactly one input per question, in order: an input that is only a command
+word acts as that command, and an empty one skips.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from typing import Callable, Protocol
+
+from assistant.understanding import extract as rules
+from assistant.errors import DeviceLostError
+from assistant.interfaces import Heard, Listener, Speaker
+from assistant.dialogue.script import Phrases, Script, Stage
+from assistant.dialogue.summary import compose
+
+
+@dataclass(frozen=True)
+class Answer:
+    stage: str
+    text: str | None  # None when skipped
+    rating: float | None = None
+    causes: tuple[str, ...] = ()
+    improve: str | None = None
+    nailed: str | None = None
+
+
+@dataclass
+class Outcome:
+    status: str  # "complete" | "interrupted"
+    answers: dict[str, Answer] = field(default_factory=dict)
+    downhill: str | None = None
+    improve: str | None = None
+    nailed: str | None = None
+    summary: str | None = None
+    stopped: bool = False  # the person said stop (vs. input ended)
+    crumpled: bool = False  # the transcript was let go at the end
+
+
+class Recorder(Protocol):
+    def save_answer(self, position: int, stage: Stage, answer: Answer, heard: Heard | None) -> None: ...
+    def finish(self, outcome: Outcome) -> None: ...
+    def crumple(self) -> None: ...  # let go of the transcript, keep the lessons
+
+
+def understand(stage: Stage, text: str, heard_rating: float | None = None) -> Answer:
+    """What the rules find in an answer. A rating the recogniser's number
+    pass heard wins; the transcript's own rating fills in otherwise."""
+    found = rules.extract(text, stage.id)
+    rating = heard_rating if heard_rating is not None else found.rating
+    return Answer(
+        stage=stage.id,
+        text=text,
+        rating=rating if stage.rated else None,
+        causes=tuple(found.causes),
+        improve=found.improve,
+        nailed=found.nailed,
+    )
+
+
+def conclusions(script: Script, answers: dict[str, Answer]) -> tuple[str | None, str | None, str | None]:
+    """(downhill, improve, nailed) over all the answers so far."""
+    rated = [(s.id, answers[s.id].rating if s.id in answers else None) for s in script.stages if s.rated]
+    turn = rules.downhill(rated)
+
+    def phrase(kind: str) -> str | None:
+        own = next((s for s in script.stages if s.kind == kind), None)
+        if own and own.id in answers and getattr(answers[own.id], kind):
+            return getattr(answers[own.id], kind)
+        for s in script.stages:
+            if s.id in answers and getattr(answers[s.id], kind):
+                return getattr(answers[s.id], kind)
+        return None
+
+    return turn, phrase("improve"), phrase("nailed")
+
+
+class Flow:
+    def __init__(
+        self,
+        script: Script,
+        phrases: Phrases,
+        speaker: Speaker,
+        listener: Listener,
+        recorder: Recorder,
+        *,
+        rng: random.Random | None = None,
+        company: str | None = None,
+        extra_lines: Callable[[dict[str, Answer]], list[str]] | None = None,
+        show_summary: Callable[[str], None] | None = None,
+        speak_summary: bool = True,
+    ):
+        self.script = script
+        self.phrases = phrases
+        self.speaker = speaker
+        self.listener = listener
+        self.recorder = recorder
+        self.rng = rng or random.Random()
+        self.company = company
+        self.extra_lines = extra_lines
+        self.show_summary = show_summary
+        self.speak_summary = speak_summary
+
+    def say(self, key: str, **values) -> None:
+        self.speaker.say(self.phrases.pick(key, self.rng, **values))
+
+    def run(self, answers: dict[str, Answer] | None = None) -> Outcome:
+        answers = dict(answers or {})
+        stages = self.script.stages
+        resuming = bool(answers)
+        if not resuming:
+            if self.company:
+                self.say("greeting_company", company=self.company)
+            else:
+                self.say("greeting")
+        i = next((n for n, s in enumerate(stages) if s.id not in answers), len(stages))
+        reprompted = False
+        while i < len(stages):
+            stage = stages[i]
+            question = stage.short if reprompted else stage.question
+            if reprompted:
+                question = f"{self.phrases.pick('reprompt', self.rng)} {question}"
+            self.speaker.say(question)
+            self._prepare(stages[i + 1].question if i + 1 < len(stages) else None)
+            heard = self._listen_keeping_partial(answers, i, stage)
+            if heard is None:
+                return self._stop(answers, stopped=False)
+            text = heard.text.strip()
+            command = rules.command_word(text) if text else None
+            if command == "stop":
+                self.say("stop_ack")
+                return self._stop(answers, stopped=True)
+            if command in ("repeat", "help"):
+                if command == "help":
+                    self.say("help")
+                reprompted = False  # asked for on purpose: the full question again
+                continue
+            if command == "back":
+                if i == 0:
+                    self.say("back_at_start")
+                else:
+                    self.say("back_ack")
+                    i -= 1
+                reprompted = False
+                continue
+            if command == "skip" or (not text and (reprompted or not self.listener.interactive)):
+                self.say("skip_ack" if command == "skip" else "no_answer")
+                self._accept(answers, i, Answer(stage.id, None), heard if text else None)
+                i, reprompted = i + 1, False
+                continue
+            if not text:
+                reprompted = True
+                continue
+            answer = understand(stage, text, heard.rating)
+            self._accept(answers, i, answer, heard)
+            if stage.rated and answer.rating is None and self.listener.interactive:
+                if self._follow_up(answers, i, stage) == "stop":
+                    return self._stop(answers, stopped=True)
+            i, reprompted = i + 1, False
+        return self._finish(answers)
+
+    def _prepare(self, text: str | None) -> None:
+        """Let a speaker that can render ahead get the likely next prompt ready
+        while the person answers, so the turn is quick."""
+        prepare = getattr(self.speaker, "prepare", None)
+        if text and prepare:
+            prepare(text)
+
+    def _listen_keeping_partial(self, answers: dict[str, Answer], i: int, stage: Stage) -> Heard | None:
+        """Listen for an answer; if the microphone is lost mid-answer, keep
+        what was heard so far as the answer, then let the caller handle it."""
+        try:
+            return self.listener.listen("answer")
+        except DeviceLostError:
+            partial = getattr(self.listener, "partial_heard", None)
+            if partial is not None and partial.text.strip():
+                self._accept(answers, i, understand(stage, partial.text.strip(), partial.rating), partial)
+            raise
+
+    def _accept(self, answers: dict[str, Answer], i: int, answer: Answer, heard: Heard | None) -> None:
+        answers[answer.stage] = answer
+        self.recorder.save_answer(i, self.script.stages[i], answer, heard)
+
+    def _follow_up(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
+        self.say("number_followup", label=stage.label)
+        heard = self.listener.listen("number")
+        if heard is None or not heard.text.strip():
+            return None
+        text = heard.text.strip()
+        command = rules.command_word(text)
+        if command == "stop":
+            self.say("stop_ack")
+            return "stop"
+        rating = heard.rating if heard.rating is not None else rules.extract(text, stage.id).rating
+        if rating is not None:
+            self._accept(answers, i, replace(answers[stage.id], rating=rating), None)
+        return None
+
+    def _stop(self, answers: dict[str, Answer], *, stopped: bool) -> Outcome:
+        turn, improve, nailed = conclusions(self.script, answers)
+        outcome = Outcome("interrupted", answers, turn, improve, nailed, None, stopped)
+        self.recorder.finish(outcome)
+        return outcome
+
+    def _finish(self, answers: dict[str, Answer]) -> Outcome:
+        turn, improve, nailed = conclusions(self.script, answers)
+        extra = self.extra_lines(answers) if self.extra_lines else []
+        summary = compose(self.script, self.phrases, answers, turn, improve, nailed, self.rng, extra)
+        outcome = Outcome("complete", answers, turn, improve, nailed, summary)
+        self.recorder.finish(outcome)
+        if self.show_summary:
+            self.show_summary(summary)
+        if self.speak_summary:
+            self.speaker.say(summary)
+        if self.listener.interactive:
+            self._offer_crumple(outcome)
+        self.say("closing")
+        return outcome
+
+    def _offer_crumple(self, outcome: Outcome) -> None:
+        """The method's last step: keep the lesson, throw away the paper."""
+        self.say("crumple_offer")
+        heard = self.listener.listen("yesno")
+        if heard is not None and rules.yes_no(heard.text):
+            self.recorder.crumple()
+            outcome.crumpled = True
+            self.say("crumple_done")

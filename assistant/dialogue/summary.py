@@ -1,0 +1,95 @@
+"""The move-on summary: short, warm, forward-looking, and varied.
+
+Built from the phrase variants in prompts/phrases.toml: what went well (the
+win, quoted), the one thing to work on with a concrete fix for its cause,
+where it turned and whether that sounds like a poor fit or a mistake, a light
+line, something kind to do today, and a nudge to keep applying. Extra lines
+(the coach nudge, progress noticed) come from the caller.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Mapping
+
+from assistant.dialogue.script import Phrases, Script
+
+if TYPE_CHECKING:
+    from assistant.dialogue.flow import Answer
+
+POOR_FIT = ("chemistry", "fit")
+MAX_QUOTE_WORDS = 12  # keeps the whole summary well under 45 seconds spoken
+WORDS_PER_SECOND = 2.5  # a calm speaking pace; used to check the length
+
+
+def quote(phrase: str) -> str:
+    words = phrase.split()
+    text = " ".join(words[:MAX_QUOTE_WORDS])
+    return text.rstrip(".,;:!? ")
+
+
+def _fmt(rating: float) -> str:
+    return f"{rating:g}"
+
+
+def fix_cause(script: Script, answers: Mapping[str, "Answer"], turn: str | None) -> str | None:
+    """The cause whose fix the summary gives: the improvement's own cause first,
+    then the turning point's, then the first one named anywhere. Chemistry and
+    fit are not mistakes, so they only count when nothing else was named."""
+    improve_id = next(s.id for s in script.stages if s.kind == "improve")
+    order = [improve_id] + ([turn] if turn else []) + [s.id for s in script.stages]
+    named = [c for sid in order if sid in answers for c in answers[sid].causes]
+    mistakes = [c for c in named if c not in POOR_FIT]
+    return (mistakes or named or [None])[0]
+
+
+def compose(
+    script: Script,
+    phrases: Phrases,
+    answers: Mapping[str, "Answer"],
+    turn: str | None,
+    improve: str | None,
+    nailed: str | None,
+    rng: random.Random,
+    extra: list[str] | None = None,
+) -> str:
+    pick = lambda key, **v: phrases.pick("summary." + key, rng, **v)  # noqa: E731
+    parts = [pick("opener")]
+
+    if nailed:
+        parts.append(pick("well", nailed=quote(nailed)))
+    else:
+        rated = [(answers[s.id].rating, s) for s in script.stages if s.id in answers and answers[s.id].rating]
+        best = max(rated, key=lambda rs: rs[0], default=None)
+        if best and best[0] >= 3:
+            parts.append(pick("well_from_stage", label=best[1].label, rating=_fmt(best[0])))
+        else:
+            parts.append(pick("well_missing"))
+
+    cause = fix_cause(script, answers, turn)
+    if improve:
+        parts.append(pick("improve", improve=quote(improve)))
+    elif cause:
+        parts.append(pick("improve_missing", cause=phrases.cause_names[cause].lower()))
+    if cause:
+        parts.append(pick("fix", fix=phrases.advice[cause]))
+
+    if turn:
+        label = script.get(turn).label
+        causes = set(answers[turn].causes) if turn in answers else set()
+        if causes & set(POOR_FIT):
+            parts.append(pick("turn_fit", label=label))
+        elif causes:
+            parts.append(pick("turn_mistake", label=label))
+        else:
+            parts.append(pick("turn_unclear", label=label))
+    else:
+        parts.append(pick("no_turn"))
+
+    parts.extend(extra or [])
+    parts += [pick("laugh"), pick("kind"), pick("keep_moving")]
+    return " ".join(parts)
+
+
+def spoken_seconds(text: str) -> float:
+    return len(text.split()) / WORDS_PER_SECOND

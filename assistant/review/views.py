@@ -1,0 +1,132 @@
+"""Read-side views of stored debriefs: the JSON documents and the text that
+`show`, `list` and `search` print, and the `--since` parser.
+
+Every function takes a `Store` or a plain `sqlite3.Connection` (from
+`reader.connect()`, the fast path the review commands use)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable
+
+from assistant.storage import reader
+from assistant.errors import DebriefError
+from assistant.dialogue.script import Script
+
+LIST_DEFAULT_LIMIT = 20
+
+
+def connection(source) -> sqlite3.Connection:
+    """The sqlite3 connection behind a Store, or the connection itself."""
+    return source.db.conn if hasattr(source, "db") else source
+
+
+def session_document(source, script: Script, session_id: int | None = None,
+                     *, status: str | None = None) -> dict[str, Any]:
+    conn = connection(source)
+    s = reader.session(conn, session_id, status=status)
+    turns = {t["stage"]: t for t in reader.turns(conn, s["id"])}
+    stages = []
+    ids = script.ids() + [sid for sid in turns if sid not in script.ids()]
+    for sid in ids:
+        t = turns.get(sid)
+        try:
+            stage = script.get(sid)
+            question, rated = stage.question, stage.rated
+        except KeyError:
+            question, rated = (t or {}).get("question"), True
+        stages.append({
+            "id": sid,
+            "question": t["question"] if t else question,
+            "answer": t["answer"] if t else None,
+            "rating": (t["rating"] if t else None) if rated else None,
+            "causes": t["causes"] if t else [],
+        })
+    return {
+        "id": s["id"],
+        "started_at": s["started_at"],
+        "status": s["status"],
+        "company": s["company"],
+        "role": s["role"],
+        "demo": bool(s["demo"]),
+        "crumpled": bool(s.get("crumpled_at")),
+        "stages": stages,
+        "improve": s["improve"],
+        "nailed": s["nailed"],
+        "downhill": s["downhill"],
+        "average_rating": s["average_rating"],
+        "summary": s["summary"],
+    }
+
+
+def rating_text(value: float | None) -> str:
+    """A rating as said and shown: 4, 3.5, or - for none."""
+    return "-" if value is None else f"{value:g}"
+
+
+def show_text(doc: dict[str, Any]) -> str:
+    head = f"Debrief {doc['id']}  {doc['started_at'][:16].replace('T', ' ')} UTC  {doc['status']}"
+    who = " / ".join(x for x in (doc["company"], doc["role"]) if x)
+    lines = [head + (f"  {who}" if who else "") + ("  (demo)" if doc["demo"] else "")
+             + ("  (crumpled: the lessons are kept, the words are gone)" if doc.get("crumpled") else "")]
+    for st in doc["stages"]:
+        causes = f"  [{', '.join(st['causes'])}]" if st["causes"] else ""
+        lines.append(f"\n{st['id']}  rating {rating_text(st['rating'])}{causes}")
+        lines.append(f"  Q: {st['question']}")
+        answer = st["answer"] if st["answer"] is not None else "(no answer)"
+        lines.append(f"  A: {answer}")
+    lines.append("")
+    lines.append(f"Turning point: {doc['downhill'] or 'none'}")
+    lines.append(f"To improve:    {doc['improve'] or '-'}")
+    lines.append(f"Nailed:        {doc['nailed'] or '-'}")
+    if doc["summary"]:
+        lines.append(f"\n{doc['summary']}")
+    return "\n".join(lines)
+
+
+LIST_JSON_KEYS = ("id", "started_at", "company", "role", "status", "average_rating", "downhill")
+
+
+def list_row(s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": s["id"], "started_at": s["started_at"], "company": s["company"],
+        "role": s["role"], "status": s["status"], "average_rating": s["average_rating"],
+        "downhill": s["downhill"], "demo": bool(s["demo"]),
+        "crumpled": bool(s.get("crumpled_at")),
+    }
+
+
+def list_text(rows: Iterable[dict[str, Any]]) -> str:
+    out = [f"{'id':>5}  {'date':16}  {'company':18} {'role':18} {'avg':>4}  {'turned at':11} status"]
+    for r in rows:
+        out.append(
+            f"{r['id']:>5}  {r['started_at'][:16].replace('T', ' '):16}  "
+            f"{(r['company'] or '-')[:18]:18} {(r['role'] or '-')[:18]:18} "
+            f"{rating_text(r['average_rating']):>4}  {(r['downhill'] or '-'):11} {r['status']}"
+            + (" (demo)" if r["demo"] else "") + (" (crumpled)" if r.get("crumpled") else "")
+        )
+    return "\n".join(out)
+
+
+_SPAN = re.compile(r"\s*(\d+)\s*([dw])\s*", re.IGNORECASE)
+
+
+def parse_since(text: str, now: datetime | None = None) -> str:
+    """`--since` as the UTC timestamp `started_at` is compared with: a local
+    date (YYYY-MM-DD, from its midnight) or a span back from now (7d, 2w)."""
+    now = now or datetime.now(timezone.utc)
+    span = _SPAN.fullmatch(text or "")
+    if span:
+        days = int(span.group(1)) * (7 if span.group(2).lower() == "w" else 1)
+        start = now - timedelta(days=days)
+    else:
+        try:
+            day = date.fromisoformat((text or "").strip())
+        except ValueError:
+            raise DebriefError(
+                f"'{text}' is not a date; use YYYY-MM-DD or a span back from today like 7d or 2w."
+            ) from None
+        start = datetime(day.year, day.month, day.day).astimezone()  # local midnight
+    return start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

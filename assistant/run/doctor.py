@@ -1,0 +1,168 @@
+"""`debrief doctor`: is everything debrief needs in place? Each check says
+what it found and, when something is missing, the exact fix."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+
+
+def _line(echo: Callable[[str], None], status: str, what: str, detail: str) -> None:
+    echo(f"[{status:>4}] {what}: {detail}")
+
+
+def check_data(echo) -> bool:
+    from assistant.errors import DebriefError
+    from assistant.settings import DB_NAME, data_dir, ensure_data_dir, load_settings
+
+    home = data_dir()
+    try:
+        ensure_data_dir(home)
+        _line(echo, OK, "data folder", f"{home} (writable)")
+    except DebriefError as e:
+        _line(echo, FAIL, "data folder", str(e))
+        return False
+    try:
+        load_settings(home)
+        _line(echo, OK, "settings", f"{home / 'config.toml'}" + ("" if (home / "config.toml").exists() else " (none; defaults)"))
+    except DebriefError as e:
+        _line(echo, FAIL, "settings", str(e))
+        return False
+    return check_database(echo, home / DB_NAME)
+
+
+def check_database(echo, path) -> bool:
+    restore = (f"restore a copy made with `debrief backup FILE` by copying it to {path} "
+               "(move the damaged file aside first)")
+    if not path.exists():
+        _line(echo, OK, "database", f"{path} (not created yet; the first debrief creates it)")
+        return True
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        applied = {r[0] for r in conn.execute("select name from _sqlite_migrations")}
+        conn.close()
+    except sqlite3.DatabaseError as e:
+        _line(echo, FAIL, "database", f"{path} cannot be read ({e}); {restore}.")
+        return False
+    if result != "ok":
+        _line(echo, FAIL, "database", f"{path} failed its integrity check ({result}); {restore}.")
+        return False
+    from assistant.storage.store import migrations
+
+    known = {m.name for m in migrations._migrations}
+    pending = sorted(known - applied)
+    newer = sorted(applied - known)
+    version = f"schema {len(applied & known)}/{len(known)}"
+    if newer:
+        _line(echo, WARN, "database", f"{path} was written by a newer debrief ({', '.join(newer)}); upgrade debrief.")
+    elif pending:
+        _line(echo, OK, "database", f"{path} ({version}; the next command upgrades it)")
+    else:
+        _line(echo, OK, "database", f"{path} (integrity ok, {version}, journal {journal})")
+    if journal != "wal":
+        _line(echo, WARN, "database journal", f"{journal}, expected wal; the next debrief turns WAL on.")
+    return True
+
+
+def check_speech(echo) -> bool:
+    from assistant.errors import DebriefError
+    from assistant.settings import data_dir, load_settings
+
+    ok = True
+    try:
+        from assistant.speech_in.recognizer import PocketsphinxRecognizer
+
+        PocketsphinxRecognizer()
+        _line(echo, OK, "pocketsphinx", "English engine loads (built in, always available)")
+    except Exception as e:  # noqa: BLE001 - any failure here is reported, not raised
+        _line(echo, FAIL, "pocketsphinx", f"{e}; reinstall it with: .venv/bin/pip install pocketsphinx")
+        ok = False
+    home = data_dir()
+    try:
+        settings = load_settings(home)
+    except DebriefError:
+        settings = None
+    try:
+        import vosk  # noqa: F401
+
+        from assistant.speech_in.vosk_models import find_vosk_model
+        from assistant.speech_in.recognizer import check_vosk_model_dir
+
+        path = find_vosk_model(settings.model if settings else None, home)
+        if path is None:
+            _line(echo, WARN, "vosk model", "none found; run `debrief download-model` for better accuracy "
+                  "(pocketsphinx is used meanwhile)")
+        else:
+            check_vosk_model_dir(path)
+            _line(echo, OK, "vosk model", str(path))
+    except ImportError:
+        _line(echo, WARN, "vosk", "not installed; .venv/bin/pip install vosk")
+    except DebriefError as e:
+        _line(echo, FAIL, "vosk model", str(e))
+        ok = False
+    return ok
+
+
+def check_tts(echo) -> None:
+    from assistant.speech_out.tts_process import espeak_available, list_voices
+
+    if not espeak_available():
+        _line(echo, WARN, "text-to-speech", "espeak-ng is missing: sudo apt-get install espeak-ng "
+              "(until then questions are printed)")
+        return
+    try:
+        voices = list_voices()
+        _line(echo, OK, "text-to-speech", f"espeak-ng with {len(voices)} voices (choose one with --voice)")
+    except Exception as e:  # noqa: BLE001
+        _line(echo, WARN, "text-to-speech", f"espeak-ng did not answer ({e}); reinstall: sudo apt-get install --reinstall espeak-ng")
+
+
+def check_audio(echo) -> None:
+    from assistant.errors import DebriefError
+
+    try:
+        from assistant.audio.devices import list_devices
+
+        found = list_devices()
+    except DebriefError as e:
+        _line(echo, WARN, "audio", str(e))
+        return
+    for kind, label, fix in (
+        ("inputs", "microphone", "plug one in, or use `debrief start --text` or `debrief demo`"),
+        ("outputs", "speaker", "questions will be printed; plug in a speaker or use --no-speak"),
+    ):
+        if found[kind]:
+            names = ", ".join(d["name"] for d in found[kind][:3])
+            _line(echo, OK, label, f"{len(found[kind])} found ({names})")
+        else:
+            _line(echo, WARN, label, f"none found; {fix}")
+
+
+def check_prompts(echo) -> bool:
+    from assistant.errors import DebriefError
+    from assistant.dialogue.script import load_all
+
+    try:
+        script, _ = load_all()
+        from assistant.understanding.extract import extract
+
+        extract("four", script.stages[0].id)
+        _line(echo, OK, "prompts", f"{len(script.stages)} questions, phrases and rules load")
+        return True
+    except DebriefError as e:
+        _line(echo, FAIL, "prompts", str(e))
+        return False
+
+
+def run_checks(echo: Callable[[str], None]) -> bool:
+    ok = check_prompts(echo)
+    ok = check_data(echo) and ok
+    ok = check_speech(echo) and ok
+    check_tts(echo)
+    check_audio(echo)
+    echo("All essential checks passed." if ok else "Some checks failed; see the fixes above.")
+    return ok

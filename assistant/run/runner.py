@@ -1,0 +1,230 @@
+"""Building the parts of a debrief and running it: the bridge between the
+command line and the flow engine. Speech parts are imported only when used."""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+
+from assistant.errors import DebriefError, DeviceLostError, StorageError
+from assistant.dialogue.flow import Flow, Outcome
+from assistant.interfaces import Listener, Speaker
+from assistant.dialogue.script import load_all
+from assistant.run.recorder import StoreRecorder, answers_from_rows
+from assistant.settings import Settings, data_dir, load_settings
+from assistant.storage.store import Store
+
+RESUME_OFFER_HOURS = 12  # an unfinished debrief younger than this is offered on start
+
+
+def out(text: str) -> None:
+    click.echo(text)
+
+
+def note(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@dataclass
+class Mode:
+    """How answers arrive and questions are said, as chosen on the command line."""
+
+    text: bool = False
+    input_file: Path | None = None
+    speak: bool = True
+    speak_to: Path | None = None
+    keep_audio: bool = True
+    demo: bool = False
+    options: dict = field(default_factory=dict)  # settings given on the command line
+
+
+@dataclass
+class Parts:
+    speaker: Speaker
+    listener: Listener
+    keep_audio: bool = True
+    engine: str = "text"
+    closers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        closers, self.closers = self.closers, []
+        for thing in closers:
+            close = getattr(thing, "close", None)
+            if close:
+                try:
+                    close()
+                except Exception:
+                    pass
+
+
+def text_parts() -> Parts:
+    from assistant.speech_in.text_input import TextListener
+    from assistant.speech_out.speaker import PrintSpeaker
+
+    try:
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    return Parts(PrintSpeaker(), TextListener(sys.stdin))
+
+
+def build_parts(mode: Mode, home: Path, settings: Settings) -> Parts:
+    if mode.text:
+        return text_parts()
+    from assistant.run.parts import VoiceOptions, voice_parts
+
+    options = VoiceOptions(mode.input_file, mode.speak, mode.speak_to, mode.keep_audio)
+    speaker, listener, mic = voice_parts(settings, options, home)
+    engine = settings.engine or "auto"
+    return Parts(speaker, listener, mode.keep_audio, engine, [speaker, mic])
+
+
+def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None,
+             resume: bool = False) -> Outcome:
+    script, phrases = load_all()
+    answers = answers_from_rows(store.turns(session_id)) if resume else None
+    recorder = StoreRecorder(store, session_id, keep_audio=parts.keep_audio,
+                             on_saved=None if parts.engine == "text" else report_saved)
+    from assistant.speech_out.speaker import PrintSpeaker
+
+    flow = Flow(
+        script, phrases, parts.speaker, parts.listener, recorder,
+        rng=random.Random(), company=company, extra_lines=_extras(store, session_id),
+        show_summary=out, speak_summary=not isinstance(parts.speaker, PrintSpeaker),
+    )
+    if resume:
+        note(f"Resuming debrief {session_id} at the first unanswered question.")
+    try:
+        outcome = flow.run(answers)
+    except KeyboardInterrupt:
+        note(f"\nStopped. Your answers so far are saved; continue with `debrief resume {session_id}`.")
+        out(str(session_id))
+        sys.exit(130)
+    except DeviceLostError as e:
+        parts.close()
+        note(str(e))
+        if sys.stdin.isatty() and click.confirm("Continue by typing your answers?", default=True, err=True):
+            return run_flow(store, session_id, text_parts(), company=company, resume=True)
+        note(f"Continue later with `debrief resume {session_id}` (add --text to type).")
+        out(str(session_id))
+        sys.exit(1)
+    except StorageError as e:  # the database stopped taking answers (locked, disk full)
+        note(str(e))
+        note(f"Your earlier answers are saved; once that is fixed, continue with `debrief resume {session_id}`.")
+        out(str(session_id))
+        sys.exit(1)
+    finally:
+        parts.close()
+    if outcome.status == "interrupted":
+        why = "Stopped" if outcome.stopped else "Input ended"
+        note(f"{why} before the end; saved as debrief {session_id}. "
+             f"Continue with `debrief resume {session_id}`.")
+    out(str(session_id))
+    return outcome
+
+
+def report_saved(stage, answer) -> None:
+    """One line per accepted spoken answer: what was kept, and its rating."""
+    rating = "" if answer.rating is None else f", rating {answer.rating:g}"
+    causes = f", {', '.join(answer.causes)}" if answer.causes else ""
+    kept = "skipped" if answer.text is None else "saved"
+    note(f"  [{kept}: {stage.id}{rating}{causes}]")
+
+
+def _extras(store: Store, session_id: int):
+    def extra_lines(answers):
+        try:
+            from assistant.review.history import summary_extras
+        except ImportError:
+            return []
+        script, phrases = load_all()
+        return summary_extras(store, script, phrases, session_id, answers, random.Random())
+
+    return extra_lines
+
+
+def prepare(mode: Mode) -> tuple[Store, Path, Settings]:
+    """Check everything a person could have got wrong before the first question;
+    the settings are config.toml with the command line's options on top."""
+    load_all()  # a malformed prompts file
+    from assistant.understanding.extract import extract as run_rules
+
+    run_rules("")  # a malformed rules.toml, before the first answer rather than after it
+    home = data_dir()
+    store = Store.open(home)  # an unwritable or full data dir
+    settings = load_settings(home).override(**mode.options)  # a malformed config file
+    return store, home, settings
+
+
+def start_debrief(mode: Mode, *, company: str | None, role: str | None) -> None:
+    store, home, settings = prepare(mode)
+    parts = build_parts(mode, home, settings)
+    unfinished = recent_unfinished(store) if parts.listener.interactive and not mode.demo else None
+    if unfinished is not None and offer_resume(parts, unfinished):
+        run_flow(store, unfinished["id"], parts, company=unfinished["company"], resume=True)
+        return
+    session_id = store.start_session(company=company, role=role, demo=mode.demo, engine=parts.engine)
+    run_flow(store, session_id, parts, company=company)
+
+
+def resume_debrief(session_id: int | None, mode: Mode) -> None:
+    store, home, settings = prepare(mode)
+    session = store.session(session_id, status=None if session_id else "interrupted")
+    if session["status"] == "complete":
+        raise DebriefError(
+            f"Debrief {session['id']} is already complete; see it with `debrief show {session['id']}`."
+        )
+    parts = build_parts(mode, home, settings)
+    run_flow(store, session["id"], parts, company=session["company"], resume=True)
+
+
+def recent_unfinished(store: Store) -> dict | None:
+    try:
+        latest = store.session()
+    except DebriefError:
+        return None
+    if latest["status"] != "interrupted" or latest["demo"]:
+        return None
+    started = datetime.fromisoformat(latest["started_at"].replace("Z", "+00:00"))
+    if datetime.now(timezone.utc) - started > timedelta(hours=RESUME_OFFER_HOURS):
+        return None
+    if not store.turns(latest["id"]):
+        return None
+    return latest
+
+
+def offer_resume(parts: Parts, session: dict) -> bool:
+    from assistant.understanding import extract as rules
+
+    _, phrases = load_all()
+    parts.speaker.say(phrases.pick("resume_offer", random.Random()))
+    heard = parts.listener.listen("yesno")
+    return bool(heard and rules.yes_no(heard.text))
+
+
+def speak_text(text: str) -> None:
+    """Say a text aloud (it has been printed already); without a working
+    speaker, say why on stderr."""
+    from assistant.run.parts import VoiceOptions, make_speaker
+
+    settings = load_settings(data_dir())
+    speaker = make_speaker(settings, VoiceOptions(show_prompts=False))
+    try:
+        speaker.say(text)
+    finally:
+        close = getattr(speaker, "close", None)
+        if close:
+            close()
+
+
+def demo_recording() -> Path:
+    """The recording of seven answers that ships with the package."""
+    path = Path(__file__).resolve().parent.parent / "data" / "demo_answers.ogg"
+    if not path.is_file():
+        raise DebriefError(f"The demo recording is missing at {path}; reinstall debrief.")
+    return path

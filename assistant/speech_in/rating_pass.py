@@ -1,0 +1,402 @@
+"""A second pass over an answer's audio that listens only for a spoken rating.
+
+The free-speech decoder loses short number words inside sentences ("i would
+say a two" comes back as "i would say give"), so a rating said in passing
+never reaches the rules. The number pass runs a second decoder on the same
+16 kHz chunks, at the same time as the free one, with a grammar that allows
+any run of common words (a garbage loop) with at most one rating phrase
+("a two", "four out of five", "seven out of ten", "three and a half", ...)
+somewhere in it. The rules then read the rating from the pass's text
+(`extract(text).rating`), so counts and times ("three people", "at ten") are
+turned down exactly as in a transcript.
+
+Interface (see make_rating_pass):
+    rp = make_rating_pass(recognizer)   # None when the engine needs none
+    rp.reset()                          # before an answer
+    rp.accept(chunk)                    # every chunk the recogniser gets
+    rp.finish(transcript) -> float | None
+
+`finish(transcript)` takes the free transcript: a number word the free
+decoder did hear, and the rules turned down (a count, a time), is not brought
+back by the number pass.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from assistant.audio.pcm import AudioChunk
+
+UNK = "[unk]"
+
+
+class RatingPass(Protocol):
+    def accept(self, chunk: AudioChunk) -> None: ...
+    def finish(self, transcript: str = "") -> float | None: ...
+    def reset(self) -> None: ...
+
+
+# Common words of interview answers for the garbage loop. The rules'
+# own context words (units such as "people", "minutes"; "at", "the", ...) are
+# added at build time so that a count or a time keeps its context in the
+# pass's text and the rules turn it down.
+COMMON_WORDS = """
+the a an and of it was that is my we you they i me he she them their our his her
+to too for in on at with about from by as but or so if then than when because
+this there these those what which who how why where all some any more most very
+really just quite pretty bit lot little much well good bad great fine okay
+be been being were are am is had has have do did does done go went going got get
+say said told ask asked talk talked think thought felt feel know knew want like
+liked make made take took come came see saw look looked give gave start started
+not no yes yeah um uh oh actually honestly maybe probably overall though still
+interview interviewer manager team role job work company office question questions
+answer answered project experience people time day morning traffic late early
+nervous first last next again back out up down over long short hard easy
+""".split()
+
+# Words a number word could be heard as: they are kept OUT of the garbage loop
+# only when they are nothing but the number's sound ("won" for one); common
+# function words such as "to" and "for" stay in, so that "i want to leave" has
+# a path that is not a rating.
+NUMBER_ONLY_SOUNDS = {"won", "tree", "free", "fore", "ate", "tin", "sics", "fife"}
+
+
+def _words_of(phrases) -> list[str]:
+    return [w for ph in phrases for w in ph.split()]
+
+
+def rating_phrases() -> list[str]:
+    """Spoken rating phrases from the rules' vocabulary: the numbers (with "a",
+    "out of five/ten", halves and ranges), without homophones or rating words
+    (the free transcript carries those well)."""
+    from assistant.understanding.extract import reply_vocabulary
+
+    rules_numbers = reply_vocabulary("number")
+    from assistant.understanding.extract import _rules  # the same compiled rules the transcript uses
+
+    r = _rules().rating
+    numbers = set(r.grammar_numbers)
+    keep = []
+    for ph in rules_numbers:
+        words = ph.split()
+        if not any(w in numbers for w in words):
+            continue  # a rating word ("great") or a homophone ("to")
+        if any(w not in numbers and w not in {"a", "out", "of", "and", "half", "or", "five", "ten"} for w in words):
+            continue
+        keep.append(ph)
+    return keep
+
+
+def garbage_words(known: Callable[[str], bool], phrases: list[str]) -> list[str]:
+    from assistant.understanding.extract import _rules
+
+    r = _rules().rating
+    context = set(_words_of(r.units)) | set(_words_of(r.block_before)) | set(_words_of(r.cues))
+    numbers = set(r.grammar_numbers) | {"half"}
+    out = []
+    for w in list(COMMON_WORDS) + sorted(context):
+        if not w.isalpha() or w in numbers or w in NUMBER_ONLY_SOUNDS:
+            continue
+        if w not in out and known(w):
+            out.append(w)
+    return out
+
+
+def grammar_jsgf(phrases: list[str], garbage: list[str], weight: float = 1.0) -> str:
+    """`<g>* [<rating> <g>*]`: any words, at most one rating phrase."""
+    lines = [
+        "#JSGF V1.0;",
+        "grammar ratingpass;",
+        f"public <s> = <g>* [ <rating> <g>* ] ;",
+        f"<rating> = {' | '.join(phrases)} ;",
+        f"<g> = {' | '.join(garbage)} ;",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class PocketsphinxRatingPass:
+    """Keyword spotting for rating phrases on a second pocketsphinx Decoder,
+    run on the same chunks as the free decoder. A phrase the spotter finds is
+    put in place of the free words it overlaps in time, and the rules read the
+    result: "i would say give the traffic" becomes "i would say a two the
+    traffic" (a rating), "there were tree people" becomes "there were three
+    people" (a count, no rating)."""
+
+    def __init__(self, free=None, *, threshold: float = 1e-20, min_prob: float = 0.85,
+                 min_prob_long: float = 0.82, phrases: list[str] | None = None, hmm: str | None = None):
+        from pocketsphinx import Decoder
+
+        kw = {"loglevel": "FATAL", "lm": None}
+        if hmm:
+            kw["hmm"] = hmm
+        self._d = Decoder(**kw)
+        self.free = free  # the free decoder's pocketsphinx.Decoder (for word times)
+        self.min_prob = min_prob
+        self.min_prob_long = min_prob_long
+        self.phrases = [p for p in (phrases or rating_phrases()) if all(self._known(w) for w in p.split())]
+        self.keyphrases = "".join(f"{p} /{_threshold(p, threshold):.0e}/\n" for p in self.phrases)
+        self._add_kws_file()
+        self._d.activate_search("ratingpass")
+        self._in_utt = False
+        self.text = ""
+        self.candidates: list[tuple[str, int, int, float]] = []
+
+    def _add_kws_file(self) -> None:
+        import os
+        import tempfile
+
+        fd, path = tempfile.mkstemp(suffix=".kws")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(self.keyphrases)
+            self._d.add_kws("ratingpass", path)
+        finally:
+            os.unlink(path)
+
+    def _known(self, w: str) -> bool:
+        return self._d.lookup_word(w) is not None
+
+    def accept(self, chunk: AudioChunk) -> None:
+        if not self._in_utt:
+            self._d.start_utt()
+            self._in_utt = True
+        if chunk.audio:
+            self._d.process_raw(chunk.audio, False, False)
+
+    def _end(self) -> list[tuple[str, int, int, float]]:
+        if not self._in_utt:
+            return []
+        self._d.end_utt()
+        self._in_utt = False
+        return [(s.word.strip(), s.start_frame, s.end_frame, s.prob) for s in (self._d.seg() or []) if s.word.strip()]
+
+    def free_words(self) -> list[tuple[str, int, int]] | None:
+        if self.free is None:
+            return None
+        try:
+            return [(s.word, s.start_frame, s.end_frame) for s in self.free.seg()]
+        except Exception:
+            return None
+
+    def finish(self, transcript: str = "") -> float | None:
+        self.candidates = self._end()
+        words = self.free_words()
+        best = None
+        for phrase, start, end, prob in self.candidates:
+            heard = covered(words, start, end) if words is not None else []
+            if prob < self._min_prob(phrase, heard):
+                continue
+            text = merge(words, phrase, start, end) if words is not None else phrase
+            if text is None:
+                continue
+            if not in_rating_place(text, phrase):
+                text, phrase = a_sound_before(text, phrase)
+                if text is None or not in_rating_place(text, phrase):
+                    continue
+            rating = rating_from(text)
+            key = (len(phrase.split()), sounds_like(heard, phrase), prob)
+            if rating is not None and (best is None or key > best[0]):
+                best = (key, rating, text)
+        self.text = best[2] if best else ""
+        return best[1] if best else None
+
+    def _min_prob(self, phrase: str, heard: list[str]) -> float:
+        """A phrase of three words or more ("two out of five") over free words
+        that start with a usual mishearing of its number ("far out of five",
+        "you out of five"; not one word such as "floor") is taken on a weaker match."""
+        if len(phrase.split()) >= 3 and len(heard) >= 2 and heard[0] not in NUMBER_WORDS and sounds_like(heard, phrase):
+            return self.min_prob_long
+        return self.min_prob
+
+    def reset(self) -> None:
+        if self._in_utt:
+            self._d.end_utt()
+            self._in_utt = False
+        self.text = ""
+
+
+def _threshold(phrase: str, base: float) -> float:
+    return base
+
+
+def _is_word(w: str) -> bool:
+    return not w.startswith(("<", "[", "+"))
+
+
+NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+    "hundred first second third fourth fifth sixth seventh eighth ninth tenth half".split()
+)
+
+
+def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) -> str | None:
+    """The free words with `phrase` in place of the words it covers (each by
+    at least half), or None when it covers none (the spotter fired in a pause
+    or across word edges) or covers a number word (the free decoder heard a
+    number there and the rules already judged it)."""
+    out, replaced = [], []
+    for w, s, e in words:
+        if not _is_word(w):
+            continue
+        w = w.split("(")[0]
+        overlap = min(e, end) - max(s, start) + 1
+        if overlap * 2 >= (e - s + 1):
+            if not replaced:
+                out.append(phrase)
+            replaced.append(w)
+            continue
+        out.append(w)
+    if not replaced:
+        return None
+    if len(replaced) > len(phrase.split()) + 1:
+        return None  # a short phrase in place of a long stretch of words
+    return " ".join(out)
+
+
+def covered(words, start: int, end: int) -> list[str]:
+    """The free words the spotted stretch covers (each by at least half)."""
+    out = []
+    for w, s, e in words:
+        if _is_word(w) and (min(e, end) - max(s, start) + 1) * 2 >= (e - s + 1):
+            out.append(w.split("(")[0])
+    return out
+
+
+# What the free decoder commonly writes for a number word (measured on flite
+# voices): used only to choose between spotted phrases over the same stretch
+# ("far out of five" is "four out of five", not "five out of five").
+SOUNDS = {
+    "one": {"one", "won", "on", "want", "line", "wan"},
+    "two": {"two", "to", "too", "do", "you", "who", "through"},
+    "three": {"three", "tree", "free", "three's", "freeze"},
+    "four": {"four", "for", "far", "fore", "or", "floor", "four's", "form", "poor", "door"},
+    "five": {"five", "fire", "fight", "fine", "fife", "i've", "hive", "by", "fi"},
+}
+
+
+def sounds_like(heard: list[str], phrase: str) -> bool:
+    """Does the first free word under the phrase sound like its number?"""
+    number = next((w for w in phrase.split() if w in SOUNDS or w in NUMBER_WORDS), None)
+    return bool(heard) and number is not None and heard[0] in SOUNDS.get(number, {number})
+
+
+# Short words the free decoder writes for a spoken "a" before a number
+# ("i think the one", "probably in five", "i would give it to four").
+A_SOUNDS = {"a", "the", "in", "to", "it", "up", "uh", "of", "and", "an", "her"}
+
+
+def a_sound_before(text: str, phrase: str) -> tuple[str | None, str]:
+    """The text with the word just before the spotted phrase read as "a", when
+    that word is a usual mishearing of it: ("probably in five", "five") ->
+    ("probably a five", "a five"); for a phrase that already starts with "a"
+    the extra word is dropped. (None, phrase) when there is no such word."""
+    words, pw = text.split(), phrase.split()
+    n = len(pw)
+    at = next((i for i in range(len(words)) if words[i:i + n] == pw), None)
+    if at is None or at < 2 or words[at - 1] not in A_SOUNDS:
+        return None, phrase
+    if pw[0] == "a":
+        return " ".join(words[:at - 1] + words[at:]), phrase
+    return " ".join(words[:at - 1] + ["a"] + words[at:]), "a " + phrase
+
+
+# Words that may come just before a spotted rating: the rules' cues without
+# the ones that also start ordinary phrases ("the", "a", "so", "was", ...).
+_WEAK_CUES = {"a", "so", "was", "go", "then", "like", "about", "around", "only", "between", "low", "high",
+              "strong", "weak", "its", "it's"}
+
+
+def in_rating_place(text: str, phrase: str) -> bool:
+    """Is the spotted phrase where a rating is said? At the start of the answer
+    (after any hedges: "maybe a four, ..."), after a rating cue ("i'd say",
+    "give it", "honestly"), or a phrase that is a rating by its shape
+    ("four out of five", "three and a half", "two or three")."""
+    from assistant.understanding.extract import _rules
+
+    r = _rules().rating
+    words = text.split()
+    n = len(phrase.split())
+    at = next((i for i in range(len(words)) if words[i:i + n] == phrase.split()), None)
+    if at is None:
+        return False
+    if n >= 3:
+        return True
+    before = words[:at]
+    hedges = sorted(r.hedges, key=len, reverse=True)
+    rest = before
+    while rest:
+        for h in hedges:
+            if tuple(rest[:len(h)]) == h:
+                rest = rest[len(h):]
+                break
+        else:
+            break
+    if not rest:
+        return True
+    cues = {c for c in r.cues} - _WEAK_CUES
+    for k in (2, 1):
+        if len(before) >= k and " ".join(before[-k:]) in cues:
+            return True
+    return False
+
+
+def rating_from(text: str) -> float | None:
+    from assistant.understanding.extract import extract
+
+    return extract(text).rating if text else None
+
+
+class LazyRatingPass:
+    """Builds the engine's pass on first use, so a recogniser that loads in
+    the background (voice.BackgroundRecognizer) is not waited for when the
+    listener is made. An engine without a pass makes this a no-op."""
+
+    def __init__(self, recognizer, **options):
+        self.recognizer = recognizer
+        self.options = options
+        self._pass: RatingPass | None = None
+        self._built = False
+
+    @property
+    def inner(self) -> RatingPass | None:
+        if not self._built:
+            self._built = True
+            self._pass = build_rating_pass(getattr(self.recognizer, "engine", self.recognizer), **self.options)
+        return self._pass
+
+    @property
+    def text(self) -> str:
+        return getattr(self._pass, "text", "")
+
+    def accept(self, chunk: AudioChunk) -> None:
+        if self.inner is not None:
+            self.inner.accept(chunk)
+
+    def finish(self, transcript: str = "") -> float | None:
+        return self.inner.finish(transcript) if self.inner is not None else None
+
+    def reset(self) -> None:
+        if self.inner is not None:
+            self.inner.reset()
+
+
+def build_rating_pass(engine, **options) -> RatingPass | None:
+    """The number pass for a loaded engine, or None when it has none."""
+    from assistant.speech_in.recognizer import PocketsphinxRecognizer
+
+    if isinstance(engine, PocketsphinxRecognizer):
+        return PocketsphinxRatingPass(engine._d, **options)
+    return None
+
+
+def make_rating_pass(recognizer, **options) -> RatingPass | None:
+    """The number pass for `recognizer` (a loaded engine, or one loading in the
+    background: then it is built on first use). None for an engine without
+    one: Vosk has none yet (only a Korean model is available here to try it)."""
+    from assistant.speech_in.recognizer import PocketsphinxRecognizer, VoskRecognizer
+
+    if isinstance(recognizer, VoskRecognizer):
+        return None
+    if isinstance(recognizer, PocketsphinxRecognizer):
+        return build_rating_pass(recognizer, **options)
+    return LazyRatingPass(recognizer, **options)

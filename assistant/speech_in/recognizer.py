@@ -1,0 +1,342 @@
+"""Offline speech recognisers behind the Recognizer protocol.
+
+- VoskRecognizer: a Kaldi model directory (e.g. vosk-model-small-en-us-0.15).
+- PocketsphinxRecognizer: the English model shipped inside the pocketsphinx
+  wheel; always available, less accurate.
+- load_recognizer: picks one (auto: Vosk when a model is found).
+
+Short replies ("number", "yesno") use a grammar: the listed phrases plus an
+out-of-grammar path, so free speech is not forced onto a listed phrase.
+  * Vosk: the phrases plus "[unk]". A model whose vocabulary lacks "[unk]"
+    (the small Korean model, for one) would silently make the grammar closed,
+    and a closed grammar turns any speech into listed words (measured:
+    "안녕하세요 감사합니다" came back as "둘 둘 네 네 둘"), so such a model
+    stays free-form unless closed_grammar=True.
+  * pocketsphinx: a JSGF grammar `<phrase> | <garbage>+`, where the garbage
+    loop is common English words minus anything that sounds like a listed
+    word ("to" for "two", "for" for "four"). Out-of-grammar speech comes back
+    as "[unk]". Measured on flite voices (scripts/bench_asr.py): 32/32 short
+    replies right with the grammar against 26/32 with the language model, and
+    16/16 free sentences rejected.
+vosk and pocketsphinx are imported inside the constructors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+from assistant.audio.pcm import RATE, WIDTH, AudioChunk, Resampler
+from assistant.errors import EngineError, ModelError
+from assistant.interfaces import Utterance
+
+UNK = "[unk]"
+FALLBACK_NOTE = (
+    "No Vosk model found; using the built-in pocketsphinx English engine. "
+    "Run `debrief download-model` for better accuracy."
+)
+
+# Files every Vosk model dir has; plus one of the two graph layouts.
+VOSK_REQUIRED = ("am/final.mdl", "conf/mfcc.conf")
+VOSK_GRAPHS = (("graph/HCLG.fst",), ("graph/HCLr.fst", "graph/Gr.fst"))
+
+
+def _no_model(path) -> ModelError:
+    return ModelError(
+        f"No Vosk model at {path}; run `debrief download-model` or pass --engine pocketsphinx."
+    )
+
+
+def check_vosk_model_dir(path: str | Path) -> Path:
+    """Raise ModelError (one sentence) unless `path` looks like a whole Vosk model."""
+    p = Path(path)
+    if not p.is_dir() or not any(p.iterdir()):
+        raise _no_model(p)
+    missing = [f for f in VOSK_REQUIRED if not _nonempty(p / f)]
+    if not any(all(_nonempty(p / f) for f in layout) for layout in VOSK_GRAPHS):
+        missing.append("graph/HCLG.fst (or graph/HCLr.fst and graph/Gr.fst)")
+    if missing:
+        raise ModelError(
+            f"The Vosk model at {p} is incomplete (missing {', '.join(missing)}); "
+            "run `debrief download-model` again or pass --engine pocketsphinx."
+        )
+    return p
+
+
+def _nonempty(f: Path) -> bool:
+    try:
+        return f.is_file() and f.stat().st_size > 0
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence C-level stderr (Kaldi/OpenFST print there despite SetLogLevel)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _pcm16(chunk: AudioChunk, state: dict) -> bytes:
+    if chunk.rate == RATE and chunk.width == WIDTH and chunk.channels == 1:
+        return chunk.audio
+    r = state.get(chunk.rate)
+    if r is None:
+        r = state[chunk.rate] = Resampler(chunk.rate)
+    return r.process(chunk).audio
+
+
+def _clean_phrases(phrases) -> list[str]:
+    seen, out = set(), []
+    for ph in phrases:
+        ph = " ".join(str(ph).lower().split())
+        if ph and ph != UNK and ph not in seen:
+            seen.add(ph)
+            out.append(ph)
+    return out
+
+
+class VoskRecognizer:
+    def __init__(self, model_path: str | Path, *, closed_grammar: bool = False):
+        self.model_path = check_vosk_model_dir(model_path)
+        try:
+            import vosk
+        except ImportError as e:  # pragma: no cover - vosk is a dependency
+            raise EngineError(f"The vosk package cannot be loaded ({e}); reinstall debrief.") from None
+        vosk.SetLogLevel(-2)  # -1 still prints WARNINGs (e.g. a word dropped from a grammar)
+        self._vosk = vosk
+        try:
+            with _quiet_stderr():
+                self.model = vosk.Model(str(self.model_path))
+        except Exception:
+            raise ModelError(
+                f"The Vosk model at {self.model_path} is damaged and cannot be loaded; "
+                "run `debrief download-model` again or pass --engine pocketsphinx."
+            ) from None
+        self.closed_grammar = closed_grammar
+        self.has_unk = self.known(UNK)
+        self.grammar: list[str] | None = None  # what the decoder really uses
+        self.dropped: list[str] = []  # phrases left out of the last grammar
+        self._resamplers: dict = {}
+        self._new_recognizer()
+
+    def known(self, word: str) -> bool:
+        return self.model.vosk_model_find_word(word) != -1
+
+    def _new_recognizer(self) -> None:
+        vosk = self._vosk
+        if self.grammar:
+            g = json.dumps(self.grammar, ensure_ascii=False)
+            self._rec = vosk.KaldiRecognizer(self.model, RATE, g)
+        else:
+            self._rec = vosk.KaldiRecognizer(self.model, RATE)
+        self._rec.SetWords(True)
+        self._texts: list[str] = []
+        self._confs: list[float] = []
+
+    def _take(self, result_json: str) -> None:
+        res = json.loads(result_json)
+        text = res.get("text", "").strip()
+        if text:
+            self._texts.append(text)
+        self._confs.extend(float(w.get("conf", 0.0)) for w in res.get("result", []))
+
+    def accept(self, chunk: AudioChunk) -> str:
+        data = _pcm16(chunk, self._resamplers)
+        if not data:
+            return " ".join(self._texts)
+        if self._rec.AcceptWaveform(data):
+            self._take(self._rec.Result())
+            return " ".join(self._texts)
+        partial = json.loads(self._rec.PartialResult()).get("partial", "").strip()
+        return " ".join(self._texts + ([partial] if partial else []))
+
+    def finish(self) -> Utterance:
+        self._take(self._rec.FinalResult())
+        text = " ".join(self._texts)
+        conf = sum(self._confs) / len(self._confs) if self._confs else None
+        self.reset()
+        return Utterance(text, conf)
+
+    def reset(self) -> None:
+        self._rec.Reset()
+        self._texts, self._confs = [], []
+
+    def usable_phrases(self, phrases: list[str]) -> list[str]:
+        """The phrases whose every word the model knows (Vosk would drop the rest)."""
+        keep, self.dropped = [], []
+        for ph in _clean_phrases(phrases):
+            (keep if all(self.known(w) for w in ph.split()) else self.dropped).append(ph)
+        return keep
+
+    def set_grammar(self, phrases: list[str] | None) -> None:
+        grammar = None
+        if phrases is not None:
+            keep = self.usable_phrases(phrases)
+            if keep and self.has_unk:
+                grammar = keep + [UNK]
+            elif keep and self.closed_grammar:
+                grammar = keep
+        if grammar != self.grammar:
+            self.grammar = grammar
+            self._new_recognizer()
+        else:
+            self.reset()
+
+
+# Common words for pocketsphinx's out-of-grammar loop. Words that sound like a
+# listed reply are taken out at set_grammar time (see _SOUNDS_LIKE).
+GARBAGE_WORDS = (
+    "the a i and of it was that is my we you they about next time question good "
+    "better interview project team think really very well so"
+).split()
+_SOUNDS_LIKE = {
+    "one": {"won"}, "two": {"to", "too"}, "four": {"for", "fore"},
+    "eight": {"ate"}, "no": {"know"}, "right": {"write"},
+}
+
+
+class PocketsphinxRecognizer:
+    def __init__(self, *, garbage: bool = True):
+        try:
+            from pocketsphinx import Decoder
+        except ImportError as e:  # pragma: no cover - a dependency
+            raise EngineError(f"The pocketsphinx package cannot be loaded ({e}); reinstall debrief.") from None
+        try:
+            self._d = Decoder(loglevel="FATAL")
+        except Exception as e:
+            raise EngineError(f"pocketsphinx could not start ({e}); reinstall debrief.") from None
+        self.garbage = garbage
+        self._lm = self._d.current_search()
+        self.grammar: list[str] | None = None
+        self.dropped: list[str] = []
+        self._grammars: dict[tuple, str] = {}
+        self._resamplers: dict = {}
+        self._in_utt = False
+        self._text = ""
+
+    def known(self, word: str) -> bool:
+        return self._d.lookup_word(word) is not None
+
+    def _start(self) -> None:
+        if not self._in_utt:
+            self._d.start_utt()
+            self._in_utt = True
+
+    def accept(self, chunk: AudioChunk) -> str:
+        data = _pcm16(chunk, self._resamplers)
+        self._start()
+        if data:
+            self._d.process_raw(data, False, False)
+        h = self._d.hyp()
+        text = self._out(h.hypstr if h else "")
+        self._text = "" if text == UNK else text  # no "[unk]" flicker in partials
+        return self._text
+
+    def _out(self, text: str) -> str:
+        text = " ".join(w for w in text.split() if not w.startswith(("<", "[", "+")))
+        if self.grammar is not None and text and text not in self.grammar:
+            # A decode that stops inside a phrase ("three and" when the speaker
+            # said "three") keeps the longest listed phrase it starts with.
+            words = text.split()
+            for n in range(len(words) - 1, 0, -1):
+                if " ".join(words[:n]) in self.grammar:
+                    return " ".join(words[:n])
+            return UNK  # the garbage loop won: not one of the listed replies
+        return text
+
+    def finish(self) -> Utterance:
+        self._start()
+        self._d.end_utt()
+        self._in_utt = False
+        h = self._d.hyp()
+        text = self._out(h.hypstr if h else "")
+        self._text = ""
+        # pocketsphinx's hyp().prob is 0 unless a lattice posterior is computed,
+        # so it gives no usable confidence: None rather than a fake 1.0.
+        return Utterance(text, None)
+
+    def reset(self) -> None:
+        if self._in_utt:
+            self._d.end_utt()
+            self._in_utt = False
+        self._text = ""
+
+    def usable_phrases(self, phrases: list[str]) -> list[str]:
+        keep, self.dropped = [], []
+        for ph in _clean_phrases(phrases):
+            (keep if all(self.known(w) for w in ph.split()) else self.dropped).append(ph)
+        return keep
+
+    def grammar_jsgf(self, phrases: list[str]) -> str:
+        alts = " | ".join(phrases)
+        lines = ["#JSGF V1.0;", "grammar reply;"]
+        words = {w for ph in phrases for w in ph.split()}
+        avoid = set(words)
+        for w in words:
+            avoid |= _SOUNDS_LIKE.get(w, set())
+        garbage = [w for w in GARBAGE_WORDS if w not in avoid and self.known(w)]
+        if self.garbage and garbage:
+            lines.append("public <reply> = <phrase> | <garbage>+ ;")
+            lines.append(f"<garbage> = {' | '.join(garbage)} ;")
+        else:
+            lines.append("public <reply> = <phrase> ;")
+        lines.append(f"<phrase> = {alts} ;")
+        return "\n".join(lines) + "\n"
+
+    def set_grammar(self, phrases: list[str] | None) -> None:
+        self.reset()
+        keep = self.usable_phrases(phrases) if phrases is not None else []
+        if not keep:
+            self.grammar = None
+            self._d.activate_search(self._lm)
+            return
+        key = tuple(keep)
+        name = self._grammars.get(key)
+        if name is None:
+            name = self._grammars[key] = f"reply{len(self._grammars)}"
+            self._d.add_jsgf_string(name, self.grammar_jsgf(keep))
+        self._d.activate_search(name)
+        self.grammar = keep
+
+
+def choose_engine(engine: str | None, model: str | None, home: Path) -> tuple[str, Path | None, str | None]:
+    """Which engine to use, with its model found and checked but not loaded:
+    ("vosk", model path, None) or ("pocketsphinx", None, note or None). A
+    missing or broken model the person asked for is a ModelError here, so it
+    can be reported before the first question."""
+    from assistant.speech_in.vosk_models import find_vosk_model
+
+    if engine not in (None, "auto", "vosk", "pocketsphinx"):
+        raise EngineError(f"Unknown speech engine {engine!r}; use vosk or pocketsphinx.")
+    if engine == "pocketsphinx":
+        return "pocketsphinx", None, None
+    path = find_vosk_model(model, home)
+    if path is not None:
+        return "vosk", check_vosk_model_dir(path), None
+    if engine == "vosk" or model:
+        raise _no_model(model or Path(home) / "models")
+    return "pocketsphinx", None, FALLBACK_NOTE
+
+
+def build_recognizer(kind: str, path: Path | None):
+    """Load the engine `choose_engine` picked (the slow part)."""
+    return VoskRecognizer(path) if kind == "vosk" else PocketsphinxRecognizer()
+
+
+def load_recognizer(engine: str | None, model: str | None, home: Path):
+    """(Recognizer, note or None). engine: "vosk", "pocketsphinx" or None (auto)."""
+    kind, path, note = choose_engine(engine, model, home)
+    return build_recognizer(kind, path), note

@@ -1,0 +1,163 @@
+"""The text-to-speech worker process, seen from the parent: start it, send it
+one request at a time with a deadline, and kill it when it hangs or dies.
+The child program itself is tts_worker.py (pyttsx3 + espeak-ng)."""
+
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from assistant.errors import EngineError
+
+WORKER = Path(__file__).with_name("tts_worker.py")
+NO_ESPEAK = "Text-to-speech needs espeak-ng: sudo apt-get install espeak-ng (or use --no-speak)."
+NO_PYTTSX3 = "Text-to-speech needs pyttsx3: pip install pyttsx3 (or use --no-speak)."
+
+
+def espeak_available() -> bool:
+    """Is libespeak-ng (or libespeak) installed? Looks in the usual places first (fast)."""
+    import glob
+
+    for pattern in ("/usr/lib/*/libespeak-ng.so.1", "/usr/lib/libespeak-ng.so.1", "/usr/local/lib/libespeak-ng.so.1",
+                    "/usr/lib64/libespeak-ng.so.1", "/opt/homebrew/lib/libespeak-ng.1.dylib"):
+        if glob.glob(pattern):
+            return True
+    import ctypes.util
+
+    return bool(ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak"))
+
+
+def check_engine() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("pyttsx3") is None:
+        raise EngineError(NO_PYTTSX3)
+    if not espeak_available():
+        raise EngineError(NO_ESPEAK)
+
+
+class WorkerFailed(Exception):
+    """The worker hung, crashed or reported an error for one request."""
+
+
+class TtsProcess:
+    """One child process running tts_worker.py, with a reader thread."""
+
+    def __init__(self, config: dict, env: dict | None = None):
+        self.replies: queue.Queue = queue.Queue()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(WORKER), json.dumps(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # a Ctrl-C in the terminal is the parent's business
+        )
+        self.ready: dict | None = None
+        self._next_id = 0
+        threading.Thread(target=self._read, daemon=True, name="tts-reader").start()
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        try:
+            while True:
+                line = out.readline()
+                if not line:
+                    break
+                header = json.loads(line)
+                n = int(header.get("nbytes") or 0)
+                data = out.read(n) if n else b""
+                if len(data) < n:
+                    break
+                self.replies.put((header, data))
+        except Exception:
+            pass
+        self.replies.put(None)  # EOF: the worker exited or crashed
+
+    def _get(self, deadline: float):
+        try:
+            item = self.replies.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise WorkerFailed("timed out") from None
+        if item is None:
+            self.replies.put(None)
+            raise WorkerFailed(f"worker exited ({self.proc.poll()})")
+        return item
+
+    def wait_ready(self, timeout: float) -> dict:
+        if self.ready is None:
+            header, _ = self._get(time.monotonic() + timeout)
+            self.ready = header
+        return self.ready
+
+    def request(self, msg: dict, timeout: float) -> tuple[dict, bytes]:
+        deadline = time.monotonic() + timeout
+        ready = self.wait_ready(timeout)
+        if ready.get("type") != "ready":
+            raise WorkerFailed(ready.get("message", "worker failed to start"))
+        self._next_id += 1
+        rid = self._next_id
+        try:
+            self.proc.stdin.write((json.dumps(dict(msg, id=rid)) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError) as e:
+            raise WorkerFailed(f"worker gone: {e}") from None
+        while True:
+            header, data = self._get(deadline)
+            if header.get("id") == rid:
+                break
+        if not header.get("ok"):
+            raise WorkerFailed(header.get("message", "render failed"))
+        return header, data
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.kill()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=1)
+        except Exception:
+            pass
+        self.kill()
+
+
+def list_voices(timeout: float = 10.0) -> list[dict]:
+    """The text-to-speech voices (id, name, languages, gender): for `debrief doctor`."""
+    check_engine()
+    tmp = tempfile.mkdtemp(prefix="debrief-tts-")
+    worker = TtsProcess({"tmpdir": tmp})
+    try:
+        ready = worker.wait_ready(timeout)
+        if ready.get("kind") == "espeak":
+            raise EngineError(NO_ESPEAK)
+        header, _ = worker.request({"cmd": "voices"}, timeout)
+        return header["voices"]
+    except WorkerFailed as e:
+        raise EngineError(f"Text-to-speech did not start ({e}); try `espeak-ng 'hello'` to check it.") from None
+    finally:
+        worker.close()
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,192 @@
+"""Reading the debrief log with plain `sqlite3`: the fast path for the review
+commands (`list`, `show`, `search`, `trends`, `export`).
+
+Importing sqlite-utils costs about a tenth of a second (it pulls in pluggy,
+dateutil and numpy), more than the rest of a review command together, so the
+read side lives here with nothing but the standard library. `Store` (in
+storage.py) uses the same functions on its own connection, so there is one
+copy of every query. A database whose schema is older than this code
+(`PRAGMA user_version` below `SCHEMA_VERSION`) is migrated once through
+`Store.open()` before it is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from assistant.errors import NotFoundError, StorageError
+from assistant.settings import DB_NAME, data_dir
+
+# The `user_version` the newest migration in storage.py sets; a test keeps
+# the two in step.
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_S = 5.0
+
+
+class SearchError(StorageError):
+    pass
+
+
+def fold(text: str | None) -> str | None:
+    """Case-insensitive matching for any script, not only ASCII (SQLite's
+    LIKE and lower() only fold A-Z)."""
+    return text.casefold() if text is not None else None
+
+
+def prepare(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """Functions the queries below use; safe to call more than once."""
+    conn.create_function("debrief_fold", 1, fold, deterministic=True)
+    return conn
+
+
+def database_path(home: Path | None = None) -> Path:
+    return (home or data_dir()) / DB_NAME
+
+
+def connect(home: Path | None = None) -> sqlite3.Connection | None:
+    """A connection for reading, or None when nothing has been recorded yet.
+    Creates nothing; migrates an older schema first."""
+    path = database_path(home)
+    if not path.exists():
+        return None
+    for attempt in range(2):
+        old_umask = os.umask(0o077)  # the -wal and -shm files are private too
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            from assistant.storage.store import storage_error
+
+            raise storage_error(e, path) from None
+        finally:
+            os.umask(old_umask)
+        if version >= SCHEMA_VERSION or attempt:
+            return prepare(conn)
+        conn.close()
+        from assistant.storage.store import Store  # the slow path, once per schema change
+
+        Store.open(path.parent).close()
+    raise AssertionError("unreachable")
+
+
+def rows(conn: sqlite3.Connection, sql: str, args: Sequence[Any] | dict = ()) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, args)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r)) for r in cursor]
+
+
+# -- sessions and turns ------------------------------------------------------
+def session(conn: sqlite3.Connection, session_id: int | None = None,
+            *, status: str | None = None) -> dict[str, Any]:
+    if session_id is None:
+        where, args = ("where status = ?", [status]) if status else ("", [])
+        row = conn.execute(
+            f"select id from sessions {where} order by started_at desc, id desc limit 1", args
+        ).fetchone()
+        if row is None:
+            kind = f"{status} " if status else ""
+            raise NotFoundError(f"There is no {kind}debrief yet; run `debrief start` to record one.")
+        session_id = row[0]
+    found = rows(conn, "select * from sessions where id = ?", [session_id])
+    if not found:
+        raise NotFoundError(f"There is no debrief with id {session_id}; see `debrief list` for ids.")
+    return found[0]
+
+
+def turns(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
+    import json
+
+    found = rows(conn, "select * from turns where session_id = ? order by position", [session_id])
+    for row in found:
+        row["causes"] = json.loads(row["causes"] or "[]")
+    return found
+
+
+def list_sessions(conn: sqlite3.Connection, *, limit: int | None = None, company: str | None = None,
+                  since: str | None = None, include_demo: bool = True) -> list[dict[str, Any]]:
+    """Newest first; `company` is a case-insensitive substring, `since` an ISO
+    UTC timestamp (or date) compared with `started_at`."""
+    where, args = [], []
+    if company:
+        where.append("instr(debrief_fold(company), ?) > 0")
+        args.append(fold(company))
+    if since:
+        where.append("started_at >= ?")
+        args.append(since)
+    if not include_demo:
+        where.append("demo = 0")
+    sql = "select * from sessions"
+    if where:
+        sql += " where " + " and ".join(where)
+    sql += " order by started_at desc, id desc"
+    if limit:
+        sql += f" limit {int(limit)}"
+    return rows(conn, sql, args)
+
+
+def search(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Answers matching every word, newest first. The newest matches are
+    found in the full-text index by rowid (turns are recorded in time order),
+    so a common word costs the same on ten debriefs as on ten thousand; the
+    few found are then put in order by date."""
+    sql = """
+        select turns.session_id, turns.stage, turns.answer, sessions.started_at
+        from (select rowid from turns_fts where turns_fts match :q
+              order by rowid desc limit :limit) hit
+        join turns on turns.id = hit.rowid
+        join sessions on sessions.id = turns.session_id
+        order by sessions.started_at desc, turns.session_id desc, turns.position
+    """
+    return rows(conn, sql, {"q": fts_query(text), "limit": int(limit)})
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 query from anything a person may type: every word required."""
+    words = re.findall(r"\w+", text or "")
+    if not words:
+        raise SearchError("Give at least one word to search for, e.g. `debrief search rambled`.")
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+# -- recent history (trends, the coach nudge) --------------------------------
+def recent_sessions(conn: sqlite3.Connection, n: int, *, before: str | None = None,
+                    exclude: int | None = None) -> list[dict[str, Any]]:
+    """The last `n` real debriefs (demos never count) that have at least one
+    rating or cause, newest first; interrupted ones count with what they have."""
+    where = ["demo = 0", """exists (select 1 from turns t where t.session_id = sessions.id
+                 and (t.rating is not null or t.causes not in ('[]', '')))"""]
+    args: list[Any] = []
+    if before is not None:
+        where.append("started_at <= ?")
+        args.append(before)
+    if exclude is not None:
+        where.append("id != ?")
+        args.append(exclude)
+    args.append(int(n))
+    return rows(conn, f"""
+        select id, started_at, company, role, status from sessions
+        where {' and '.join(where)}
+        order by started_at desc, id desc limit ?""", args)
+
+
+def ratings_and_causes(conn: sqlite3.Connection, session_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """{session id: {"ratings": {stage: rating}, "causes": set of tags}}."""
+    import json
+
+    ids = list(session_ids)
+    out: dict[int, dict[str, Any]] = {i: {"ratings": {}, "causes": set()} for i in ids}
+    if not ids:
+        return out
+    marks = ",".join("?" * len(ids))
+    for sid, stage, rating, causes in conn.execute(
+        f"select session_id, stage, rating, causes from turns where session_id in ({marks})", ids
+    ):
+        if rating is not None:
+            out[sid]["ratings"][stage] = rating
+        out[sid]["causes"].update(json.loads(causes or "[]"))
+    return out

@@ -1,0 +1,412 @@
+"""Understanding one debrief answer: rating, cause tags, improvement and win.
+
+Answers come from a speech recogniser (lower case, no punctuation, fillers,
+homophones, numbers as words) or are typed. All vocabularies live in
+prompts/rules.toml, read once (cached) and validated on load; everything here
+is a pure function of the answer text.
+
+    extract(text, stage) -> Extraction(rating, improve, nailed, causes)
+    downhill(ratings)    -> the stage where it went downhill
+    command_word(text)   -> "repeat" | "skip" | "back" | "help" | "stop" | None
+    yes_no(text)         -> True | False | None
+    reply_vocabulary(kind) -> phrases a speech grammar should allow
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.understanding.causes import CAUSES, CauseRules, compile_causes, find_causes
+from assistant.errors import PromptsError
+from assistant.prompts import load_toml, reject_unknown, require, string_list
+from assistant.understanding.rating import RatingRules, compile_rating, phrase_regex, rating as _rating, to_digits
+
+__all__ = [
+    "CAUSES", "RATED_STAGES", "STAGES", "Extraction", "extract", "downhill", "command_word",
+    "yes_no", "reply_vocabulary", "clear_cache",
+]
+
+RATED_STAGES = ("arrival", "opening", "experience", "tough", "closing")
+STAGES = RATED_STAGES + ("improve", "nailed")
+COMMANDS = ("repeat", "skip", "back", "help", "stop")
+
+TOP_KEYS = {"text", "phrases", "rating", "causes", "commands", "yesno"}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    rating: float | None = None
+    improve: str | None = None
+    nailed: str | None = None
+    causes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rating": self.rating, "improve": self.improve, "nailed": self.nailed, "causes": list(self.causes)}
+
+
+@dataclass(frozen=True)
+class _Rules:
+    fillers: tuple[tuple[str, ...], ...]
+    lead_ins: tuple[tuple[str, ...], ...]
+    trailers: tuple[tuple[str, ...], ...]
+    non_answers: frozenset[str]
+    improve_re: re.Pattern[str]
+    nailed_re: re.Pattern[str]
+    breaks: frozenset[tuple[str, ...]]
+    dangling: frozenset[str]
+    max_words: int
+    rating: RatingRules
+    causes: CauseRules
+    commands: dict[str, str]
+    command_phrases: dict[str, tuple[str, ...]]
+    polite: tuple[tuple[str, ...], ...]
+    yes: tuple[tuple[str, ...], ...]
+    no: tuple[tuple[str, ...], ...]
+
+
+def _tuples(items: list[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted({tuple(clean(s).replace(",", " ").split()) for s in items}, key=len, reverse=True))
+
+
+def _marker_re(items: list[str]) -> re.Pattern[str]:
+    pat = phrase_regex([clean(s) for s in items])
+    assert pat is not None
+    return pat
+
+
+def _build(path: Path, data: dict[str, Any]) -> _Rules:
+    reject_unknown(path, data, TOP_KEYS)
+    text = require(path, data, "text", dict)
+    reject_unknown(path, text, {"fillers", "lead_ins", "trailers", "non_answers"}, "text")
+    phrases = require(path, data, "phrases", dict)
+    reject_unknown(path, phrases, {"improve_markers", "nailed_markers", "clause_breaks", "dangling", "max_words"}, "phrases")
+    max_words = require(path, data, "phrases.max_words", int)
+    if isinstance(max_words, bool) or not 3 <= max_words <= 40:
+        raise PromptsError(f"{path}: 'phrases.max_words' must be a whole number from 3 to 40.")
+    cmds = require(path, data, "commands", dict)
+    reject_unknown(path, cmds, set(COMMANDS) | {"polite"}, "commands")
+    yn = require(path, data, "yesno", dict)
+    reject_unknown(path, yn, {"yes", "no"}, "yesno")
+
+    def lst(key: str) -> list[str]:
+        return string_list(path, data, key)
+
+    polite = _tuples(lst("commands.polite"))
+    fillers = _tuples(lst("text.fillers"))
+    commands: dict[str, str] = {}
+    command_phrases: dict[str, tuple[str, ...]] = {}
+    for name in COMMANDS:
+        items = [" ".join(clean(p).replace(",", " ").split()) for p in lst(f"commands.{name}")]
+        command_phrases[name] = tuple(items)
+        for phrase in items:
+            key = _command_key(phrase, polite, fillers)
+            if not key:
+                raise PromptsError(f"{path}: 'commands.{name}' phrase '{phrase}' is only polite words; use a real command.")
+            if commands.get(key, name) != name:
+                raise PromptsError(f"{path}: 'commands.{name}' phrase '{phrase}' is also a '{commands[key]}' command.")
+            commands[key] = name
+    return _Rules(
+        fillers=fillers,
+        lead_ins=_tuples(lst("text.lead_ins")),
+        trailers=_tuples(lst("text.trailers")),
+        non_answers=frozenset(" ".join(clean(s).replace(",", " ").split()) for s in lst("text.non_answers")),
+        improve_re=_marker_re(lst("phrases.improve_markers")),
+        nailed_re=_marker_re(lst("phrases.nailed_markers")),
+        breaks=frozenset(tuple(s.split()) for s in lst("phrases.clause_breaks")),
+        dangling=frozenset(lst("phrases.dangling")),
+        max_words=max_words,
+        rating=compile_rating(path, data),
+        causes=compile_causes(path, data),
+        commands=commands,
+        command_phrases=command_phrases,
+        polite=polite,
+        yes=_tuples(lst("yesno.yes")),
+        no=_tuples(lst("yesno.no")),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    path, data = load_toml("rules.toml")
+    return _build(path, data)
+
+
+def clear_cache() -> None:
+    """Forget the loaded rules (tests, or after editing prompts/rules.toml)."""
+    _rules.cache_clear()
+
+
+# ---------------------------------------------------------------- text
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": ",", "`": "'"})
+_KEEP_NUM_PUNCT = re.compile(r"(?<=\d)\s*([./-])\s*(?=\d)")
+_PAUSE = re.compile(r"[.,;:!?\u2026]+")
+_OTHER = re.compile(r"[^a-z0-9'/.\-, ]+")
+_DASH = re.compile(r"(?<![\d])-|-(?![\d])")
+_SLASH = re.compile(r"(?<!\d)/|/(?!\d)")
+_RESTORE = re.compile(r"(?<=\d)z[psd]z(?=\d)")
+_QUOTE_EDGE = re.compile(r"(?<![a-z])'|'(?![a-z])")
+
+
+def clean(text: str) -> str:
+    """Lower case, one space between words, pauses as ' , ', numbers like 3.5, 4/5, 3-4 kept."""
+    t = str(text).translate(_QUOTES).lower().replace("%", " percent ").replace("&", " and ")
+    t = _KEEP_NUM_PUNCT.sub(lambda m: {".": "zpz", "/": "zsz", "-": "zdz"}[m.group(1)], t)
+    t = _PAUSE.sub(" , ", t)
+    t = _DASH.sub(" ", t)
+    t = _SLASH.sub(" ", t)
+    t = _OTHER.sub(" ", t)
+    t = _RESTORE.sub(lambda m: {"zpz": ".", "zsz": "/", "zdz": "-"}[m.group(0)], t)
+    t = _QUOTE_EDGE.sub(" ", t)
+    words = t.split()
+    out: list[str] = []
+    for w in words:  # collapse repeated pauses and pauses at the edges
+        if w == "," and (not out or out[-1] == ","):
+            continue
+        out.append(w)
+    while out and out[-1] == ",":
+        out.pop()
+    return " ".join(out)
+
+
+def _strip_edges(tokens: list[str], front: tuple[tuple[str, ...], ...], back: tuple[tuple[str, ...], ...]) -> list[str]:
+    changed = True
+    while changed and tokens:
+        changed = False
+        while tokens and tokens[0] == ",":
+            tokens, changed = tokens[1:], True
+        while tokens and tokens[-1] == ",":
+            tokens, changed = tokens[:-1], True
+        for opt in front:
+            if tuple(tokens[:len(opt)]) == opt:
+                tokens, changed = tokens[len(opt):], True
+                break
+        for opt in back:
+            if len(tokens) >= len(opt) and tuple(tokens[-len(opt):]) == opt:
+                tokens, changed = tokens[:-len(opt)], True
+                break
+    return tokens
+
+
+_REGRET_HAVE = frozenset({"have", "'ve"})
+# Past participles that do not end in -ed/-en: "i should have brought", not "i should have two stories".
+_PARTICIPLES = frozenset("""
+been done gone had made brought thought said asked read left got let put set cut shut hit run come become
+known shown grown thrown drawn flown worn torn sworn sat stood understood met kept slept felt dealt meant
+built spent sent lent bent lost paid laid told sold held found bound taught caught bought sought fought
+learnt spelt burnt dreamt leapt heard led fed won spun struck stuck hung rung sung swum begun drunk shrunk
+took
+""".split())
+
+
+def _is_participle(word: str) -> bool:
+    if word in _PARTICIPLES:
+        return True
+    return len(word) > 4 and (word.endswith("ed") or word.endswith("en") or word.endswith("wn"))
+
+
+def _strip_lead_ins(tokens: list[str], rules: _Rules) -> list[str]:
+    """Fillers and lead-ins off the front; "i should have" keeps its "have" when it means
+    possession ("have two stories ready") rather than regret ("have prepared")."""
+    front = rules.fillers + rules.lead_ins
+    changed = True
+    while changed and tokens:
+        changed = False
+        while tokens and tokens[0] == ",":
+            tokens, changed = tokens[1:], True
+        for opt in front:
+            if tuple(tokens[:len(opt)]) == opt:
+                rest = tokens[len(opt):]
+                if len(opt) > 1 and opt[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
+                    rest = ["have"] + rest
+                    if tuple(rest) == tuple(tokens):
+                        break
+                tokens, changed = rest, True
+                break
+    return tokens
+
+
+def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
+    tokens = _skip_non_answer(tokens, rules)
+    tokens = _strip_lead_ins(tokens, rules)
+    tokens = _strip_edges(tokens, (), rules.trailers + rules.fillers)
+    words = 0
+    cut: list[str] = []
+    for tok in tokens:
+        if tok != ",":
+            words += 1
+            if words > rules.max_words:
+                break
+        cut.append(tok)
+    while cut and (cut[-1] == "," or (len(cut) < len(tokens) and cut[-1] in rules.dangling)):
+        cut.pop()
+    cut = _strip_edges(cut, (), rules.trailers + rules.fillers)
+    phrase = " ".join(cut).replace(" ,", ",")
+    if not phrase or phrase in rules.non_answers or phrase in ("it", "that", "this"):
+        return None
+    return phrase
+
+
+_CONTRAST = (("but",), ("except",), ("maybe",), ("apart", "from"), ("other", "than"), ("although",),
+             ("though",), ("unless",), ("if", "anything"), ("possibly",), ("perhaps",), ("probably",))
+
+
+def _skip_non_answer(tokens: list[str], rules: _Rules) -> list[str]:
+    """ "nothing really, i'd do it the same way" says nothing; "nothing, but maybe talk less" says something."""
+    if "," not in tokens:
+        return tokens
+    cut = tokens.index(",")
+    head = _strip_edges(tokens[:cut], rules.fillers, rules.fillers + rules.trailers)
+    if not head or " ".join(head) not in rules.non_answers:
+        return tokens
+    rest = tokens[cut + 1:]
+    while rest and rest[0] == ",":
+        rest = rest[1:]
+    rest = _strip_edges(rest, rules.fillers, ())
+    for opt in _CONTRAST:
+        if tuple(rest[:len(opt)]) == opt:
+            return rest[len(opt):]
+    return []
+
+
+def _clause(tokens: list[str], rules: _Rules) -> list[str]:
+    """Tokens up to the first pause or clause break."""
+    for i, tok in enumerate(tokens):
+        if tok == ",":
+            return tokens[:i]
+        for brk in rules.breaks:
+            if i and tuple(tokens[i:i + len(brk)]) == brk:
+                return tokens[:i]
+    return tokens
+
+
+def _find_marked(text: str, pattern: re.Pattern[str], rules: _Rules) -> str | None:
+    for m in pattern.finditer(text):
+        rest = text[m.end():].split()
+        said = m.group(0).split()
+        if said and said[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
+            rest = ["have"] + rest
+        phrase = _tidy_phrase(_clause(rest, rules), rules)
+        if phrase and not phrase.startswith(("it ", "it,")):
+            return phrase
+    return None
+
+
+# ---------------------------------------------------------------- public API
+
+def extract(text: str, stage: str | None = None) -> Extraction:
+    """Rating, improvement, win and cause tags of one answer (see module docs)."""
+    rules = _rules()
+    c = clean(text or "")
+    if not c:
+        return Extraction()
+    digits = " ".join(to_digits(c, rules.rating, keep_phrases=True))
+    causes = find_causes(digits, rules.causes)
+    if stage == "improve":
+        return Extraction(None, _tidy_phrase(c.split(), rules), None, causes)
+    if stage == "nailed":
+        return Extraction(None, None, _tidy_phrase(c.split(), rules), causes)
+    value = _rating(c, rules.rating, rules.fillers)
+    improve = _find_marked(c, rules.improve_re, rules)
+    nailed = _find_marked(c, rules.nailed_re, rules)
+    return Extraction(value, improve, nailed, causes)
+
+
+def _rating_tokens(c: str, rules: _Rules) -> list[str]:
+    return to_digits(c, rules.rating)
+
+
+def downhill(ratings: list[tuple[str, float | None]]) -> str | None:
+    """The stage where it went downhill: the largest drop from the previous rated
+    stage (earliest on a tie); with no drop, the lowest stage if it is 2 or below."""
+    rated = [(stage, float(r)) for stage, r in ratings if r is not None]
+    best, best_drop = None, 0.0
+    for (_, before), (stage, now) in zip(rated, rated[1:]):
+        drop = before - now
+        if drop > best_drop:
+            best, best_drop = stage, drop
+    if best is not None:
+        return best
+    if not rated:
+        return None
+    low = min(r for _, r in rated)
+    if low <= 2:
+        return next(stage for stage, r in rated if r == low)
+    return None
+
+
+def _command_key(text: str, polite: tuple[tuple[str, ...], ...], fillers: tuple[tuple[str, ...], ...]) -> str:
+    tokens = [t for t in text.split() if t != ","]
+    return " ".join(_strip_edges(tokens, polite + fillers, polite + fillers))
+
+
+def command_word(text: str) -> str | None:
+    """A command when the whole answer is only a command, else None."""
+    rules = _rules()
+    c = clean(text or "")
+    if not c or len(c.split()) > 10:
+        return None
+    key = _command_key(c, rules.polite, rules.fillers)
+    return rules.commands.get(key) if key else None
+
+
+def _starts_any(tokens: list[str], opts: tuple[tuple[str, ...], ...]) -> bool:
+    return any(tuple(tokens[:len(o)]) == o for o in opts)
+
+
+def yes_no(text: str) -> bool | None:
+    """True for yes, False for no, None when the answer is neither (or both)."""
+    rules = _rules()
+    raw = [t for t in clean(text or "").split() if t != ","]
+    if not raw:
+        return None
+    tokens = raw if _starts_any(raw, rules.yes + rules.no) else _strip_edges(raw, rules.fillers, ())
+    if not tokens:
+        return None
+
+    def starts(opts: tuple[tuple[str, ...], ...], toks: list[str]) -> int:
+        for opt in opts:
+            if tuple(toks[:len(opt)]) == opt:
+                return len(opt)
+        return 0
+
+    n_yes, n_no = starts(rules.yes, tokens), starts(rules.no, tokens)
+    if n_no >= n_yes and n_no:
+        rest, answer, other = tokens[n_no:], False, rules.yes
+    elif n_yes:
+        rest, answer, other = tokens[n_yes:], True, rules.no
+    else:
+        return None
+    rest = _strip_edges(rest, rules.fillers, ())
+    if rest and starts(other, rest) and not starts(rules.yes if answer else rules.no, rest):
+        return None
+    return answer
+
+
+def reply_vocabulary(kind: str) -> list[str]:
+    """Lower-case phrases a speech grammar should allow for a short reply of `kind`
+    ("number", "yesno" or "command"), from the same vocabulary the rules read."""
+    rules = _rules()
+    if kind == "number":
+        r = rules.rating
+        nums = r.grammar_numbers
+        out: list[str] = []
+        for n, word in enumerate(nums):
+            if 1 <= n <= 5:
+                out += [word, f"a {word}", f"{word} out of five"]
+                if n < 5:
+                    out += [f"{word} and a half", f"{word} or {nums[n + 1]}"]
+            if n <= 10:
+                out.append(f"{word} out of ten")
+        out += [f"a {h}" for h in sorted(r.homophones)] + sorted(r.homophones)
+        out += sorted(r.words)
+        return list(dict.fromkeys(out))
+    if kind == "yesno":
+        return list(dict.fromkeys(" ".join(p) for p in rules.yes + rules.no))
+    if kind == "command":
+        return list(dict.fromkeys(p for name in COMMANDS for p in rules.command_phrases[name]))
+    raise ValueError(f"unknown reply kind {kind!r}; use 'number', 'yesno' or 'command'")

@@ -1,0 +1,381 @@
+"""Reading a 1-5 rating out of a spoken or typed answer.
+
+Pure functions over a compiled `RatingRules` (built once from prompts/rules.toml
+by assistant.extract). Numbers are read with text2num (`alpha2digit`); the
+vocabularies decide which numbers are ratings and which are counts or times.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from text_to_num import alpha2digit
+
+from assistant.errors import PromptsError
+from assistant.prompts import reject_unknown, require, string_list
+
+_NUM = re.compile(r"^\d+(?:\.\d+)?$")
+_FRACTION = re.compile(r"^(\d+(?:\.\d+)?)/(\d+)$")
+_RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$")
+
+RATING_KEYS = {
+    "cues", "clause_start", "units", "block_before", "plural_exceptions",
+    "not_rating_phrases", "range_connectors", "half_words", "scale_words",
+    "grammar_numbers", "hedges", "negations", "negated_values", "homophones",
+    "homophones_strict", "words", "start_words", "pronoun_one_after",
+}
+
+
+def phrase_regex(phrases: list[str] | set[str]) -> re.Pattern[str] | None:
+    """Whole-word alternation of phrases, longest first (None when empty)."""
+    items = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
+    if not items:
+        return None
+    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in items)
+    return re.compile(rf"(?<![\w']){'(?:' + body + ')'}(?![\w'])")
+
+
+@dataclass(frozen=True)
+class RatingRules:
+    cues: frozenset[str]
+    clause_start: frozenset[str]
+    strict_followers: frozenset[str]
+    units: frozenset[str]
+    block_before: frozenset[str]
+    plural_exceptions: frozenset[str]
+    not_rating: re.Pattern[str] | None
+    connectors: tuple[tuple[str, ...], ...]
+    halves: tuple[tuple[str, ...], ...]
+    scales: tuple[tuple[str, ...], ...]
+    grammar_numbers: tuple[str, ...]
+    hedges: tuple[tuple[str, ...], ...]
+    homophones: dict[str, float]
+    strict: frozenset[str]
+    words: dict[str, float]
+    words_re: re.Pattern[str]
+    negated_values: tuple[float, ...]
+    start_words: frozenset[str] = frozenset()
+    pronoun_one_after: frozenset[str] = frozenset()
+
+
+def _tuples(items: list[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted({tuple(s.split()) for s in items}, key=len, reverse=True))
+
+
+def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
+    table = require(path, data, "rating", dict)
+    reject_unknown(path, table, RATING_KEYS, "rating")
+
+    def lst(key: str, min_items: int = 1) -> list[str]:
+        return [s.strip().lower() for s in string_list(path, data, f"rating.{key}", min_items=min_items)]
+
+    homo = require(path, data, "rating.homophones", dict)
+    homophones: dict[str, float] = {}
+    for word, value in homo.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
+            raise PromptsError(f"{path}: 'rating.homophones.{word}' must be a number from 1 to 5.")
+        homophones[word.lower()] = float(value)
+    strict_table = require(path, data, "rating.homophones_strict", dict)
+    reject_unknown(path, strict_table, {"words"}, "rating.homophones_strict")
+    strict = frozenset(w.lower() for w in string_list(path, data, "rating.homophones_strict.words"))
+    for w in strict - set(homophones):
+        raise PromptsError(f"{path}: 'rating.homophones_strict.words' lists '{w}', which is not in rating.homophones.")
+
+    words_table = require(path, data, "rating.words", dict)
+    words: dict[str, float] = {}
+    for phrase, value in words_table.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
+            raise PromptsError(f"{path}: 'rating.words.{phrase}' must be a number from 1 to 5.")
+        words[" ".join(phrase.lower().split())] = float(value)
+    if not words:
+        raise PromptsError(f"{path}: 'rating.words' must list at least one rating word.")
+    negations = lst("negations")
+    neg_alt = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(negations, key=len, reverse=True))
+    word_alt = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    words_re = re.compile(
+        rf"(?<![\w'])(?:(?P<neg>{neg_alt})\s+(?:(?:really|that|very|too|so|a|the|all|exactly)\s+)?)?"
+        rf"(?P<word>{word_alt})(?![\w'])"
+    )
+    negated = require(path, data, "rating.negated_values", list)
+    if len(negated) != 5 or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v <= 5 for v in negated
+    ):
+        raise PromptsError(f"{path}: 'rating.negated_values' must be 5 numbers from 1 to 5.")
+
+    start_words = frozenset(" ".join(w.split()) for w in lst("start_words"))
+    for w in start_words - set(words):
+        raise PromptsError(f"{path}: 'rating.start_words' lists '{w}', which is not in rating.words.")
+    clause_start = frozenset(lst("clause_start"))
+    determiners = {"the", "this", "that", "my", "our", "their", "his", "her", "for", "to", "out", "at", "got",
+                   "good", "bad", "smooth", "easy", "felt", "went", "was", "just", "if", "even", "still", "now"}
+    return RatingRules(
+        cues=frozenset(lst("cues")),
+        clause_start=clause_start,
+        strict_followers=frozenset(clause_start - determiners),
+        units=frozenset(lst("units")),
+        block_before=frozenset(lst("block_before")),
+        plural_exceptions=frozenset(lst("plural_exceptions")),
+        not_rating=phrase_regex(lst("not_rating_phrases")),
+        connectors=_tuples(lst("range_connectors")),
+        halves=_tuples(lst("half_words")),
+        scales=_tuples(lst("scale_words")),
+        grammar_numbers=tuple(lst("grammar_numbers")),
+        hedges=_tuples(lst("hedges")),
+        homophones=homophones,
+        strict=strict,
+        words=words,
+        words_re=words_re,
+        negated_values=tuple(float(v) for v in negated),
+        start_words=start_words,
+        pronoun_one_after=frozenset(lst("pronoun_one_after")),
+    )
+
+
+# ---------------------------------------------------------------- numbers
+
+def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> list[str]:
+    """Tokens of a cleaned answer with number words as digits; non-rating phrases masked
+    (or, with keep_phrases, left as they were said: "no one smiled", "one question")."""
+    kept: list[str] = []
+    if rules.not_rating is not None:
+        if keep_phrases:
+            def hold(m: re.Match[str]) -> str:
+                kept.append(m.group(0))
+                return f" xkept{len(kept) - 1}x "
+            clean = rules.not_rating.sub(hold, clean)
+        else:
+            clean = rules.not_rating.sub(" xnotrating ", clean)
+    try:
+        clean = alpha2digit(clean, "en", threshold=0)
+    except Exception:  # pragma: no cover - text2num is robust, but never let it crash us
+        pass
+    if kept:
+        clean = re.sub(r"xkept(\d+)x", lambda m: kept[int(m.group(1))], clean)
+    return clean.split()
+
+
+def _match_at(tokens: list[str], i: int, options: tuple[tuple[str, ...], ...]) -> int:
+    """Length of the longest option that starts at tokens[i] (0 when none)."""
+    for opt in options:
+        if tuple(tokens[i:i + len(opt)]) == opt:
+            return len(opt)
+    return 0
+
+
+def _prev_in(tokens: list[str], i: int, vocab: frozenset[str]) -> bool:
+    for n in (3, 2, 1):
+        if i - n >= 0 and " ".join(tokens[i - n:i]) in vocab:
+            return True
+    return False
+
+
+def _start_index(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> int:
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == ",":
+            i += 1
+            continue
+        n = _match_at(tokens, i, fillers) or _match_at(tokens, i, rules.hedges)
+        if not n:
+            break
+        i += n
+    return i
+
+
+def _at_start(tokens: list[str], i: int, start: int) -> bool:
+    return i == start or (i == start + 1 and tokens[start] == "a")
+
+
+def _follower_ok(tokens: list[str], j: int, vocab: frozenset[str]) -> bool:
+    return j >= len(tokens) or tokens[j] == "," or tokens[j] in vocab
+
+
+def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> list[str]:
+    out = list(tokens)
+    for i, tok in enumerate(tokens):
+        value = rules.homophones.get(tok)
+        if value is None:
+            continue
+        prev = tokens[i - 1] if i else ""
+        if prev == "a":
+            ok = _follower_ok(tokens, i + 1, rules.clause_start)
+        elif _at_start(tokens, i, start) or _prev_in(tokens, i, rules.cues) or prev == ",":
+            vocab = rules.strict_followers if tok in rules.strict else rules.clause_start
+            ok = _follower_ok(tokens, i + 1, vocab)
+            if ok and prev == "," and not _at_start(tokens, i, start):
+                ok = i + 1 >= len(tokens) or tokens[i + 1] == ","
+        else:
+            ok = False
+        if ok:
+            out[i] = f"{value:g}"
+    return out
+
+
+def _number(tok: str) -> tuple[float, float | None, float | None] | None:
+    """(value, scale, range_high) of a numeric token."""
+    if _NUM.match(tok):
+        return float(tok), None, None
+    m = _FRACTION.match(tok)
+    if m:
+        return float(m.group(1)), float(m.group(2)), None
+    m = _RANGE.match(tok)
+    if m:
+        return float(m.group(1)), None, float(m.group(2))
+    return None
+
+
+def _countable(tokens: list[str], j: int, rules: RatingRules) -> bool:
+    """True when tokens[j] makes the number before it a count ("two questions")."""
+    if j >= len(tokens):
+        return False
+    word = tokens[j]
+    if word in rules.units:
+        return True
+    return (len(word) > 3 and word.endswith("s") and not word.endswith("ss")
+            and word not in rules.plural_exceptions and word not in rules.clause_start)
+
+
+_SAYING = frozenset({"say", "said", "think", "guess", "suppose", "reckon", "give", "gave", "rate", "rated",
+                     "go", "put", "call", "imagine", "mean", "believe", "would", "feel", "felt"})
+
+
+def _pronoun_one(tokens: list[str], i: int, j: int, value: float, high: float | None, scale: float | None,
+                 start: int, rules: RatingRules) -> bool:
+    """"one" as a pronoun ("every question was one i'd practised"), not a rating of 1."""
+    if value != 1 or high is not None or scale is not None or _at_start(tokens, i, start):
+        return False
+    if j >= len(tokens) or tokens[j] not in rules.pronoun_one_after:
+        return False
+    return j + 1 < len(tokens) and tokens[j + 1] not in _SAYING and tokens[j + 1] != ","
+
+
+def _read_value(tokens: list[str], i: int, rules: RatingRules) -> tuple[float, int] | None:
+    """A plain value (with 'and a half') at tokens[i]; returns (value, next index)."""
+    if i < len(tokens) and tokens[i] == "a":
+        i += 1
+    num = _number(tokens[i]) if i < len(tokens) else None
+    if num is None or num[1] is not None or num[2] is not None:
+        return None
+    value, j = num[0], i + 1
+    n = _match_at(tokens, j, rules.halves)
+    if n:
+        value, j = value + 0.5, j + n
+    return value, j
+
+
+def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple[int, int, float]]:
+    found: list[tuple[int, int, float]] = []
+    i = 0
+    while i < len(tokens):
+        num = _number(tokens[i])
+        if num is None:
+            i += 1
+            continue
+        value, scale, high = num
+        j = i + 1
+        if high is None and scale is None:
+            n = _match_at(tokens, j, rules.halves)
+            if n:
+                value, j = value + 0.5, j + n
+            n = _match_at(tokens, j, rules.connectors)
+            if not n and j < len(tokens) and _number(tokens[j]) is not None:
+                n = 0
+                second = _read_value(tokens, j, rules)
+                if second is not None and value < second[0] <= 5:
+                    high, j = second
+            elif n and not (tokens[j] == "and" and (i == 0 or tokens[i - 1] != "between")):
+                second = _read_value(tokens, j + n, rules)
+                if second is not None and second[0] <= 10 and abs(second[0] - value) <= 3:
+                    high, j = second
+        if scale is None:
+            n = _match_at(tokens, j, rules.scales)
+            if n and j + n < len(tokens):
+                s = _number(tokens[j + n])
+                if s is not None and s[1] is None and s[2] is None and s[0] in (5, 10, 100, 20):
+                    scale, j = s[0], j + n + 1
+        if high is not None:
+            if value > 10 or high > 10:
+                i = j
+                continue
+            value = (value + high) / 2
+        nxt = i + 1
+        strength = 0
+        if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
+            strength = -1
+        elif _countable(tokens, j, rules) or _prev_in(tokens, i, rules.block_before):
+            strength = -1
+        elif scale is not None:
+            strength = 4 if scale > 0 else -1
+            value = value * 5 / scale if scale else value
+        elif value > 10:
+            strength = -1
+        else:
+            if _at_start(tokens, i, start):
+                strength = 3
+            elif _prev_in(tokens, i, rules.cues) and (_follower_ok(tokens, j, rules.clause_start) or tokens[i - 1] == "a"):
+                strength = 2
+            elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
+                strength = 1
+            elif i and tokens[i - 1] in rules.words and _follower_ok(tokens, j, rules.clause_start):
+                strength = 1  # "it was fine three but ..." -- the number after a verdict word
+            if value > 5:
+                strength = strength if strength >= 2 else -1
+                value = value / 2
+            if value == 0 and not (_follower_ok(tokens, j, rules.clause_start) or (i and tokens[i - 1] == "a")):
+                strength = -1
+        if strength > 0:
+            found.append((strength, i, value))
+            nxt = j
+        i = max(nxt, i + 1)
+    return found
+
+
+def round_half(value: float) -> float:
+    value = min(5.0, max(1.0, value))
+    return math.floor(value * 2 + 0.5) / 2
+
+
+def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
+    start = _start_index(tokens, rules, fillers)
+    tokens = resolve_homophones(tokens, rules, start)
+    found = _candidates(tokens, rules, start)
+    if not found:
+        return None
+    best = max(found, key=lambda c: (c[0], -c[1]))
+    return round_half(best[2])
+
+
+def _front(text: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> int:
+    """Character offset where the answer starts once fillers and hedges are skipped."""
+    tokens = text.split()
+    i = _start_index(tokens, rules, fillers)
+    return len(" ".join(tokens[:i])) + (1 if i else 0)
+
+
+def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...] = ()) -> float | None:
+    """The first rating word said as a verdict ("it was rough, ..."), not before a noun ("a good story").
+    A few verdicts ("a disaster", "gutted") count at the start of an answer whatever follows."""
+    text = " ".join(clean.replace(",", " , ").split())
+    front = _front(text, rules, fillers) if rules.start_words else -1
+    for m in rules.words_re.finditer(text):
+        after = text[m.end():].split(maxsplit=1)
+        word = " ".join(m.group("word").split())
+        at_front = m.start() == front and not m.group("neg") and word in rules.start_words
+        if after and after[0] != "," and after[0] not in rules.clause_start and not at_front:
+            continue
+        value = rules.words[word]
+        if m.group("neg"):
+            value = rules.negated_values[int(round(value)) - 1] if value == int(value) else 6 - value
+        return round_half(value)
+    return None
+
+
+def rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
+    value = number_rating(to_digits(clean, rules), rules, fillers)
+    if value is None:
+        value = word_rating(clean, rules, fillers)
+    return value
