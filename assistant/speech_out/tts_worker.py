@@ -114,6 +114,7 @@ class Engine:
         if rate:
             self.engine.setProperty("rate", int(rate))
         self.rate = int(rate) if rate else self.engine.getProperty("rate")
+        self.fixed_rate = bool(rate)
         self.count = 0
 
     def _finished(self, name=None, completed=True):
@@ -127,6 +128,10 @@ class Engine:
         if os.path.exists(path):
             os.unlink(path)
         self.done.clear()
+        if self.fixed_rate:
+            # espeak-ng now and then loses a rate set before the first utterance
+            # (1 in 12 renders came out at the default rate): set it every time.
+            self.engine.setProperty("rate", self.rate)
         # One utterance per runAndWait: two queued ones yield only the last.
         self.engine.save_to_file(text, path)
         self.engine.runAndWait()  # returns before the audio exists...
