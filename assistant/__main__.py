@@ -1,3 +1,5 @@
+"""`python -m assistant` runs the debrief command line."""
+
 from assistant.cli import cli
 
 if __name__ == "__main__":

@@ -9,20 +9,44 @@
   one, `reset` discards what it heard. `set_grammar(phrases)` limits it to a
   list of short phrases plus an out-of-grammar path; `set_grammar(None)`
   returns to free speech.
-- A Speaker says text and returns when it has been said (or printed).
+- A Speaker says text and returns when it has been said (or printed);
+  `prepare(text)` may render ahead what is likely said next, `close()` lets
+  go of the engine.
 - A Listener gives the flow engine one answer at a time: `listen(kind)`
   returns a Heard, or None when the input has ended. `kind` is "answer"
   (free speech), "number" (the 1-5 follow-up), or "yesno". An answer that
   timed out with nothing said is Heard(text=""). `interactive` is False when
   answers come from a pipe or a recording: then the flow asks no follow-ups.
+  `partial_heard` is what was heard of an answer cut short by a lost
+  microphone (None otherwise).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from assistant.audio.pcm import AudioChunk
+UNK = "[unk]"  # what a recogniser returns for speech outside its grammar
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """Raw little-endian PCM, as wyoming's AudioChunk: rate (Hz), width (bytes
+    per sample), channels."""
+
+    rate: int
+    width: int
+    channels: int
+    audio: bytes
+
+    @property
+    def samples(self) -> int:
+        return len(self.audio) // (self.width * self.channels)
+
+    @property
+    def seconds(self) -> float:
+        return self.samples / self.rate if self.rate else 0.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +71,7 @@ class Microphone(Protocol):
     def chunks(self) -> Iterator[AudioChunk]: ...
     def pause(self) -> None: ...
     def resume(self) -> None: ...
+    def close(self) -> None: ...
 
 
 @runtime_checkable
@@ -60,10 +85,14 @@ class Recognizer(Protocol):
 @runtime_checkable
 class Speaker(Protocol):
     def say(self, text: str) -> None: ...
+    def prepare(self, text: str) -> None: ...  # render ahead what is likely said next (may do nothing)
+    def close(self) -> None: ...
 
 
 @runtime_checkable
 class Listener(Protocol):
     interactive: bool
+    # What was heard of an answer when the microphone was lost in the middle of it.
+    partial_heard: Heard | None
 
     def listen(self, kind: str = "answer") -> Heard | None: ...

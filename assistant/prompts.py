@@ -8,20 +8,20 @@ Every error names the file and, where there is one, the key.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import PromptsError
+from assistant.settings import environment
 
 _HERE = Path(__file__).resolve().parent
 
 
 def prompts_dir() -> Path:
-    env = os.environ.get("DEBRIEF_PROMPTS")
-    if env:
-        return Path(env)
+    override = environment().prompts
+    if override is not None:
+        return override
     for candidate in (_HERE / "prompts", _HERE.parent / "prompts"):
         if (candidate / "script.toml").is_file():
             return candidate
@@ -62,9 +62,7 @@ def require(path: Path, data: dict[str, Any], key: str, kind: type | tuple[type,
 def string_list(path: Path, data: dict[str, Any], key: str, *, min_items: int = 1) -> list[str]:
     items = require(path, data, key, list)
     if len(items) < min_items or not all(isinstance(s, str) and s.strip() for s in items):
-        raise PromptsError(
-            f"{path}: '{key}' must be a list of at least {min_items} non-empty strings."
-        )
+        raise PromptsError(f"{path}: '{key}' must be a list of at least {min_items} non-empty strings.")
     return items
 
 
@@ -72,6 +70,4 @@ def reject_unknown(path: Path, table: dict[str, Any], allowed: set[str], where: 
     unknown = sorted(set(table) - allowed)
     if unknown:
         prefix = f"{where}." if where else ""
-        raise PromptsError(
-            f"{path}: unknown key '{prefix}{unknown[0]}'; allowed here: {', '.join(sorted(allowed))}."
-        )
+        raise PromptsError(f"{path}: unknown key '{prefix}{unknown[0]}'; allowed here: {', '.join(sorted(allowed))}.")

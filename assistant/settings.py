@@ -1,5 +1,7 @@
 """Where the data lives and the settings a person can change.
 
+This is the one module below the command line that reads the environment:
+`environment()` turns it into a frozen Environment, which is passed down.
 The data dir is `$DEBRIEF_HOME` or the platform's user data dir. Settings come
 from `$DEBRIEF_HOME/config.toml`; command-line options override them.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,13 +21,37 @@ from assistant.errors import DebriefError, StorageError
 DB_NAME = "debrief.db"
 
 
-def data_dir() -> Path:
-    env = os.environ.get("DEBRIEF_HOME")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
+@dataclass(frozen=True)
+class Environment:
+    """What the environment says, read once at the edge and passed down."""
 
-    return Path(user_data_dir("debrief", appauthor=False))
+    home: Path  # $DEBRIEF_HOME, or the platform's user data dir
+    prompts: Path | None = None  # $DEBRIEF_PROMPTS: another prompts folder
+    model: str | None = None  # $DEBRIEF_MODEL: a Vosk model folder
+    vosk_model_path: str | None = None  # $VOSK_MODEL_PATH: Vosk's own cache
+    tts_fault: str | None = None  # $DEBRIEF_TTS_FAULT: a test hook for the TTS worker
+
+
+def environment(environ: Mapping[str, str] | None = None) -> Environment:
+    env = os.environ if environ is None else environ
+    home = env.get("DEBRIEF_HOME")
+    if home:
+        home_path = Path(home).expanduser()
+    else:
+        from platformdirs import user_data_dir
+
+        home_path = Path(user_data_dir("debrief", appauthor=False))
+    return Environment(
+        home=home_path,
+        prompts=Path(env["DEBRIEF_PROMPTS"]) if env.get("DEBRIEF_PROMPTS") else None,
+        model=env.get("DEBRIEF_MODEL") or None,
+        vosk_model_path=env.get("VOSK_MODEL_PATH") or None,
+        tts_fault=env.get("DEBRIEF_TTS_FAULT") or None,
+    )
+
+
+def data_dir() -> Path:
+    return environment().home
 
 
 def ensure_data_dir(path: Path | None = None) -> Path:
@@ -34,8 +61,7 @@ def ensure_data_dir(path: Path | None = None) -> Path:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as e:
         raise StorageError(
-            f"Cannot create the data folder {path} ({e.strerror}); "
-            "set DEBRIEF_HOME to a folder you can write to."
+            f"Cannot create the data folder {path} ({e.strerror}); set DEBRIEF_HOME to a folder you can write to."
         ) from None
     probe = path / ".write-check"
     try:
@@ -69,7 +95,7 @@ class Settings:
     no_answer_timeout: float = 8.0
     max_answer: float = 90.0
 
-    def override(self, **options: Any) -> "Settings":
+    def override(self, **options: Any) -> Settings:
         """Command-line options win over the config file; None means 'not given'."""
         given = {k: v for k, v in options.items() if v is not None}
         return dataclasses.replace(self, **given)
@@ -90,9 +116,7 @@ def load_settings(home: Path | None = None) -> Settings:
     for key, value in data.items():
         key_ = key.replace("-", "_")
         if key_ not in _FIELDS:
-            raise DebriefError(
-                f"{path}: unknown setting '{key}'; known: {', '.join(sorted(_FIELDS))}."
-            )
+            raise DebriefError(f"{path}: unknown setting '{key}'; known: {', '.join(sorted(_FIELDS))}.")
         if key_ in ("silence", "no_answer_timeout", "max_answer"):
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise DebriefError(f"{path}: '{key}' must be a positive number of seconds.")
@@ -105,6 +129,6 @@ def load_settings(home: Path | None = None) -> Settings:
         elif not isinstance(value, str):
             raise DebriefError(f"{path}: '{key}' must be a string.")
         if key_ == "engine" and value not in ("vosk", "pocketsphinx"):
-            raise DebriefError(f"{path}: 'engine' must be \"vosk\" or \"pocketsphinx\".")
+            raise DebriefError(f'{path}: \'engine\' must be "vosk" or "pocketsphinx".')
         values[key_] = value
     return Settings(**values)

@@ -20,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.audio.pcm import RATE, AudioChunk  # noqa: E402
+from assistant.audio.pcm import RATE  # noqa: E402
+
+from assistant.interfaces import AudioChunk
 
 TEXTS = ["four", "three and a half", "i nailed the technical question",
          "the interviewer asked about my last project", "i should prepare better examples next time"]

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from assistant.dialogue.script import load_all  # noqa: E402
 from assistant.understanding.extract import CAUSES, extract  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"
@@ -61,10 +62,11 @@ def evaluate(rows: list[dict]) -> dict:
     fn = {c: 0 for c in CAUSES}
     times: list[float] = []
     misses: list[dict] = []
+    kinds = {s.id: s.kind for s in load_all()[0].stages}
     for row in rows:
         stage, text = row.get("stage"), row["text"]
         t0 = time.perf_counter()
-        got = extract(text, stage)
+        got = extract(text, kinds.get(stage))
         times.append((time.perf_counter() - t0) * 1000)
         problems = []
         want = row.get("rating")
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="exit non-zero if a figure is under its floor")
     args = ap.parse_args(argv)
     rows = load_corpus(args.corpus)
-    extract("warm up", "arrival")
+    extract("warm up", "stage")
     figures = evaluate(rows)
     bad = failures(figures)
     if args.json:

@@ -191,7 +191,7 @@ def synth_all(voice: str, tmp: Path, corpus=None) -> list[bytes]:
 
 
 def chunks(pcm: bytes, seconds: float = 0.1):
-    from assistant.audio.pcm import AudioChunk
+    from assistant.interfaces import AudioChunk
 
     step = int(16000 * seconds) * 2
     for i in range(0, len(pcm), step):
@@ -225,7 +225,7 @@ def evaluate(voice: str, tmp: Path, rec, rp, verbose: bool = False) -> dict:
         t0 = time.perf_counter()
         transcript = rec.finish().text
         t1 = time.perf_counter()
-        heard = rp.finish(transcript)
+        heard = rp.finish()
         t2 = time.perf_counter()
         tf += t1 - t0
         tp += t2 - t1

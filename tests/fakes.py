@@ -4,7 +4,7 @@ microphones, are in fakes_audio.py.)"""
 
 from __future__ import annotations
 
-from assistant.dialogue.flow import Answer, Outcome
+from assistant.dialogue.answers import Answer, Outcome
 from assistant.interfaces import Heard
 
 
@@ -14,6 +14,7 @@ class ScriptedListener:
     def __init__(self, answers, *, interactive=False):
         self.answers = list(answers)
         self.interactive = interactive
+        self.partial_heard = None
         self.kinds = []
 
     def listen(self, kind="answer"):
@@ -29,9 +30,16 @@ class ScriptedListener:
 class RecordingSpeaker:
     def __init__(self):
         self.said = []
+        self.prepared = []
 
     def say(self, text):
         self.said.append(text)
+
+    def prepare(self, text):
+        self.prepared.append(text)
+
+    def close(self):
+        pass
 
 
 class MemoryRecorder:

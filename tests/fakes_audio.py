@@ -7,7 +7,9 @@ import random
 import struct
 from typing import Iterator
 
-from assistant.audio.pcm import RATE, AudioChunk, SilenceMicrophone  # noqa: F401  (re-exported)
+from assistant.audio.pcm import RATE, SilenceMicrophone  # noqa: F401  (re-exported)
+
+from assistant.interfaces import AudioChunk
 from assistant.errors import DeviceLostError
 from assistant.interfaces import Utterance
 
@@ -58,6 +60,9 @@ class ChunksMicrophone:
     def resume(self) -> None:
         self.resumed += 1
         self.events.append("resume")
+
+    def close(self) -> None:
+        self.events.append("close")
 
 
 class ScriptedRecognizer:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.understanding.extract import CAUSES, RATED_STAGES
+from assistant.dialogue.script import load_all
+from assistant.understanding.extract import CAUSES
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"
-STAGES = RATED_STAGES + ("improve", "nailed")
+STAGES = tuple(load_all()[0].ids())
 
 
 def _eval_module():

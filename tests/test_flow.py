@@ -2,7 +2,8 @@ import random
 
 import pytest
 
-from assistant.dialogue.flow import Answer, Flow
+from assistant.dialogue.answers import Answer
+from assistant.dialogue.flow import Flow
 from assistant.dialogue.script import load_all
 from tests.fakes import MemoryRecorder, RecordingSpeaker, ScriptedListener
 from tests.support import TYPED_ANSWERS as FULL
@@ -36,7 +37,7 @@ def test_each_answer_is_recorded_before_the_next_question():
     script, phrases = load_all()
     events = []
 
-    class Speaker:
+    class Speaker(RecordingSpeaker):
         def say(self, text):
             events.append(("say", text))
 

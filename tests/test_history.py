@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
-from assistant.dialogue.flow import Answer
+from assistant.dialogue.answers import Answer
 from assistant.review.history import summary_extras, trends
 from assistant.dialogue.script import load_all
 from assistant.storage.store import Store

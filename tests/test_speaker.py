@@ -172,7 +172,7 @@ def test_broken_worker_prints_prompt_and_next_prompt_works(fault, capfd):
 
 
 def test_repeated_failures_stay_in_print_mode(capfd):
-    with TtsSpeaker(play=False, timeout=2.0, max_failures=2, _worker_env={"DEBRIEF_TTS_FAULT": "crash"}) as s:
+    with TtsSpeaker(play=False, timeout=2.0, max_failures=2, fault="crash") as s:
         for q in ("One?", "Two?", "Three?"):
             s.say(q)
         assert s.print_mode

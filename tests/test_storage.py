@@ -5,7 +5,8 @@ import stat
 import pytest
 
 from assistant.errors import NotFoundError, StorageError
-from assistant.storage.store import Store, fts_query, SearchError
+from assistant.storage.reader import SearchError, fts_query
+from assistant.storage.store import Store
 
 
 def test_creates_private_files_and_wal(debrief_home):
@@ -22,7 +23,7 @@ def test_creates_private_files_and_wal(debrief_home):
 def test_migrates_on_open_and_reopen_is_idempotent(debrief_home):
     Store.open().close()
     store = Store.open()
-    from assistant.storage.store import migrations
+    from assistant.storage.schema import migrations
 
     applied = [r["name"] for r in store.db["_sqlite_migrations"].rows]
     assert applied[0] == "m001_initial" and len(applied) == len(set(applied))

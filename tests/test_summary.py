@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from assistant.dialogue.flow import Answer
+from assistant.dialogue.answers import Answer
 from assistant.dialogue.script import load_all
 from assistant.dialogue.summary import compose, fix_cause, spoken_seconds
 

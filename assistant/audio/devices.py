@@ -106,14 +106,6 @@ def default_input_available() -> bool:
         return False
 
 
-def default_output_available() -> bool:
-    try:
-        resolve_device(None, "output")
-        return True
-    except Exception:
-        return False
-
-
 def resolve_device(spec: int | str | None, kind: str, sd=None) -> dict:
     """The device info dict (with "index") for `spec`, an index or a name substring.
 

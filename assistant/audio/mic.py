@@ -13,11 +13,11 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
-from assistant.audio.pcm import AudioChunk
 from assistant.audio.devices import import_sounddevice, resolve_device
 from assistant.errors import AudioError, DeviceLostError
+from assistant.interfaces import AudioChunk
 
 DEVICE_LOST = "The microphone stopped sending audio; check the headset or cable — your answers so far are saved."
 
@@ -148,7 +148,7 @@ class SoundDeviceMicrophone:
 
     def _stream_active(self) -> bool:
         try:
-            return bool(self._stream.active)
+            return self._stream is not None and bool(self._stream.active)
         except Exception:
             return False
 
@@ -159,15 +159,17 @@ class SoundDeviceMicrophone:
         stream, self._stream = self._stream, None
         if stream is not None:
             # abort() and close() may block on a dead PulseAudio connection: do it aside
+            lost = (self._sd.PortAudioError, OSError)  # what a dead device raises here
+
             def _shutdown():
                 try:
                     stream.abort()
-                except Exception:
-                    pass
+                except lost:
+                    pass  # already stopped by PortAudio
                 try:
                     stream.close()
-                except Exception:
-                    pass
+                except lost:
+                    pass  # nothing left to close
 
             t = threading.Thread(target=_shutdown, daemon=True, name="mic-close")
             t.start()

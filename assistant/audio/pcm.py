@@ -1,9 +1,9 @@
 """Audio as data: chunks of raw PCM, no hardware.
 
-AudioChunk mirrors wyoming's: rate (Hz), width (bytes per sample), channels,
-and the raw little-endian PCM bytes.
+AudioChunk (in interfaces.py) mirrors wyoming's: rate (Hz), width (bytes per
+sample), channels, and the raw little-endian PCM bytes.
 
-Everything else here turns audio of any shape into what the recognisers want
+Everything here turns audio of any shape into what the recognisers want
 (16 kHz, 16-bit, mono) as a stream: `read_chunks` reads a file block by block
 (a two-hour file never sits in memory), `Resampler` converts live microphone
 chunks, `wav_bytes` / `WavWriter` write WAV files, and `FileMicrophone` /
@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import io
 import wave
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from assistant.errors import AudioError
+from assistant.interfaces import AudioChunk
 
 RATE = 16_000  # what the recognisers want: 16 kHz, 16-bit, mono
 WIDTH = 2
@@ -29,27 +29,8 @@ MIN_RATE = 1_000  # anything outside this is a damaged header, not audio
 MAX_RATE = 768_000
 
 
-@dataclass(frozen=True)
-class AudioChunk:
-    rate: int
-    width: int
-    channels: int
-    audio: bytes
-
-    @property
-    def samples(self) -> int:
-        return len(self.audio) // (self.width * self.channels)
-
-    @property
-    def seconds(self) -> float:
-        return self.samples / self.rate if self.rate else 0.0
-
-
 def _convert_hint(path: Path) -> str:
-    return (
-        f"convert it with `ffmpeg -i {path} -ar 16000 -ac 1 out.wav` "
-        f"or `sox {path} -r 16000 -c 1 out.wav`"
-    )
+    return f"convert it with `ffmpeg -i {path} -ar 16000 -ac 1 out.wav` or `sox {path} -r 16000 -c 1 out.wav`"
 
 
 def _open(path: str | Path):
@@ -66,15 +47,10 @@ def _open(path: str | Path):
     try:
         f = sf.SoundFile(str(p))
     except Exception:  # libsndfile refuses: not audio, or a format it lacks
-        raise AudioError(
-            f"{p} is not an audio file this program can read; {_convert_hint(p)}."
-        ) from None
+        raise AudioError(f"{p} is not an audio file this program can read; {_convert_hint(p)}.") from None
     if f.channels < 1 or not (MIN_RATE <= f.samplerate <= MAX_RATE):
         f.close()
-        raise AudioError(
-            f"{p} has a damaged header ({f.samplerate} Hz, {f.channels} channels); "
-            f"{_convert_hint(p)}."
-        )
+        raise AudioError(f"{p} has a damaged header ({f.samplerate} Hz, {f.channels} channels); {_convert_hint(p)}.")
     return f
 
 
@@ -114,12 +90,9 @@ def _stream(f, path: Path, chunk_seconds: float) -> Iterator[AudioChunk]:
                 except Exception:
                     if produced:
                         raise AudioError(
-                            f"{path} is damaged after {produced / RATE:.1f} seconds of audio; "
-                            f"{_convert_hint(path)}."
+                            f"{path} is damaged after {produced / RATE:.1f} seconds of audio; {_convert_hint(path)}."
                         ) from None
-                    raise AudioError(
-                        f"{path} is damaged and could not be read; {_convert_hint(path)}."
-                    ) from None
+                    raise AudioError(f"{path} is damaged and could not be read; {_convert_hint(path)}.") from None
                 last = len(block) < in_block
                 mono = _downmix(block)
                 if resampler is not None:
@@ -205,15 +178,11 @@ class Resampler:
         if from_rate != to_rate:
             import soxr
 
-            self._stream = soxr.ResampleStream(
-                from_rate, to_rate, 1, dtype="float32", quality="HQ"
-            )
+            self._stream = soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32", quality="HQ")
 
     def process(self, chunk: AudioChunk) -> AudioChunk:
         if chunk.rate != self.from_rate:
-            raise AudioError(
-                f"Expected {self.from_rate} Hz audio but got {chunk.rate} Hz."
-            )
+            raise AudioError(f"Expected {self.from_rate} Hz audio but got {chunk.rate} Hz.")
         if self._stream is None and chunk.width == WIDTH and chunk.channels == 1:
             return AudioChunk(self.to_rate, WIDTH, 1, chunk.audio)
         x = _decode(chunk)
@@ -285,9 +254,9 @@ class WavWriter:
         for r in self._resamplers.values():
             self._w.writeframes(r.flush().audio)
         self._w.close()
-        self._w = None
+        self._w = None  # type: ignore[assignment]  # closed
 
-    def __enter__(self) -> "WavWriter":
+    def __enter__(self) -> WavWriter:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -315,6 +284,9 @@ class FileMicrophone:
     def resume(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # the file is closed when its chunks are read to the end
+
 
 class SilenceMicrophone:
     """A Microphone that yields `seconds` of digital silence, then ends."""
@@ -336,3 +308,6 @@ class SilenceMicrophone:
 
     def resume(self) -> None:
         self.resumed += 1
+
+    def close(self) -> None:
+        pass

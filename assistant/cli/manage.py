@@ -1,43 +1,33 @@
-"""Commands that change or look after the stored debriefs: edit, crumple,
-delete, import, backup, path. Click glue only; the work is in
-corrections.py, export.py and storage.py."""
+"""Commands that change the stored debriefs: edit, crumple, delete, import,
+backup. Click glue only; the work is in review/ and storage/."""
 
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from assistant.cli.group import cli, load_prompts, note, parse_id
+from assistant.cli.common import env, load_prompts, required_id, store_open
+from assistant.console import note, rating_text
 from assistant.errors import DebriefError
 
 
-@contextmanager
-def store_open():
-    from assistant.storage.store import Store
-
-    store = Store.open()
-    try:
-        yield store
-    finally:
-        store.close()
-
-
 def _show(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:g}"
+    if value is None or isinstance(value, float):
+        return rating_text(value)
     if isinstance(value, list):
         return ", ".join(value) or "-"
     return str(value)
 
 
-@cli.command()
+@click.command()
 @click.argument("id")
-@click.option("--stage", required=True, help="The stage to fix (e.g. arrival, opening, experience, tough, closing, improve, nailed).")
+@click.option(
+    "--stage",
+    required=True,
+    help="The stage to fix (e.g. arrival, opening, experience, tough, closing, improve, nailed).",
+)
 @click.option("--rating", help="The right rating, 1 to 5 in half steps; wins over what the rules hear in the answer.")
 @click.option("--answer", help="The right words for that stage; the rules run on them again.")
 def edit(id, stage, rating, answer):
@@ -45,9 +35,10 @@ def edit(id, stage, rating, answer):
     its answer, or both. The turning point and lessons are worked out again,
     the summary of a finished debrief is recomposed, and the change is kept
     in the edit history."""
-    from assistant.review.corrections import edit as apply, parse_rating
+    from assistant.review.corrections import edit as apply
+    from assistant.review.corrections import parse_rating
 
-    session_id = parse_id(id)
+    session_id = required_id(id)
     value = parse_rating(rating) if rating is not None else None
     script, phrases = load_prompts()
     with store_open() as store:
@@ -77,29 +68,33 @@ def _confirm(action: str, session_id: int, yes: bool, what: str) -> None:
         raise DebriefError(f"Left debrief {session_id} as it was.")
 
 
-@cli.command()
+@click.command()
 @click.argument("id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def crumple(id, yes):
     """Crumple it up: let go of the words and audio of a debrief, keeping its
     ratings, the improvement, the win, the turning point and the summary.
     The words cannot be recovered afterwards."""
-    session_id = parse_id(id)
+    session_id = required_id(id)
     with store_open() as store:
         store.session(session_id)
-        _confirm("crumpling", session_id, yes,
-                 f"Let go of everything you said in debrief {session_id}, keeping only the lessons?")
+        _confirm(
+            "crumpling",
+            session_id,
+            yes,
+            f"Let go of everything you said in debrief {session_id}, keeping only the lessons?",
+        )
         store.crumple(session_id)
     note(f"Crumpled debrief {session_id}: the words are gone, the lessons stay. Now let it go.")
 
 
-@cli.command()
+@click.command()
 @click.argument("id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete(id, yes):
     """Delete a debrief entirely: answers, audio, lessons, summary and its
     edit history. It cannot be recovered afterwards."""
-    session_id = parse_id(id)
+    session_id = required_id(id)
     with store_open() as store:
         store.session(session_id)
         _confirm("deleting", session_id, yes, f"Delete debrief {session_id} and everything in it?")
@@ -107,7 +102,7 @@ def delete(id, yes):
     note(f"Deleted debrief {session_id}.")
 
 
-@cli.command(name="import")
+@click.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 def import_(file):
     """Read back debriefs from `debrief export --format json` (FILE, or -
@@ -122,20 +117,22 @@ def import_(file):
         ids, skipped = load_json(store, text, source=file)
     for new_id in ids:
         click.echo(new_id)
-    note(f"Imported {len(ids)} debrief{'s' if len(ids) != 1 else ''}"
-         + (f"; {skipped} already here." if skipped else "."))
+    note(
+        f"Imported {len(ids)} debrief{'s' if len(ids) != 1 else ''}"
+        + (f"; {skipped} already here." if skipped else ".")
+    )
 
 
-@cli.command()
+@click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 def backup(file, force):
     """Copy the database to FILE (private, mode 0600) while it may be in use;
     restore by putting the copy back as debrief.db in the data folder."""
+    from assistant.storage.backup import backup_to
     from assistant.storage.reader import connect
-    from assistant.storage.store import backup_to
 
-    conn = connect()
+    conn = connect(env().home)
     if conn is None:
         raise DebriefError("There is nothing to back up yet; run `debrief start` to record a debrief.")
     try:
@@ -143,18 +140,3 @@ def backup(file, force):
     finally:
         conn.close()
     note(f"Backed up to {file}.")
-
-
-@cli.command()
-@click.option("--db", "db_only", is_flag=True, help="Print only the database file.")
-def path(db_only):
-    """Print where the debriefs are kept: the data folder (set DEBRIEF_HOME
-    to move it) and the database file in it."""
-    from assistant.storage.reader import database_path
-    from assistant.settings import data_dir
-
-    if db_only:
-        click.echo(database_path())
-        return
-    click.echo(f"data folder: {data_dir()}")
-    click.echo(f"database:    {database_path()}")

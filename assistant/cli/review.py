@@ -1,27 +1,17 @@
 """Review commands: looking back at stored debriefs (show, list, search,
-trends, export). Click glue only; the views are in review.py, history.py and
-export.py. They read through reader.py (plain sqlite3) so they start fast and
-never create a database; the commands that change data are in cli_manage.py."""
+trends, export). Click glue only; the views are in review/. They read
+through storage/reader.py (plain sqlite3) so they start fast and never create
+a database; the commands that change data are in manage.py."""
 
 from __future__ import annotations
 
 import click
 
-from assistant.cli.group import cli, echo_json, load_prompts, note, parse_id
-from assistant.errors import NotFoundError
+from assistant.cli.common import echo_json, load_prompts, parse_id, read_db
+from assistant.console import note
 
 
-def read_db(*, required: bool = True):
-    """A read connection, or None (or a clear error) when nothing is recorded yet."""
-    from assistant.storage.reader import connect
-
-    conn = connect()
-    if conn is None and required:
-        raise NotFoundError("There is no debrief yet; run `debrief start` to record one.")
-    return conn
-
-
-@cli.command()
+@click.command()
 @click.argument("id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Output one JSON document.")
 def show(id, as_json):
@@ -35,26 +25,26 @@ def show(id, as_json):
     echo_json(doc) if as_json else click.echo(show_text(doc))
 
 
-@cli.command(name="list")
+@click.command(name="list")
 @click.option("--company", help="Only interviews with this company (any part of the name, any case).")
 @click.option("--since", help="Only debriefs since a date (YYYY-MM-DD) or a span back from today (7d, 2w).")
-@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
-              help="Show at most this many; 0 shows all.")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Show at most this many; 0 shows all."
+)
 @click.option("--all", "show_all", is_flag=True, help="Show every debrief (same as --limit 0).")
 @click.option("--json", "as_json", is_flag=True, help="Output a JSON array.")
 def list_(company, since, limit, show_all, as_json):
     """List debriefs, newest first: date, company, role, average rating,
     where it turned, and status. Shows the 20 newest unless --limit or --all."""
-    from assistant.storage.reader import list_sessions
     from assistant.review.views import LIST_JSON_KEYS, list_row, list_text, parse_since
+    from assistant.storage.reader import list_sessions
 
     since_at = parse_since(since) if since else None
     limit = 0 if show_all else limit
     conn = read_db(required=False)
-    found = list_sessions(conn, limit=limit + 1 if limit else None, company=company,
-                          since=since_at) if conn else []
+    found = list_sessions(conn, limit=limit + 1 if limit else None, company=company, since=since_at) if conn else []
     more = bool(limit) and len(found) > limit
-    rows = [list_row(s) for s in found[:limit or None]]
+    rows = [list_row(s) for s in found[: limit or None]]
     if as_json:
         echo_json([{k: r[k] for k in LIST_JSON_KEYS} for r in rows])
     elif rows:
@@ -67,15 +57,17 @@ def list_(company, since, limit, show_all, as_json):
         note("No debriefs match.")
 
 
-@cli.command()
+@click.command()
 @click.argument("text", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Output a JSON array.")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
-              help="At most this many hits, the newest.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many hits, the newest."
+)
 def search(text, as_json, limit):
     """Find answers containing all the given words (any form: "ramble"
     finds "rambled"), newest first."""
-    from assistant.storage.reader import fts_query, search as run_search
+    from assistant.storage.reader import fts_query
+    from assistant.storage.reader import search as run_search
 
     query = " ".join(text)
     fts_query(query)  # a query with no words is an error even before anything is recorded
@@ -90,9 +82,10 @@ def search(text, as_json, limit):
         click.echo(f"{h['session_id']:>5}  {h['started_at'][:10]}  {h['stage']:10}  {h['answer']}")
 
 
-@cli.command()
-@click.option("--last", type=click.IntRange(min=1), default=5, show_default=True,
-              help="How many recent debriefs to look at.")
+@click.command()
+@click.option(
+    "--last", type=click.IntRange(min=1), default=5, show_default=True, help="How many recent debriefs to look at."
+)
 @click.option("--json", "as_json", is_flag=True, help="Output one JSON document.")
 def trends(last, as_json):
     """How each stage has felt over your recent debriefs: a chart of the
@@ -101,13 +94,20 @@ def trends(last, as_json):
     debriefs never count; interrupted ones count with the ratings they have."""
     import shutil
 
-    from assistant.review.history import trends as build, trends_text
+    from assistant.review.history import trends as build
+    from assistant.review.history import trends_text
 
     script, phrases = load_prompts()
     conn = read_db(required=False)
     if conn is None:
-        doc = {"last": last, "debriefs": [], "stages": [], "improving": [], "going_wrong": [],
-               "coach": {"patterns": [], "suggestion": None}}
+        doc = {
+            "last": last,
+            "debriefs": [],
+            "stages": [],
+            "improving": [],
+            "going_wrong": [],
+            "coach": {"patterns": [], "suggestion": None},
+        }
     else:
         doc = build(conn, script, phrases, last)
     if as_json:
@@ -118,13 +118,23 @@ def trends(last, as_json):
         click.echo(trends_text(doc, shutil.get_terminal_size((80, 24)).columns))
 
 
-@cli.command()
+@click.command()
 @click.argument("ids", nargs=-1)
 @click.option("--all", "export_all", is_flag=True, help="Export every debrief, oldest first.")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
-              show_default=True, help="A journal entry to read, or JSON that `debrief import` reads back.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to this file (created private, mode 0600) instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="A journal entry to read, or JSON that `debrief import` reads back.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (created private, mode 0600) instead of standard output.",
+)
 def export(ids, export_all, fmt, output):
     """Export debriefs as Markdown (a journal entry per debrief) or JSON
     (everything but the audio). Without IDs or --all, the latest."""
@@ -142,6 +152,3 @@ def export(ids, export_all, fmt, output):
         note(f"Exported {len(docs)} debrief{'s' if len(docs) != 1 else ''} to {output}.")
     else:
         click.echo(text, nl=False)
-
-
-from assistant.cli import manage as cli_manage  # noqa: E402,F401  (edit, crumple, delete, import, backup, path)

@@ -11,74 +11,22 @@ word acts as that command, and an empty one skips.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Protocol
 
-from assistant.understanding import extract as rules
-from assistant.errors import DeviceLostError
-from assistant.interfaces import Heard, Listener, Speaker
+from assistant.dialogue.answers import Answer, Outcome, conclusions, understand
 from assistant.dialogue.script import Phrases, Script, Stage
 from assistant.dialogue.summary import compose
-
-
-@dataclass(frozen=True)
-class Answer:
-    stage: str
-    text: str | None  # None when skipped
-    rating: float | None = None
-    causes: tuple[str, ...] = ()
-    improve: str | None = None
-    nailed: str | None = None
-
-
-@dataclass
-class Outcome:
-    status: str  # "complete" | "interrupted"
-    answers: dict[str, Answer] = field(default_factory=dict)
-    downhill: str | None = None
-    improve: str | None = None
-    nailed: str | None = None
-    summary: str | None = None
-    stopped: bool = False  # the person said stop (vs. input ended)
-    crumpled: bool = False  # the transcript was let go at the end
+from assistant.errors import DeviceLostError
+from assistant.interfaces import Heard, Listener, Speaker
+from assistant.understanding import extract as rules
 
 
 class Recorder(Protocol):
     def save_answer(self, position: int, stage: Stage, answer: Answer, heard: Heard | None) -> None: ...
     def finish(self, outcome: Outcome) -> None: ...
     def crumple(self) -> None: ...  # let go of the transcript, keep the lessons
-
-
-def understand(stage: Stage, text: str, heard_rating: float | None = None) -> Answer:
-    """What the rules find in an answer. A rating the recogniser's number
-    pass heard wins; the transcript's own rating fills in otherwise."""
-    found = rules.extract(text, stage.id)
-    rating = heard_rating if heard_rating is not None else found.rating
-    return Answer(
-        stage=stage.id,
-        text=text,
-        rating=rating if stage.rated else None,
-        causes=tuple(found.causes),
-        improve=found.improve,
-        nailed=found.nailed,
-    )
-
-
-def conclusions(script: Script, answers: dict[str, Answer]) -> tuple[str | None, str | None, str | None]:
-    """(downhill, improve, nailed) over all the answers so far."""
-    rated = [(s.id, answers[s.id].rating if s.id in answers else None) for s in script.stages if s.rated]
-    turn = rules.downhill(rated)
-
-    def phrase(kind: str) -> str | None:
-        own = next((s for s in script.stages if s.kind == kind), None)
-        if own and own.id in answers and getattr(answers[own.id], kind):
-            return getattr(answers[own.id], kind)
-        for s in script.stages:
-            if s.id in answers and getattr(answers[s.id], kind):
-                return getattr(answers[s.id], kind)
-        return None
-
-    return turn, phrase("improve"), phrase("nailed")
 
 
 class Flow:
@@ -168,9 +116,8 @@ class Flow:
     def _prepare(self, text: str | None) -> None:
         """Let a speaker that can render ahead get the likely next prompt ready
         while the person answers, so the turn is quick."""
-        prepare = getattr(self.speaker, "prepare", None)
-        if text and prepare:
-            prepare(text)
+        if text:
+            self.speaker.prepare(text)
 
     def _listen_keeping_partial(self, answers: dict[str, Answer], i: int, stage: Stage) -> Heard | None:
         """Listen for an answer; if the microphone is lost mid-answer, keep
@@ -178,7 +125,7 @@ class Flow:
         try:
             return self.listener.listen("answer")
         except DeviceLostError:
-            partial = getattr(self.listener, "partial_heard", None)
+            partial = self.listener.partial_heard
             if partial is not None and partial.text.strip():
                 self._accept(answers, i, understand(stage, partial.text.strip(), partial.rating), partial)
             raise
@@ -197,22 +144,22 @@ class Flow:
         if command == "stop":
             self.say("stop_ack")
             return "stop"
-        rating = heard.rating if heard.rating is not None else rules.extract(text, stage.id).rating
+        rating = heard.rating if heard.rating is not None else rules.extract(text, stage.kind).rating
         if rating is not None:
             self._accept(answers, i, replace(answers[stage.id], rating=rating), None)
         return None
 
     def _stop(self, answers: dict[str, Answer], *, stopped: bool) -> Outcome:
-        turn, improve, nailed = conclusions(self.script, answers)
-        outcome = Outcome("interrupted", answers, turn, improve, nailed, None, stopped)
+        downhill, improve, nailed = conclusions(self.script, answers)
+        outcome = Outcome("interrupted", answers, downhill, improve, nailed, None, stopped)
         self.recorder.finish(outcome)
         return outcome
 
     def _finish(self, answers: dict[str, Answer]) -> Outcome:
-        turn, improve, nailed = conclusions(self.script, answers)
+        downhill, improve, nailed = conclusions(self.script, answers)
         extra = self.extra_lines(answers) if self.extra_lines else []
-        summary = compose(self.script, self.phrases, answers, turn, improve, nailed, self.rng, extra)
-        outcome = Outcome("complete", answers, turn, improve, nailed, summary)
+        summary = compose(self.script, self.phrases, answers, downhill, improve, nailed, self.rng, extra)
+        outcome = Outcome("complete", answers, downhill, improve, nailed, summary)
         self.recorder.finish(outcome)
         if self.show_summary:
             self.show_summary(summary)

@@ -16,27 +16,44 @@ from typing import Any
 
 from assistant.errors import PromptsError
 from assistant.prompts import load_toml, prompts_dir, reject_unknown, require, string_list
+from assistant.understanding.causes import CAUSES
 
-CAUSES = (
-    "late", "nerves", "examples", "preparation", "chemistry",
-    "fit", "rambling", "technical", "salary", "questions",
-)
 STAGE_KINDS = ("stage", "improve", "nailed")
 
 # Each phrase key and the placeholders it may use.
 TOP_PHRASES: dict[str, set[str]] = {
-    "greeting": set(), "greeting_company": {"company"}, "help": set(),
-    "reprompt": set(), "number_followup": {"label"}, "no_answer": set(),
-    "skip_ack": set(), "back_ack": set(), "back_at_start": set(), "stop_ack": set(),
-    "saved": set(), "closing": set(), "resume_offer": set(),
-    "crumple_offer": set(), "crumple_done": set(),
+    "greeting": set(),
+    "greeting_company": {"company"},
+    "help": set(),
+    "reprompt": set(),
+    "number_followup": {"label"},
+    "no_answer": set(),
+    "skip_ack": set(),
+    "back_ack": set(),
+    "back_at_start": set(),
+    "stop_ack": set(),
+    "closing": set(),
+    "resume_offer": set(),
+    "crumple_offer": set(),
+    "crumple_done": set(),
 }
 SUMMARY_PHRASES: dict[str, set[str]] = {
-    "opener": set(), "well": {"nailed"}, "well_from_stage": {"label", "rating"},
-    "well_missing": set(), "improve": {"improve"}, "improve_missing": {"cause"},
-    "fix": {"fix"}, "turn_mistake": {"label"}, "turn_fit": {"label"},
-    "turn_unclear": {"label"}, "no_turn": set(), "laugh": set(), "kind": set(),
-    "keep_moving": set(), "coach": {"label"}, "coach_cause": {"cause"},
+    "opener": set(),
+    "well": {"nailed"},
+    "well_from_stage": {"label", "rating"},
+    "well_missing": set(),
+    "improve": {"improve"},
+    "improve_missing": {"cause"},
+    "fix": {"fix"},
+    "turn_mistake": {"label"},
+    "turn_fit": {"label"},
+    "turn_unclear": {"label"},
+    "no_turn": set(),
+    "laugh": set(),
+    "kind": set(),
+    "keep_moving": set(),
+    "coach": {"label"},
+    "coach_cause": {"cause"},
     "progress": {"label", "before", "after"},
 }
 
@@ -99,9 +116,7 @@ def _variants(path: Path, data: dict, key: str, allowed: set[str]) -> tuple[str,
         unknown = sorted(names - allowed)
         if unknown:
             ok = ", ".join("$" + a for a in sorted(allowed)) or "none"
-            raise PromptsError(
-                f"{path}: '{key}' uses an unknown placeholder ${unknown[0]}; allowed: {ok}."
-            )
+            raise PromptsError(f"{path}: '{key}' uses an unknown placeholder ${unknown[0]}; allowed: {ok}.")
     return tuple(items)
 
 
@@ -147,10 +162,7 @@ def load_phrases(folder: Path | None = None) -> Phrases:
     top = {k: _variants(path, data, k, allowed) for k, allowed in TOP_PHRASES.items()}
     summary_table = require(path, data, "summary", dict)
     reject_unknown(path, summary_table, set(SUMMARY_PHRASES), "summary")
-    summary = {
-        k: _variants(path, data, f"summary.{k}", allowed)
-        for k, allowed in SUMMARY_PHRASES.items()
-    }
+    summary = {k: _variants(path, data, f"summary.{k}", allowed) for k, allowed in SUMMARY_PHRASES.items()}
     per_cause = {}
     for table in ("advice", "cause_names"):
         entries = require(path, data, table, dict)

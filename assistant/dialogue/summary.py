@@ -10,12 +10,11 @@ line, something kind to do today, and a nudge to keep applying. Extra lines
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
 
+from assistant.console import rating_text
+from assistant.dialogue.answers import Answer
 from assistant.dialogue.script import Phrases, Script
-
-if TYPE_CHECKING:
-    from assistant.dialogue.flow import Answer
 
 POOR_FIT = ("chemistry", "fit")
 MAX_QUOTE_WORDS = 12  # keeps the whole summary well under 45 seconds spoken
@@ -28,26 +27,22 @@ def quote(phrase: str) -> str:
     return text.rstrip(".,;:!? ")
 
 
-def _fmt(rating: float) -> str:
-    return f"{rating:g}"
-
-
-def fix_cause(script: Script, answers: Mapping[str, "Answer"], turn: str | None) -> str | None:
+def fix_cause(script: Script, answers: Mapping[str, Answer], downhill: str | None) -> str | None:
     """The cause whose fix the summary gives: the improvement's own cause first,
     then the turning point's, then the first one named anywhere. Chemistry and
     fit are not mistakes, so they only count when nothing else was named."""
     improve_id = next(s.id for s in script.stages if s.kind == "improve")
-    order = [improve_id] + ([turn] if turn else []) + [s.id for s in script.stages]
+    order = [improve_id] + ([downhill] if downhill else []) + [s.id for s in script.stages]
     named = [c for sid in order if sid in answers for c in answers[sid].causes]
     mistakes = [c for c in named if c not in POOR_FIT]
-    return (mistakes or named or [None])[0]
+    return (mistakes or named or [None])[0]  # type: ignore[list-item]
 
 
 def compose(
     script: Script,
     phrases: Phrases,
-    answers: Mapping[str, "Answer"],
-    turn: str | None,
+    answers: Mapping[str, Answer],
+    downhill: str | None,
     improve: str | None,
     nailed: str | None,
     rng: random.Random,
@@ -59,14 +54,14 @@ def compose(
     if nailed:
         parts.append(pick("well", nailed=quote(nailed)))
     else:
-        rated = [(answers[s.id].rating, s) for s in script.stages if s.id in answers and answers[s.id].rating]
+        rated = [(r, s) for s in script.stages if s.id in answers and (r := answers[s.id].rating) is not None]
         best = max(rated, key=lambda rs: rs[0], default=None)
         if best and best[0] >= 3:
-            parts.append(pick("well_from_stage", label=best[1].label, rating=_fmt(best[0])))
+            parts.append(pick("well_from_stage", label=best[1].label, rating=rating_text(best[0])))
         else:
             parts.append(pick("well_missing"))
 
-    cause = fix_cause(script, answers, turn)
+    cause = fix_cause(script, answers, downhill)
     if improve:
         parts.append(pick("improve", improve=quote(improve)))
     elif cause:
@@ -74,9 +69,9 @@ def compose(
     if cause:
         parts.append(pick("fix", fix=phrases.advice[cause]))
 
-    if turn:
-        label = script.get(turn).label
-        causes = set(answers[turn].causes) if turn in answers else set()
+    if downhill:
+        label = script.get(downhill).label
+        causes = set(answers[downhill].causes) if downhill in answers else set()
         if causes & set(POOR_FIT):
             parts.append(pick("turn_fit", label=label))
         elif causes:

@@ -15,8 +15,8 @@ import random
 from dataclasses import replace
 from typing import Any
 
-from assistant.errors import DebriefError
 from assistant.dialogue.script import Phrases, Script
+from assistant.errors import DebriefError
 
 FIELDS = {"answer": "text", "rating": "rating", "causes": "causes", "improve": "improve", "nailed": "nailed"}
 
@@ -31,13 +31,25 @@ def parse_rating(text: str | float) -> float:
     return value
 
 
-def edit(store, script: Script, phrases: Phrases, session_id: int, stage_id: str, *,
-         rating: float | None = None, answer: str | None = None,
-         rng: random.Random | None = None) -> dict[str, Any]:
+def edit(
+    store,
+    script: Script,
+    phrases: Phrases,
+    session_id: int,
+    stage_id: str,
+    *,
+    rating: float | None = None,
+    answer: str | None = None,
+    rng: random.Random | None = None,
+) -> dict[str, Any]:
     """Apply one correction; returns {"changes": [(field, old, new)],
     "downhill": (old, new), "summary_recomposed": bool}."""
-    from assistant.dialogue.flow import Answer, conclusions, understand  # the rules load only when editing
-    from assistant.run.recorder import answers_from_rows
+    from assistant.dialogue.answers import (  # the rules load only when editing
+        Answer,
+        answers_from_rows,
+        conclusions,
+        understand,
+    )
     from assistant.dialogue.summary import compose
 
     session = store.session(session_id)
@@ -54,8 +66,10 @@ def edit(store, script: Script, phrases: Phrases, session_id: int, stage_id: str
         if not answer:
             raise DebriefError("The new answer is empty; give the words that were meant, in quotes.")
         if session.get("crumpled_at"):
-            raise DebriefError(f"Debrief {session_id} was crumpled, so its words are gone for good; "
-                               "you can still correct a rating with --rating.")
+            raise DebriefError(
+                f"Debrief {session_id} was crumpled, so its words are gone for good; "
+                "you can still correct a rating with --rating."
+            )
 
     turns = store.turns(session_id)
     answers = answers_from_rows(turns)
@@ -77,19 +91,27 @@ def edit(store, script: Script, phrases: Phrases, session_id: int, stage_id: str
     if not changes:
         return {"changes": [], "downhill": (session["downhill"],) * 2, "summary_recomposed": False}
 
-    turn, improve, nailed = conclusions(script, answers)
+    downhill, improve, nailed = conclusions(script, answers)
     summary = session["summary"]
     recomposed = session["status"] == "complete"
     if recomposed:
-        summary = compose(script, phrases, answers, turn, improve, nailed, rng or random.Random())
+        summary = compose(script, phrases, answers, downhill, improve, nailed, rng or random.Random())
     existing = next((t for t in turns if t["stage"] == stage_id), None)
     row = {
         "position": existing["position"] if existing else script.ids().index(stage_id),
         "question": existing["question"] if existing else stage.question,
-        "answer": new.text, "rating": new.rating, "causes": list(new.causes),
-        "improve": new.improve, "nailed": new.nailed,
+        "answer": new.text,
+        "rating": new.rating,
+        "causes": list(new.causes),
+        "improve": new.improve,
+        "nailed": new.nailed,
         "answered_at": existing["answered_at"] if existing else None,
     }
-    store.apply_edit(session_id, stage_id, row, changes,
-                     {"downhill": turn, "improve": improve, "nailed": nailed, "summary": summary})
-    return {"changes": changes, "downhill": (session["downhill"], turn), "summary_recomposed": recomposed}
+    store.apply_edit(
+        session_id,
+        stage_id,
+        row,
+        changes,
+        {"downhill": downhill, "improve": improve, "nailed": nailed, "summary": summary},
+    )
+    return {"changes": changes, "downhill": (session["downhill"], downhill), "summary_recomposed": recomposed}

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
-from assistant.storage import reader
+from assistant.console import rating_text
+from assistant.dialogue.script import Script
 from assistant.errors import DebriefError
 from assistant.review.views import connection
-from assistant.dialogue.script import Script
+from assistant.storage import reader
 
 FORMAT = "debrief-export"
 VERSION = 1
@@ -37,18 +39,22 @@ def documents(source, ids: Iterable[int | None] | None) -> list[dict[str, Any]]:
 
 def _document(conn, session_id: int) -> dict[str, Any]:
     doc = reader.session(conn, session_id)
-    doc["turns"] = [{k: v for k, v in t.items() if k not in ("id", "session_id")}
-                    for t in reader.turns(conn, session_id)]
-    doc["edits"] = reader.rows(conn, "select stage, field, old_value, new_value, edited_at "
-                                     "from edits where session_id = ? order by id", [session_id])
-    doc["nudges"] = reader.rows(conn, "select pattern, nudged_at, resolved_at "
-                                      "from nudges where session_id = ? order by id", [session_id])
+    doc["turns"] = [
+        {k: v for k, v in t.items() if k not in ("id", "session_id")} for t in reader.turns(conn, session_id)
+    ]
+    doc["edits"] = reader.rows(
+        conn,
+        "select stage, field, old_value, new_value, edited_at from edits where session_id = ? order by id",
+        [session_id],
+    )
+    doc["nudges"] = reader.rows(
+        conn, "select pattern, nudged_at, resolved_at from nudges where session_id = ? order by id", [session_id]
+    )
     return doc
 
 
 def to_json(docs: list[dict[str, Any]]) -> str:
-    return json.dumps({"format": FORMAT, "version": VERSION, "debriefs": docs},
-                      indent=2, ensure_ascii=False) + "\n"
+    return json.dumps({"format": FORMAT, "version": VERSION, "debriefs": docs}, indent=2, ensure_ascii=False) + "\n"
 
 
 def _when(stamp: str) -> str:
@@ -57,7 +63,7 @@ def _when(stamp: str) -> str:
 
 
 def _r(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}/5"
+    return "-" if value is None else f"{rating_text(value)}/5"
 
 
 def to_markdown(docs: list[dict[str, Any]], script: Script) -> str:
@@ -70,8 +76,12 @@ def _entry(doc: dict[str, Any], script: Script) -> str:
     state = "finished" if doc["status"] == "complete" else "not finished"
     if doc.get("crumpled_at"):
         state += "; crumpled, so only the lessons are kept"
-    lines = [f"## {_when(doc['started_at'])}: {who}", "",
-             f"*Debrief {doc['id']}, {state}. Average rating {_r(doc['average_rating'])}.*", ""]
+    lines = [
+        f"## {_when(doc['started_at'])}: {who}",
+        "",
+        f"*Debrief {doc['id']}, {state}. Average rating {_r(doc['average_rating'])}.*",
+        "",
+    ]
     for turn in doc["turns"]:
         stage = labels.get(turn["stage"])
         title = stage.label if stage else turn["stage"]
@@ -113,7 +123,9 @@ def load_json(store, text: str, *, source: str = "the file") -> tuple[list[int],
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise DebriefError(f"{source} is not JSON ({e.msg}, line {e.lineno}); give a file made by `debrief export --format json`.") from None
+        raise DebriefError(
+            f"{source} is not JSON ({e.msg}, line {e.lineno}); give a file made by `debrief export --format json`."
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("debriefs"), list):
         raise DebriefError(f"{source} is not a debrief export; give a file made by `debrief export --format json`.")
     if data.get("version") != VERSION:
@@ -121,5 +133,6 @@ def load_json(store, text: str, *, source: str = "the file") -> tuple[list[int],
     try:
         return store.import_debriefs(data["debriefs"])
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise DebriefError(f"{source} has a malformed debrief; "
-                           "export it again with `debrief export --format json`.") from None
+        raise DebriefError(
+            f"{source} has a malformed debrief; export it again with `debrief export --format json`."
+        ) from None

@@ -21,11 +21,13 @@ only after that stage has gone badly again.
 from __future__ import annotations
 
 import random
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from assistant.storage import reader
-from assistant.review.views import connection, rating_text
+from assistant.console import rating_text
 from assistant.dialogue.script import Phrases, Script
+from assistant.review.views import connection
+from assistant.storage import reader
 
 COACH_WINDOW = 5
 COACH_COUNT = 3
@@ -61,16 +63,32 @@ def stage_trends(script: Script, debriefs: list[dict[str, Any]]) -> list[dict[st
             mx = sum(i for i, _ in points) / len(points)
             slope = sum((i - mx) * (r - average) for i, r in points) / sum((i - mx) ** 2 for i, _ in points)
             first, last = points[0][1], points[-1][1]
-            direction = ("improving" if slope > 0.2 and last > first
-                         else "worse" if slope < -0.2 and last < first else "steady")
-        out.append({
-            "id": stage.id, "label": stage.label, "ratings": series, "average": average,
-            "direction": direction,
-            "first": points[0][1] if points else None, "last": points[-1][1] if points else None,
-            "span": points[-1][0] - points[0][0] + 1 if points else 0,
-            "low": sum(1 for _, r in points if r <= LOW),
-        })
+            direction = (
+                "improving" if slope > 0.2 and last > first else "worse" if slope < -0.2 and last < first else "steady"
+            )
+        out.append(
+            {
+                "id": stage.id,
+                "label": stage.label,
+                "ratings": series,
+                "average": average,
+                "direction": direction,
+                "first": points[0][1] if points else None,
+                "last": points[-1][1] if points else None,
+                "span": points[-1][0] - points[0][0] + 1 if points else 0,
+                "low": sum(1 for _, r in points if r <= LOW),
+            }
+        )
     return out
+
+
+def cause_counts(debriefs: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """(cause tag, in how many of the debriefs it came up), most frequent first."""
+    tags: dict[str, int] = {}
+    for d in debriefs:
+        for tag in d["causes"]:
+            tags[tag] = tags.get(tag, 0) + 1
+    return sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def patterns(script: Script, debriefs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -80,16 +98,12 @@ def patterns(script: Script, debriefs: list[dict[str, Any]]) -> list[dict[str, A
     for stage in (s for s in script.stages if s.rated):
         count = sum(1 for d in debriefs if (d["ratings"].get(stage.id) or 99) <= LOW)
         if count >= COACH_COUNT:
-            found.append({"pattern": f"stage:{stage.id}", "kind": "stage", "key": stage.id,
-                          "count": count, "of": len(debriefs)})
-    tags: dict[str, int] = {}
-    for d in debriefs:
-        for tag in d["causes"]:
-            tags[tag] = tags.get(tag, 0) + 1
-    for tag, count in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0])):
+            found.append(
+                {"pattern": f"stage:{stage.id}", "kind": "stage", "key": stage.id, "count": count, "of": len(debriefs)}
+            )
+    for tag, count in cause_counts(debriefs):
         if count >= COACH_COUNT:
-            found.append({"pattern": f"cause:{tag}", "kind": "cause", "key": tag,
-                          "count": count, "of": len(debriefs)})
+            found.append({"pattern": f"cause:{tag}", "kind": "cause", "key": tag, "count": count, "of": len(debriefs)})
     return found
 
 
@@ -111,22 +125,22 @@ def trends(source, script: Script, phrases: Phrases, last: int = 5) -> dict[str,
     improving = [
         f"{_cap(t['label'])} went from {rating_text(t['first'])} to {rating_text(t['last'])} "
         f"over your last {_n(t['span'])} interviews."
-        for t in stages if t["direction"] == "improving"
+        for t in stages
+        if t["direction"] == "improving"
     ]
+
     def of_last(count: int) -> str:
         return f"all of your last {_n(n)}" if count == n else f"{_n(count)} of your last {_n(n)}"
 
     wrong = [
         f"{_cap(t['label'])} keeps going wrong: rated 2 or below in {of_last(t['low'])} interviews."
-        for t in stages if t["low"] >= 2 and t["low"] * 2 >= sum(r is not None for r in t["ratings"])
+        for t in stages
+        if t["low"] >= 2 and t["low"] * 2 >= sum(r is not None for r in t["ratings"])
     ]
-    tags: dict[str, int] = {}
-    for d in debriefs:
-        for tag in d["causes"]:
-            tags[tag] = tags.get(tag, 0) + 1
     wrong += [
         f"{phrases.cause_names.get(tag, tag)} came up in {of_last(count)} interviews."
-        for tag, count in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0])) if count >= 2
+        for tag, count in cause_counts(debriefs)
+        if count >= 2
     ]
     coach_debriefs = debriefs[-COACH_WINDOW:] if last >= COACH_WINDOW else window(conn, COACH_WINDOW)
     active = patterns(script, coach_debriefs)
@@ -134,8 +148,9 @@ def trends(source, script: Script, phrases: Phrases, last: int = 5) -> dict[str,
     return {
         "last": last,
         "debriefs": [{k: d[k] for k in ("id", "started_at", "company", "role", "status")} for d in debriefs],
-        "stages": [{k: t[k] for k in ("id", "label", "ratings", "average", "direction", "first", "last")}
-                   for t in stages],
+        "stages": [
+            {k: t[k] for k in ("id", "label", "ratings", "average", "direction", "first", "last")} for t in stages
+        ],
         "improving": improving,
         "going_wrong": wrong,
         "coach": {
@@ -159,8 +174,13 @@ def chart(doc: dict[str, Any], width: int = 80) -> str:
     fig.theme("clear")
     fig.plot_size(max(40, min(width, 100)), 3 * len(stages) + 5)
     labels = [f"{t['label'][:34]} {ARROWS[t['direction']]}" for t in stages]
-    bars = fig.bar(labels, [t["average"] or 0 for t in stages], orientation="h", width=0.6,
-                   labeled=[rating_text(t["average"]) for t in stages])
+    bars = fig.bar(
+        labels,
+        [t["average"] or 0 for t in stages],
+        orientation="h",
+        width=0.6,
+        labeled=[rating_text(t["average"]) for t in stages],
+    )
     fig.draw(bars)
     fig.title(f"Average rating per stage, last {len(doc['debriefs'])} debriefs (1-5)")
     fig.ruler("x").lim(0, 5)
@@ -181,8 +201,9 @@ def trends_text(doc: dict[str, Any], width: int = 80) -> str:
     return "\n".join(lines)
 
 
-def summary_extras(store, script: Script, phrases: Phrases, session_id: int,
-                   answers: Mapping[str, Any], rng: random.Random) -> list[str]:
+def summary_extras(
+    store, script: Script, phrases: Phrases, session_id: int, answers: Mapping[str, Any], rng: random.Random
+) -> list[str]:
     """The extra sentences for the spoken summary of the debrief being
     finished (the coach nudge and/or progress noticed), recording what was
     said so it is not said again. `answers` are that debrief's flow Answers."""
@@ -191,16 +212,15 @@ def summary_extras(store, script: Script, phrases: Phrases, session_id: int,
         return []
     conn = connection(store)
     before = window(conn, COACH_WINDOW - 1, before=current["started_at"], exclude=session_id)
-    now_ratings = {sid: a.rating for sid, a in answers.items() if getattr(a, "rating", None) is not None}
-    now_causes = {c for a in answers.values() for c in (getattr(a, "causes", None) or ())}
+    now_ratings = {sid: a.rating for sid, a in answers.items() if a.rating is not None}
+    now_causes = {c for a in answers.values() for c in a.causes}
     debriefs = before + [{"id": session_id, "ratings": now_ratings, "causes": now_causes}]
 
     open_ = store.open_nudges()
     active = patterns(script, debriefs) if (now_ratings or now_causes) else []
     active_names = {p["pattern"] for p in active}
     resolved = [p for p in open_ if not p.startswith("progress:") and p not in active_names]
-    resolved += [f"progress:{sid}" for sid, r in now_ratings.items()
-                 if r <= LOW and f"progress:{sid}" in open_]
+    resolved += [f"progress:{sid}" for sid, r in now_ratings.items() if r <= LOW and f"progress:{sid}" in open_]
     new = [p for p in active if p["pattern"] not in open_]
     lines, given = [], []
     if new:
@@ -217,7 +237,9 @@ def summary_extras(store, script: Script, phrases: Phrases, session_id: int,
             best = (stage, lows[-1], after)
     if best:
         stage, low, after = best
-        lines.append(phrases.pick("summary.progress", rng, label=stage.label, before=rating_text(low), after=rating_text(after)))
+        lines.append(
+            phrases.pick("summary.progress", rng, label=stage.label, before=rating_text(low), after=rating_text(after))
+        )
         given.append(f"progress:{stage.id}")
     if given or resolved:
         store.record_nudges(session_id, given, resolved)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from assistant.storage import reader
-from assistant.errors import DebriefError
+from assistant.console import rating_text
 from assistant.dialogue.script import Script
-
-LIST_DEFAULT_LIMIT = 20
+from assistant.errors import DebriefError
+from assistant.storage import reader
 
 
 def connection(source) -> sqlite3.Connection:
@@ -23,8 +23,9 @@ def connection(source) -> sqlite3.Connection:
     return source.db.conn if hasattr(source, "db") else source
 
 
-def session_document(source, script: Script, session_id: int | None = None,
-                     *, status: str | None = None) -> dict[str, Any]:
+def session_document(
+    source, script: Script, session_id: int | None = None, *, status: str | None = None
+) -> dict[str, Any]:
     conn = connection(source)
     s = reader.session(conn, session_id, status=status)
     turns = {t["stage"]: t for t in reader.turns(conn, s["id"])}
@@ -32,26 +33,23 @@ def session_document(source, script: Script, session_id: int | None = None,
     ids = script.ids() + [sid for sid in turns if sid not in script.ids()]
     for sid in ids:
         t = turns.get(sid)
+        question: str | None
         try:
             stage = script.get(sid)
             question, rated = stage.question, stage.rated
         except KeyError:
             question, rated = (t or {}).get("question"), True
-        stages.append({
-            "id": sid,
-            "question": t["question"] if t else question,
-            "answer": t["answer"] if t else None,
-            "rating": (t["rating"] if t else None) if rated else None,
-            "causes": t["causes"] if t else [],
-        })
+        stages.append(
+            {
+                "id": sid,
+                "question": t["question"] if t else question,
+                "answer": t["answer"] if t else None,
+                "rating": (t["rating"] if t else None) if rated else None,
+                "causes": t["causes"] if t else [],
+            }
+        )
     return {
-        "id": s["id"],
-        "started_at": s["started_at"],
-        "status": s["status"],
-        "company": s["company"],
-        "role": s["role"],
-        "demo": bool(s["demo"]),
-        "crumpled": bool(s.get("crumpled_at")),
+        **_heading(s),
         "stages": stages,
         "improve": s["improve"],
         "nailed": s["nailed"],
@@ -61,16 +59,21 @@ def session_document(source, script: Script, session_id: int | None = None,
     }
 
 
-def rating_text(value: float | None) -> str:
-    """A rating as said and shown: 4, 3.5, or - for none."""
-    return "-" if value is None else f"{value:g}"
+def _heading(s: dict[str, Any]) -> dict[str, Any]:
+    """What identifies a debrief in every view: when, with whom, and its state."""
+    keys = ("id", "started_at", "status", "company", "role")
+    return {**{k: s[k] for k in keys}, "demo": bool(s["demo"]), "crumpled": bool(s.get("crumpled_at"))}
 
 
 def show_text(doc: dict[str, Any]) -> str:
     head = f"Debrief {doc['id']}  {doc['started_at'][:16].replace('T', ' ')} UTC  {doc['status']}"
     who = " / ".join(x for x in (doc["company"], doc["role"]) if x)
-    lines = [head + (f"  {who}" if who else "") + ("  (demo)" if doc["demo"] else "")
-             + ("  (crumpled: the lessons are kept, the words are gone)" if doc.get("crumpled") else "")]
+    lines = [
+        head
+        + (f"  {who}" if who else "")
+        + ("  (demo)" if doc["demo"] else "")
+        + ("  (crumpled: the lessons are kept, the words are gone)" if doc.get("crumpled") else "")
+    ]
     for st in doc["stages"]:
         causes = f"  [{', '.join(st['causes'])}]" if st["causes"] else ""
         lines.append(f"\n{st['id']}  rating {rating_text(st['rating'])}{causes}")
@@ -90,12 +93,7 @@ LIST_JSON_KEYS = ("id", "started_at", "company", "role", "status", "average_rati
 
 
 def list_row(s: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": s["id"], "started_at": s["started_at"], "company": s["company"],
-        "role": s["role"], "status": s["status"], "average_rating": s["average_rating"],
-        "downhill": s["downhill"], "demo": bool(s["demo"]),
-        "crumpled": bool(s.get("crumpled_at")),
-    }
+    return {**_heading(s), "average_rating": s["average_rating"], "downhill": s["downhill"]}
 
 
 def list_text(rows: Iterable[dict[str, Any]]) -> str:
@@ -105,7 +103,8 @@ def list_text(rows: Iterable[dict[str, Any]]) -> str:
             f"{r['id']:>5}  {r['started_at'][:16].replace('T', ' '):16}  "
             f"{(r['company'] or '-')[:18]:18} {(r['role'] or '-')[:18]:18} "
             f"{rating_text(r['average_rating']):>4}  {(r['downhill'] or '-'):11} {r['status']}"
-            + (" (demo)" if r["demo"] else "") + (" (crumpled)" if r.get("crumpled") else "")
+            + (" (demo)" if r["demo"] else "")
+            + (" (crumpled)" if r.get("crumpled") else "")
         )
     return "\n".join(out)
 
@@ -116,7 +115,7 @@ _SPAN = re.compile(r"\s*(\d+)\s*([dw])\s*", re.IGNORECASE)
 def parse_since(text: str, now: datetime | None = None) -> str:
     """`--since` as the UTC timestamp `started_at` is compared with: a local
     date (YYYY-MM-DD, from its midnight) or a span back from now (7d, 2w)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     span = _SPAN.fullmatch(text or "")
     if span:
         days = int(span.group(1)) * (7 if span.group(2).lower() == "w" else 1)
@@ -129,4 +128,4 @@ def parse_since(text: str, now: datetime | None = None) -> str:
                 f"'{text}' is not a date; use YYYY-MM-DD or a span back from today like 7d or 2w."
             ) from None
         start = datetime(day.year, day.month, day.day).astimezone()  # local midnight
-    return start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,1 @@
+"""Running a debrief: building its parts from the settings, running the flow on them, and doctor."""

@@ -4,7 +4,9 @@ what it found and, when something is missing, the exact fix."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
+
+from assistant.settings import Environment
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
@@ -13,11 +15,11 @@ def _line(echo: Callable[[str], None], status: str, what: str, detail: str) -> N
     echo(f"[{status:>4}] {what}: {detail}")
 
 
-def check_data(echo) -> bool:
+def check_data(echo, env: Environment) -> bool:
     from assistant.errors import DebriefError
-    from assistant.settings import DB_NAME, data_dir, ensure_data_dir, load_settings
+    from assistant.settings import DB_NAME, ensure_data_dir, load_settings
 
-    home = data_dir()
+    home = env.home
     try:
         ensure_data_dir(home)
         _line(echo, OK, "data folder", f"{home} (writable)")
@@ -26,7 +28,12 @@ def check_data(echo) -> bool:
         return False
     try:
         load_settings(home)
-        _line(echo, OK, "settings", f"{home / 'config.toml'}" + ("" if (home / "config.toml").exists() else " (none; defaults)"))
+        _line(
+            echo,
+            OK,
+            "settings",
+            f"{home / 'config.toml'}" + ("" if (home / "config.toml").exists() else " (none; defaults)"),
+        )
     except DebriefError as e:
         _line(echo, FAIL, "settings", str(e))
         return False
@@ -34,8 +41,9 @@ def check_data(echo) -> bool:
 
 
 def check_database(echo, path) -> bool:
-    restore = (f"restore a copy made with `debrief backup FILE` by copying it to {path} "
-               "(move the damaged file aside first)")
+    restore = (
+        f"restore a copy made with `debrief backup FILE` by copying it to {path} (move the damaged file aside first)"
+    )
     if not path.exists():
         _line(echo, OK, "database", f"{path} (not created yet; the first debrief creates it)")
         return True
@@ -51,9 +59,9 @@ def check_database(echo, path) -> bool:
     if result != "ok":
         _line(echo, FAIL, "database", f"{path} failed its integrity check ({result}); {restore}.")
         return False
-    from assistant.storage.store import migrations
+    from assistant.storage.schema import MIGRATIONS
 
-    known = {m.name for m in migrations._migrations}
+    known = set(MIGRATIONS)
     pending = sorted(known - applied)
     newer = sorted(applied - known)
     version = f"schema {len(applied & known)}/{len(known)}"
@@ -68,9 +76,9 @@ def check_database(echo, path) -> bool:
     return True
 
 
-def check_speech(echo) -> bool:
+def check_speech(echo, env: Environment) -> bool:
     from assistant.errors import DebriefError
-    from assistant.settings import data_dir, load_settings
+    from assistant.settings import load_settings
 
     ok = True
     try:
@@ -81,7 +89,7 @@ def check_speech(echo) -> bool:
     except Exception as e:  # noqa: BLE001 - any failure here is reported, not raised
         _line(echo, FAIL, "pocketsphinx", f"{e}; reinstall it with: .venv/bin/pip install pocketsphinx")
         ok = False
-    home = data_dir()
+    home = env.home
     try:
         settings = load_settings(home)
     except DebriefError:
@@ -89,13 +97,16 @@ def check_speech(echo) -> bool:
     try:
         import vosk  # noqa: F401
 
-        from assistant.speech_in.vosk_models import find_vosk_model
-        from assistant.speech_in.recognizer import check_vosk_model_dir
+        from assistant.speech_in.vosk_models import check_vosk_model_dir, find_vosk_model
 
-        path = find_vosk_model(settings.model if settings else None, home)
+        path = find_vosk_model(settings.model if settings else None, env)
         if path is None:
-            _line(echo, WARN, "vosk model", "none found; run `debrief download-model` for better accuracy "
-                  "(pocketsphinx is used meanwhile)")
+            _line(
+                echo,
+                WARN,
+                "vosk model",
+                "none found; run `debrief download-model` for better accuracy (pocketsphinx is used meanwhile)",
+            )
         else:
             check_vosk_model_dir(path)
             _line(echo, OK, "vosk model", str(path))
@@ -111,14 +122,23 @@ def check_tts(echo) -> None:
     from assistant.speech_out.tts_process import espeak_available, list_voices
 
     if not espeak_available():
-        _line(echo, WARN, "text-to-speech", "espeak-ng is missing: sudo apt-get install espeak-ng "
-              "(until then questions are printed)")
+        _line(
+            echo,
+            WARN,
+            "text-to-speech",
+            "espeak-ng is missing: sudo apt-get install espeak-ng (until then questions are printed)",
+        )
         return
     try:
         voices = list_voices()
         _line(echo, OK, "text-to-speech", f"espeak-ng with {len(voices)} voices (choose one with --voice)")
     except Exception as e:  # noqa: BLE001
-        _line(echo, WARN, "text-to-speech", f"espeak-ng did not answer ({e}); reinstall: sudo apt-get install --reinstall espeak-ng")
+        _line(
+            echo,
+            WARN,
+            "text-to-speech",
+            f"espeak-ng did not answer ({e}); reinstall: sudo apt-get install --reinstall espeak-ng",
+        )
 
 
 def check_audio(echo) -> None:
@@ -143,8 +163,8 @@ def check_audio(echo) -> None:
 
 
 def check_prompts(echo) -> bool:
-    from assistant.errors import DebriefError
     from assistant.dialogue.script import load_all
+    from assistant.errors import DebriefError
 
     try:
         script, _ = load_all()
@@ -158,10 +178,10 @@ def check_prompts(echo) -> bool:
         return False
 
 
-def run_checks(echo: Callable[[str], None]) -> bool:
+def run_checks(echo: Callable[[str], None], env: Environment) -> bool:
     ok = check_prompts(echo)
-    ok = check_data(echo) and ok
-    ok = check_speech(echo) and ok
+    ok = check_data(echo, env) and ok
+    ok = check_speech(echo, env) and ok
     check_tts(echo)
     check_audio(echo)
     echo("All essential checks passed." if ok else "Some checks failed; see the fixes above.")

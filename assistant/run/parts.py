@@ -7,23 +7,19 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from assistant.console import note
 from assistant.errors import EngineError
 from assistant.interfaces import Heard, Utterance
-from assistant.settings import Settings
-
+from assistant.settings import Environment, Settings
 
 # Audio is read in 50 ms chunks: the end of an answer is noticed at chunk
 # boundaries, and measured on this machine (scripts/bench_voice.py) 50 ms
 # chunks gave a median turn latency of 147 ms against 271 ms with 100 ms ones.
 CHUNK_SECONDS = 0.05
-
-
-def note(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 class BackgroundRecognizer:
@@ -80,8 +76,8 @@ class EchoListener:
         return heard
 
     @property
-    def partial_heard(self):
-        return getattr(self.inner, "partial_heard", None)
+    def partial_heard(self) -> Heard | None:
+        return self.inner.partial_heard
 
 
 def partial_printer(text: str) -> None:
@@ -103,18 +99,16 @@ class TeeSpeaker:
         self.speaker.say(text)
 
     def prepare(self, text: str) -> None:
-        prepare = getattr(self.speaker, "prepare", None)
-        if prepare:
-            prepare(text)
+        self.speaker.prepare(text)
 
     def close(self) -> None:
-        close = getattr(self.speaker, "close", None)
-        if close:
-            close()
+        self.speaker.close()
 
 
-@dataclass
+@dataclass(frozen=True)
 class VoiceOptions:
+    """How answers arrive and questions are said, as chosen on the command line."""
+
     input_file: Path | None = None
     speak: bool = True
     speak_to: Path | None = None
@@ -122,7 +116,7 @@ class VoiceOptions:
     show_prompts: bool = True
 
 
-def make_speaker(settings: Settings, options: VoiceOptions):
+def make_speaker(settings: Settings, options: VoiceOptions, env: Environment):
     from assistant.speech_out.speaker import PrintSpeaker
 
     printer = PrintSpeaker()
@@ -133,8 +127,12 @@ def make_speaker(settings: Settings, options: VoiceOptions):
         from assistant.speech_out.speaker import TtsSpeaker
 
         tts = TtsSpeaker(
-            voice=settings.voice, rate=settings.rate, output_device=settings.output_device,
-            speak_to=options.speak_to, play=options.speak,
+            voice=settings.voice,
+            rate=settings.rate,
+            output_device=settings.output_device,
+            speak_to=options.speak_to,
+            play=options.speak,
+            fault=env.tts_fault,
             on_fallback=(lambda _text: None) if tee else None,  # not printed a second time
         )
     except EngineError:
@@ -156,32 +154,37 @@ def make_mic(settings: Settings, options: VoiceOptions):
     return SoundDeviceMicrophone(settings.input_device, block_seconds=CHUNK_SECONDS), True
 
 
-def make_recognizer(settings: Settings, home: Path) -> BackgroundRecognizer:
+def make_recognizer(settings: Settings, env: Environment) -> BackgroundRecognizer:
     """The engine is chosen and its model checked now (a missing model is
     reported before the first question); it loads in the background."""
     from assistant.speech_in.recognizer import build_recognizer, choose_engine
 
-    kind, path, fallback_note = choose_engine(settings.engine, settings.model, home)
+    kind, path, fallback_note = choose_engine(settings.engine, settings.model, env)
     if fallback_note:
         note(fallback_note)
     return BackgroundRecognizer(lambda: build_recognizer(kind, path))
 
 
-def voice_parts(settings: Settings, options: VoiceOptions, home: Path):
+def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
     """(speaker, listener) for a voice debrief; raises a DebriefError for
     anything a person must fix, before the first question is asked."""
-    from assistant.understanding.extract import reply_vocabulary
     from assistant.speech_in.listen import VoiceListener
     from assistant.speech_in.rating_pass import make_rating_pass
+    from assistant.understanding.extract import reply_vocabulary
 
     mic, interactive = make_mic(settings, options)
-    recognizer = make_recognizer(settings, home)
-    speaker = make_speaker(settings, options)
+    recognizer = make_recognizer(settings, env)
+    speaker = make_speaker(settings, options, env)
     listener = VoiceListener(
-        mic, recognizer, interactive=interactive, silence=settings.silence,
-        no_answer_timeout=settings.no_answer_timeout, max_answer=settings.max_answer,
-        on_partial=partial_printer, keep_audio=options.keep_audio, vocabulary=reply_vocabulary,
+        mic,
+        recognizer,
+        interactive=interactive,
+        silence=settings.silence,
+        no_answer_timeout=settings.no_answer_timeout,
+        max_answer=settings.max_answer,
+        on_partial=partial_printer,
+        keep_audio=options.keep_audio,
+        vocabulary=reply_vocabulary,
         rating_pass=make_rating_pass(recognizer),
     )
     return speaker, EchoListener(listener), mic
-

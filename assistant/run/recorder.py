@@ -1,23 +1,28 @@
 """Running one debrief: the flow engine wired to the store.
 
 `StoreRecorder` writes each accepted answer the moment the flow accepts it,
-and the outcome at the end. `answers_from_rows` rebuilds the flow's answers
-from stored turns, for resuming.
+and the outcome at the end.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
 
-from assistant.dialogue.flow import Answer, Outcome
-from assistant.interfaces import Heard
+from assistant.dialogue.answers import Answer, Outcome
 from assistant.dialogue.script import Stage
+from assistant.interfaces import Heard
 from assistant.storage.store import Store
 
 
 class StoreRecorder:
-    def __init__(self, store: Store, session_id: int, *, keep_audio: bool = True,
-                 on_saved: Callable[[Stage, Answer], None] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        session_id: int,
+        *,
+        keep_audio: bool = True,
+        on_saved: Callable[[Stage, Answer], None] | None = None,
+    ):
         self.store = store
         self.session_id = session_id
         self.keep_audio = keep_audio
@@ -26,8 +31,15 @@ class StoreRecorder:
 
     def save_answer(self, position: int, stage: Stage, answer: Answer, heard: Heard | None) -> None:
         self.store.save_answer(
-            self.session_id, position, stage.id, stage.question, answer.text,
-            answer.rating, answer.causes, answer.improve, answer.nailed,
+            self.session_id,
+            position,
+            stage.id,
+            stage.question,
+            answer.text,
+            answer.rating,
+            answer.causes,
+            answer.improve,
+            answer.nailed,
             audio=heard.audio if (heard and self.keep_audio) else None,
             confidence=heard.confidence if heard else None,
         )
@@ -37,20 +49,13 @@ class StoreRecorder:
 
     def finish(self, outcome: Outcome) -> None:
         self.store.finish(
-            self.session_id, status=outcome.status, downhill=outcome.downhill,
-            improve=outcome.improve, nailed=outcome.nailed, summary=outcome.summary,
+            self.session_id,
+            status=outcome.status,
+            downhill=outcome.downhill,
+            improve=outcome.improve,
+            nailed=outcome.nailed,
+            summary=outcome.summary,
         )
-
 
     def crumple(self) -> None:
         self.store.crumple(self.session_id)
-
-
-def answers_from_rows(turns: list[dict[str, Any]]) -> dict[str, Answer]:
-    return {
-        t["stage"]: Answer(
-            stage=t["stage"], text=t["answer"], rating=t["rating"],
-            causes=tuple(t["causes"]), improve=t["improve"], nailed=t["nailed"],
-        )
-        for t in turns
-    }

@@ -6,41 +6,35 @@ from __future__ import annotations
 import random
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
-from assistant.errors import DebriefError, DeviceLostError, StorageError
-from assistant.dialogue.flow import Flow, Outcome
-from assistant.interfaces import Listener, Speaker
+from assistant.console import note, out, rating_text
+from assistant.dialogue.answers import Outcome, answers_from_rows
+from assistant.dialogue.flow import Flow
 from assistant.dialogue.script import load_all
-from assistant.run.recorder import StoreRecorder, answers_from_rows
-from assistant.settings import Settings, data_dir, load_settings
+from assistant.errors import DebriefError, DeviceLostError, StorageError
+from assistant.interfaces import Listener, Microphone, Speaker
+from assistant.run.parts import VoiceOptions
+from assistant.run.recorder import StoreRecorder
+from assistant.settings import Environment, Settings, load_settings
 from assistant.storage.store import Store
 
 RESUME_OFFER_HOURS = 12  # an unfinished debrief younger than this is offered on start
 
 
-def out(text: str) -> None:
-    click.echo(text)
-
-
-def note(text: str) -> None:
-    click.echo(text, err=True)
-
-
-@dataclass
+@dataclass(frozen=True)
 class Mode:
-    """How answers arrive and questions are said, as chosen on the command line."""
+    """A debrief as asked for on the command line: typed or spoken (and how),
+    and the settings given there (they win over config.toml)."""
 
     text: bool = False
-    input_file: Path | None = None
-    speak: bool = True
-    speak_to: Path | None = None
-    keep_audio: bool = True
+    voice: VoiceOptions = VoiceOptions()
     demo: bool = False
-    options: dict = field(default_factory=dict)  # settings given on the command line
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -49,17 +43,17 @@ class Parts:
     listener: Listener
     keep_audio: bool = True
     engine: str = "text"
-    closers: list = field(default_factory=list)
+    closers: list[Speaker | Microphone] = field(default_factory=list)
 
     def close(self) -> None:
+        """Let go of the speaker and microphone; one failing to close does not
+        keep the others open (and the answers are saved already)."""
         closers, self.closers = self.closers, []
         for thing in closers:
-            close = getattr(thing, "close", None)
-            if close:
-                try:
-                    close()
-                except Exception:
-                    pass
+            try:
+                thing.close()
+            except Exception as e:  # noqa: BLE001 - closing is best effort, but said
+                note(f"Could not close {type(thing).__name__} cleanly ({e}).")
 
 
 def text_parts() -> Parts:
@@ -73,29 +67,35 @@ def text_parts() -> Parts:
     return Parts(PrintSpeaker(), TextListener(sys.stdin))
 
 
-def build_parts(mode: Mode, home: Path, settings: Settings) -> Parts:
+def build_parts(mode: Mode, env: Environment, settings: Settings) -> Parts:
     if mode.text:
         return text_parts()
-    from assistant.run.parts import VoiceOptions, voice_parts
+    from assistant.run.parts import voice_parts
 
-    options = VoiceOptions(mode.input_file, mode.speak, mode.speak_to, mode.keep_audio)
-    speaker, listener, mic = voice_parts(settings, options, home)
+    speaker, listener, mic = voice_parts(settings, mode.voice, env)
     engine = settings.engine or "auto"
-    return Parts(speaker, listener, mode.keep_audio, engine, [speaker, mic])
+    return Parts(speaker, listener, mode.voice.keep_audio, engine, [speaker, mic])
 
 
-def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None,
-             resume: bool = False) -> Outcome:
+def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None, resume: bool = False) -> Outcome:
     script, phrases = load_all()
     answers = answers_from_rows(store.turns(session_id)) if resume else None
-    recorder = StoreRecorder(store, session_id, keep_audio=parts.keep_audio,
-                             on_saved=None if parts.engine == "text" else report_saved)
+    recorder = StoreRecorder(
+        store, session_id, keep_audio=parts.keep_audio, on_saved=None if parts.engine == "text" else report_saved
+    )
     from assistant.speech_out.speaker import PrintSpeaker
 
     flow = Flow(
-        script, phrases, parts.speaker, parts.listener, recorder,
-        rng=random.Random(), company=company, extra_lines=_extras(store, session_id),
-        show_summary=out, speak_summary=not isinstance(parts.speaker, PrintSpeaker),
+        script,
+        phrases,
+        parts.speaker,
+        parts.listener,
+        recorder,
+        rng=random.Random(),
+        company=company,
+        extra_lines=_extras(store, session_id),
+        show_summary=out,
+        speak_summary=not isinstance(parts.speaker, PrintSpeaker),
     )
     if resume:
         note(f"Resuming debrief {session_id} at the first unanswered question.")
@@ -122,15 +122,14 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
         parts.close()
     if outcome.status == "interrupted":
         why = "Stopped" if outcome.stopped else "Input ended"
-        note(f"{why} before the end; saved as debrief {session_id}. "
-             f"Continue with `debrief resume {session_id}`.")
+        note(f"{why} before the end; saved as debrief {session_id}. Continue with `debrief resume {session_id}`.")
     out(str(session_id))
     return outcome
 
 
 def report_saved(stage, answer) -> None:
     """One line per accepted spoken answer: what was kept, and its rating."""
-    rating = "" if answer.rating is None else f", rating {answer.rating:g}"
+    rating = "" if answer.rating is None else f", rating {rating_text(answer.rating)}"
     causes = f", {', '.join(answer.causes)}" if answer.causes else ""
     kept = "skipped" if answer.text is None else "saved"
     note(f"  [{kept}: {stage.id}{rating}{causes}]")
@@ -148,22 +147,21 @@ def _extras(store: Store, session_id: int):
     return extra_lines
 
 
-def prepare(mode: Mode) -> tuple[Store, Path, Settings]:
+def prepare(mode: Mode, env: Environment) -> tuple[Store, Settings]:
     """Check everything a person could have got wrong before the first question;
     the settings are config.toml with the command line's options on top."""
     load_all()  # a malformed prompts file
     from assistant.understanding.extract import extract as run_rules
 
     run_rules("")  # a malformed rules.toml, before the first answer rather than after it
-    home = data_dir()
-    store = Store.open(home)  # an unwritable or full data dir
-    settings = load_settings(home).override(**mode.options)  # a malformed config file
-    return store, home, settings
+    store = Store.open(env.home)  # an unwritable or full data dir
+    settings = load_settings(env.home).override(**mode.options)  # a malformed config file
+    return store, settings
 
 
-def start_debrief(mode: Mode, *, company: str | None, role: str | None) -> None:
-    store, home, settings = prepare(mode)
-    parts = build_parts(mode, home, settings)
+def start_debrief(mode: Mode, env: Environment, *, company: str | None, role: str | None) -> None:
+    store, settings = prepare(mode, env)
+    parts = build_parts(mode, env, settings)
     unfinished = recent_unfinished(store) if parts.listener.interactive and not mode.demo else None
     if unfinished is not None and offer_resume(parts, unfinished):
         run_flow(store, unfinished["id"], parts, company=unfinished["company"], resume=True)
@@ -172,14 +170,12 @@ def start_debrief(mode: Mode, *, company: str | None, role: str | None) -> None:
     run_flow(store, session_id, parts, company=company)
 
 
-def resume_debrief(session_id: int | None, mode: Mode) -> None:
-    store, home, settings = prepare(mode)
+def resume_debrief(session_id: int | None, mode: Mode, env: Environment) -> None:
+    store, settings = prepare(mode, env)
     session = store.session(session_id, status=None if session_id else "interrupted")
     if session["status"] == "complete":
-        raise DebriefError(
-            f"Debrief {session['id']} is already complete; see it with `debrief show {session['id']}`."
-        )
-    parts = build_parts(mode, home, settings)
+        raise DebriefError(f"Debrief {session['id']} is already complete; see it with `debrief show {session['id']}`.")
+    parts = build_parts(mode, env, settings)
     run_flow(store, session["id"], parts, company=session["company"], resume=True)
 
 
@@ -191,7 +187,7 @@ def recent_unfinished(store: Store) -> dict | None:
     if latest["status"] != "interrupted" or latest["demo"]:
         return None
     started = datetime.fromisoformat(latest["started_at"].replace("Z", "+00:00"))
-    if datetime.now(timezone.utc) - started > timedelta(hours=RESUME_OFFER_HOURS):
+    if datetime.now(UTC) - started > timedelta(hours=RESUME_OFFER_HOURS):
         return None
     if not store.turns(latest["id"]):
         return None
@@ -207,19 +203,17 @@ def offer_resume(parts: Parts, session: dict) -> bool:
     return bool(heard and rules.yes_no(heard.text))
 
 
-def speak_text(text: str) -> None:
+def speak_text(text: str, env: Environment) -> None:
     """Say a text aloud (it has been printed already); without a working
     speaker, say why on stderr."""
-    from assistant.run.parts import VoiceOptions, make_speaker
+    from assistant.run.parts import make_speaker
 
-    settings = load_settings(data_dir())
-    speaker = make_speaker(settings, VoiceOptions(show_prompts=False))
+    settings = load_settings(env.home)
+    speaker = make_speaker(settings, VoiceOptions(show_prompts=False), env)
     try:
         speaker.say(text)
     finally:
-        close = getattr(speaker, "close", None)
-        if close:
-            close()
+        speaker.close()
 
 
 def demo_recording() -> Path:

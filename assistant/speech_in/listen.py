@@ -19,13 +19,13 @@ file is split the same way however fast it is read. numpy is imported lazily.
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from assistant.audio.pcm import CHANNELS, RATE, WIDTH, AudioChunk, Resampler, wav_bytes
+from assistant.audio.pcm import CHANNELS, RATE, WIDTH, Resampler, wav_bytes
+from assistant.console import note
 from assistant.errors import DeviceLostError
-from assistant.interfaces import Heard, Microphone, Recognizer
+from assistant.interfaces import UNK, AudioChunk, Heard, Microphone, Recognizer
 
-UNK = "[unk]"
 SHORT_KINDS = ("number", "yesno")
 
 
@@ -101,6 +101,7 @@ class VoiceListener:
         # free answers; its rating goes to Heard.rating. None: no pass.
         self.rating_pass = rating_pass
         self._rating_on = False
+        self._pass_failed = False
         self.partial_heard: Heard | None = None  # what was heard when the device was lost
         self.ended = False
         self.detector = EnergyDetector()
@@ -150,11 +151,15 @@ class VoiceListener:
             self.mic.pause()
 
     def _pass_call(self, name: str, *args):
-        """Call the number pass; a failing pass is switched off, never the answer."""
+        """Call the number pass; a failing pass is switched off (and said so
+        once), never the answer."""
         try:
             return getattr(self.rating_pass, name)(*args)
-        except Exception:
+        except Exception as e:  # noqa: BLE001 - any failure of the extra pass
             self._rating_on = False
+            if not self._pass_failed:
+                self._pass_failed = True
+                note(f"The number pass stopped working ({e}); ratings now come from the transcript alone.")
             return None
 
     def _listen(self) -> Heard | None:
@@ -224,10 +229,11 @@ class VoiceListener:
             if quiet >= self.silence or spoken >= self.max_answer:
                 break
         utt = rec.finish()
-        rating = self._pass_call("finish", utt.text) if self._rating_on else None
+        rating = self._pass_call("finish") if self._rating_on else None
         return self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating)
 
-    def _heard(self, text: str, kept: list[bytes], confidence, spoke: bool = True,
-               rating: float | None = None) -> Heard:
+    def _heard(
+        self, text: str, kept: list[bytes], confidence, spoke: bool = True, rating: float | None = None
+    ) -> Heard:
         audio = wav_bytes(b"".join(kept)) if self.keep_audio and kept else None
         return Heard(self._clean(text, spoke), audio, confidence, rating)

@@ -2,79 +2,43 @@
 
 The free-speech decoder loses short number words inside sentences ("i would
 say a two" comes back as "i would say give"), so a rating said in passing
-never reaches the rules. The number pass runs a second decoder on the same
-16 kHz chunks, at the same time as the free one, with a grammar that allows
-any run of common words (a garbage loop) with at most one rating phrase
-("a two", "four out of five", "seven out of ten", "three and a half", ...)
-somewhere in it. The rules then read the rating from the pass's text
-(`extract(text).rating`), so counts and times ("three people", "at ten") are
-turned down exactly as in a transcript.
+never reaches the rules. The number pass runs a keyword spotter for rating
+phrases ("a two", "four out of five", "three and a half", ...) on a second
+decoder, fed the same 16 kHz chunks at the same time as the free one. A
+phrase it spots is put in place of the free words it overlaps in time, and
+the rules read the rating from that text, so counts and times ("three
+people", "at ten") are turned down exactly as in a transcript.
 
 Interface (see make_rating_pass):
     rp = make_rating_pass(recognizer)   # None when the engine needs none
     rp.reset()                          # before an answer
     rp.accept(chunk)                    # every chunk the recogniser gets
-    rp.finish(transcript) -> float | None
-
-`finish(transcript)` takes the free transcript: a number word the free
-decoder did hear, and the rules turned down (a count, a time), is not brought
-back by the number pass.
+    rp.finish() -> float | None
 """
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Protocol
 
-from assistant.audio.pcm import AudioChunk
-
-UNK = "[unk]"
+from assistant.interfaces import AudioChunk
+from assistant.understanding.extract import extract, rating_rules, reply_vocabulary
 
 
 class RatingPass(Protocol):
+    @property
+    def text(self) -> str: ...  # the transcript with the spotted phrase in place (for checking)
+
     def accept(self, chunk: AudioChunk) -> None: ...
-    def finish(self, transcript: str = "") -> float | None: ...
+    def finish(self) -> float | None: ...
     def reset(self) -> None: ...
-
-
-# Common words of interview answers for the garbage loop. The rules'
-# own context words (units such as "people", "minutes"; "at", "the", ...) are
-# added at build time so that a count or a time keeps its context in the
-# pass's text and the rules turn it down.
-COMMON_WORDS = """
-the a an and of it was that is my we you they i me he she them their our his her
-to too for in on at with about from by as but or so if then than when because
-this there these those what which who how why where all some any more most very
-really just quite pretty bit lot little much well good bad great fine okay
-be been being were are am is had has have do did does done go went going got get
-say said told ask asked talk talked think thought felt feel know knew want like
-liked make made take took come came see saw look looked give gave start started
-not no yes yeah um uh oh actually honestly maybe probably overall though still
-interview interviewer manager team role job work company office question questions
-answer answered project experience people time day morning traffic late early
-nervous first last next again back out up down over long short hard easy
-""".split()
-
-# Words a number word could be heard as: they are kept OUT of the garbage loop
-# only when they are nothing but the number's sound ("won" for one); common
-# function words such as "to" and "for" stay in, so that "i want to leave" has
-# a path that is not a rating.
-NUMBER_ONLY_SOUNDS = {"won", "tree", "free", "fore", "ate", "tin", "sics", "fife"}
-
-
-def _words_of(phrases) -> list[str]:
-    return [w for ph in phrases for w in ph.split()]
 
 
 def rating_phrases() -> list[str]:
     """Spoken rating phrases from the rules' vocabulary: the numbers (with "a",
     "out of five/ten", halves and ranges), without homophones or rating words
     (the free transcript carries those well)."""
-    from assistant.understanding.extract import reply_vocabulary
-
     rules_numbers = reply_vocabulary("number")
-    from assistant.understanding.extract import _rules  # the same compiled rules the transcript uses
-
-    r = _rules().rating
+    r = rating_rules()  # the same compiled rules the transcript uses
     numbers = set(r.grammar_numbers)
     keep = []
     for ph in rules_numbers:
@@ -87,33 +51,6 @@ def rating_phrases() -> list[str]:
     return keep
 
 
-def garbage_words(known: Callable[[str], bool], phrases: list[str]) -> list[str]:
-    from assistant.understanding.extract import _rules
-
-    r = _rules().rating
-    context = set(_words_of(r.units)) | set(_words_of(r.block_before)) | set(_words_of(r.cues))
-    numbers = set(r.grammar_numbers) | {"half"}
-    out = []
-    for w in list(COMMON_WORDS) + sorted(context):
-        if not w.isalpha() or w in numbers or w in NUMBER_ONLY_SOUNDS:
-            continue
-        if w not in out and known(w):
-            out.append(w)
-    return out
-
-
-def grammar_jsgf(phrases: list[str], garbage: list[str], weight: float = 1.0) -> str:
-    """`<g>* [<rating> <g>*]`: any words, at most one rating phrase."""
-    lines = [
-        "#JSGF V1.0;",
-        "grammar ratingpass;",
-        f"public <s> = <g>* [ <rating> <g>* ] ;",
-        f"<rating> = {' | '.join(phrases)} ;",
-        f"<g> = {' | '.join(garbage)} ;",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 class PocketsphinxRatingPass:
     """Keyword spotting for rating phrases on a second pocketsphinx Decoder,
     run on the same chunks as the free decoder. A phrase the spotter finds is
@@ -122,8 +59,16 @@ class PocketsphinxRatingPass:
     traffic" (a rating), "there were tree people" becomes "there were three
     people" (a count, no rating)."""
 
-    def __init__(self, free=None, *, threshold: float = 1e-20, min_prob: float = 0.85,
-                 min_prob_long: float = 0.82, phrases: list[str] | None = None, hmm: str | None = None):
+    def __init__(
+        self,
+        free=None,
+        *,
+        threshold: float = 1e-20,
+        min_prob: float = 0.85,
+        min_prob_long: float = 0.82,
+        phrases: list[str] | None = None,
+        hmm: str | None = None,
+    ):
         from pocketsphinx import Decoder
 
         kw = {"loglevel": "FATAL", "lm": None}
@@ -134,7 +79,7 @@ class PocketsphinxRatingPass:
         self.min_prob = min_prob
         self.min_prob_long = min_prob_long
         self.phrases = [p for p in (phrases or rating_phrases()) if all(self._known(w) for w in p.split())]
-        self.keyphrases = "".join(f"{p} /{_threshold(p, threshold):.0e}/\n" for p in self.phrases)
+        self.keyphrases = "".join(f"{p} /{threshold:.0e}/\n" for p in self.phrases)
         self._add_kws_file()
         self._d.activate_search("ratingpass")
         self._in_utt = False
@@ -178,7 +123,7 @@ class PocketsphinxRatingPass:
         except Exception:
             return None
 
-    def finish(self, transcript: str = "") -> float | None:
+    def finish(self) -> float | None:
         self.candidates = self._end()
         words = self.free_words()
         best = None
@@ -215,10 +160,6 @@ class PocketsphinxRatingPass:
         self.text = ""
 
 
-def _threshold(phrase: str, base: float) -> float:
-    return base
-
-
 def _is_word(w: str) -> bool:
     return not w.startswith(("<", "[", "+"))
 
@@ -234,7 +175,8 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
     at least half), or None when it covers none (the spotter fired in a pause
     or across word edges) or covers a number word (the free decoder heard a
     number there and the rules already judged it)."""
-    out, replaced = [], []
+    out: list[str] = []
+    replaced: list[str] = []
     for w, s, e in words:
         if not _is_word(w):
             continue
@@ -292,18 +234,34 @@ def a_sound_before(text: str, phrase: str) -> tuple[str | None, str]:
     the extra word is dropped. (None, phrase) when there is no such word."""
     words, pw = text.split(), phrase.split()
     n = len(pw)
-    at = next((i for i in range(len(words)) if words[i:i + n] == pw), None)
+    at = next((i for i in range(len(words)) if words[i : i + n] == pw), None)
     if at is None or at < 2 or words[at - 1] not in A_SOUNDS:
         return None, phrase
     if pw[0] == "a":
-        return " ".join(words[:at - 1] + words[at:]), phrase
-    return " ".join(words[:at - 1] + ["a"] + words[at:]), "a " + phrase
+        return " ".join(words[: at - 1] + words[at:]), phrase
+    return " ".join(words[: at - 1] + ["a"] + words[at:]), "a " + phrase
 
 
 # Words that may come just before a spotted rating: the rules' cues without
 # the ones that also start ordinary phrases ("the", "a", "so", "was", ...).
-_WEAK_CUES = {"a", "so", "was", "go", "then", "like", "about", "around", "only", "between", "low", "high",
-              "strong", "weak", "its", "it's"}
+_WEAK_CUES = {
+    "a",
+    "so",
+    "was",
+    "go",
+    "then",
+    "like",
+    "about",
+    "around",
+    "only",
+    "between",
+    "low",
+    "high",
+    "strong",
+    "weak",
+    "its",
+    "it's",
+}
 
 
 def in_rating_place(text: str, phrase: str) -> bool:
@@ -311,12 +269,10 @@ def in_rating_place(text: str, phrase: str) -> bool:
     (after any hedges: "maybe a four, ..."), after a rating cue ("i'd say",
     "give it", "honestly"), or a phrase that is a rating by its shape
     ("four out of five", "three and a half", "two or three")."""
-    from assistant.understanding.extract import _rules
-
-    r = _rules().rating
+    r = rating_rules()
     words = text.split()
     n = len(phrase.split())
-    at = next((i for i in range(len(words)) if words[i:i + n] == phrase.split()), None)
+    at = next((i for i in range(len(words)) if words[i : i + n] == phrase.split()), None)
     if at is None:
         return False
     if n >= 3:
@@ -326,8 +282,8 @@ def in_rating_place(text: str, phrase: str) -> bool:
     rest = before
     while rest:
         for h in hedges:
-            if tuple(rest[:len(h)]) == h:
-                rest = rest[len(h):]
+            if tuple(rest[: len(h)]) == h:
+                rest = rest[len(h) :]
                 break
         else:
             break
@@ -341,8 +297,6 @@ def in_rating_place(text: str, phrase: str) -> bool:
 
 
 def rating_from(text: str) -> float | None:
-    from assistant.understanding.extract import extract
-
     return extract(text).rating if text else None
 
 
@@ -361,19 +315,19 @@ class LazyRatingPass:
     def inner(self) -> RatingPass | None:
         if not self._built:
             self._built = True
-            self._pass = build_rating_pass(getattr(self.recognizer, "engine", self.recognizer), **self.options)
+            self._pass = build_rating_pass(self.recognizer.engine, **self.options)
         return self._pass
 
     @property
     def text(self) -> str:
-        return getattr(self._pass, "text", "")
+        return self._pass.text if self._pass is not None else ""
 
     def accept(self, chunk: AudioChunk) -> None:
         if self.inner is not None:
             self.inner.accept(chunk)
 
-    def finish(self, transcript: str = "") -> float | None:
-        return self.inner.finish(transcript) if self.inner is not None else None
+    def finish(self) -> float | None:
+        return self.inner.finish() if self.inner is not None else None
 
     def reset(self) -> None:
         if self.inner is not None:
@@ -385,7 +339,7 @@ def build_rating_pass(engine, **options) -> RatingPass | None:
     from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
     if isinstance(engine, PocketsphinxRecognizer):
-        return PocketsphinxRatingPass(engine._d, **options)
+        return PocketsphinxRatingPass(engine.decoder, **options)
     return None
 
 

@@ -26,50 +26,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from assistant.audio.pcm import RATE, WIDTH, AudioChunk, Resampler
+from assistant.audio.pcm import RATE, WIDTH, Resampler
 from assistant.errors import EngineError, ModelError
-from assistant.interfaces import Utterance
+from assistant.interfaces import UNK, AudioChunk, Utterance
+from assistant.settings import Environment
+from assistant.speech_in.vosk_models import check_vosk_model_dir, find_vosk_model, no_model
 
-UNK = "[unk]"
 FALLBACK_NOTE = (
     "No Vosk model found; using the built-in pocketsphinx English engine. "
     "Run `debrief download-model` for better accuracy."
 )
-
-# Files every Vosk model dir has; plus one of the two graph layouts.
-VOSK_REQUIRED = ("am/final.mdl", "conf/mfcc.conf")
-VOSK_GRAPHS = (("graph/HCLG.fst",), ("graph/HCLr.fst", "graph/Gr.fst"))
-
-
-def _no_model(path) -> ModelError:
-    return ModelError(
-        f"No Vosk model at {path}; run `debrief download-model` or pass --engine pocketsphinx."
-    )
-
-
-def check_vosk_model_dir(path: str | Path) -> Path:
-    """Raise ModelError (one sentence) unless `path` looks like a whole Vosk model."""
-    p = Path(path)
-    if not p.is_dir() or not any(p.iterdir()):
-        raise _no_model(p)
-    missing = [f for f in VOSK_REQUIRED if not _nonempty(p / f)]
-    if not any(all(_nonempty(p / f) for f in layout) for layout in VOSK_GRAPHS):
-        missing.append("graph/HCLG.fst (or graph/HCLr.fst and graph/Gr.fst)")
-    if missing:
-        raise ModelError(
-            f"The Vosk model at {p} is incomplete (missing {', '.join(missing)}); "
-            "run `debrief download-model` again or pass --engine pocketsphinx."
-        )
-    return p
-
-
-def _nonempty(f: Path) -> bool:
-    try:
-        return f.is_file() and f.stat().st_size > 0
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager
@@ -96,6 +65,15 @@ def _pcm16(chunk: AudioChunk, state: dict) -> bytes:
     if r is None:
         r = state[chunk.rate] = Resampler(chunk.rate)
     return r.process(chunk).audio
+
+
+def split_known(phrases: list[str], known: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """(phrases whose every word the model knows, the others), cleaned."""
+    keep: list[str] = []
+    dropped: list[str] = []
+    for ph in _clean_phrases(phrases):
+        (keep if all(known(w) for w in ph.split()) else dropped).append(ph)
+    return keep, dropped
 
 
 def _clean_phrases(phrases) -> list[str]:
@@ -176,9 +154,7 @@ class VoskRecognizer:
 
     def usable_phrases(self, phrases: list[str]) -> list[str]:
         """The phrases whose every word the model knows (Vosk would drop the rest)."""
-        keep, self.dropped = [], []
-        for ph in _clean_phrases(phrases):
-            (keep if all(self.known(w) for w in ph.split()) else self.dropped).append(ph)
+        keep, self.dropped = split_known(phrases, self.known)
         return keep
 
     def set_grammar(self, phrases: list[str] | None) -> None:
@@ -203,8 +179,12 @@ GARBAGE_WORDS = (
     "better interview project team think really very well so"
 ).split()
 _SOUNDS_LIKE = {
-    "one": {"won"}, "two": {"to", "too"}, "four": {"for", "fore"},
-    "eight": {"ate"}, "no": {"know"}, "right": {"write"},
+    "one": {"won"},
+    "two": {"to", "too"},
+    "four": {"for", "fore"},
+    "eight": {"ate"},
+    "no": {"know"},
+    "right": {"write"},
 }
 
 
@@ -226,6 +206,11 @@ class PocketsphinxRecognizer:
         self._resamplers: dict = {}
         self._in_utt = False
         self._text = ""
+
+    @property
+    def decoder(self):
+        """The pocketsphinx Decoder (the number pass reads its word times)."""
+        return self._d
 
     def known(self, word: str) -> bool:
         return self._d.lookup_word(word) is not None
@@ -275,9 +260,8 @@ class PocketsphinxRecognizer:
         self._text = ""
 
     def usable_phrases(self, phrases: list[str]) -> list[str]:
-        keep, self.dropped = [], []
-        for ph in _clean_phrases(phrases):
-            (keep if all(self.known(w) for w in ph.split()) else self.dropped).append(ph)
+        """The phrases whose every word the model knows (Vosk would drop the rest)."""
+        keep, self.dropped = split_known(phrases, self.known)
         return keep
 
     def grammar_jsgf(self, phrases: list[str]) -> str:
@@ -312,31 +296,32 @@ class PocketsphinxRecognizer:
         self.grammar = keep
 
 
-def choose_engine(engine: str | None, model: str | None, home: Path) -> tuple[str, Path | None, str | None]:
+def choose_engine(engine: str | None, model: str | None, env: Environment) -> tuple[str, Path | None, str | None]:
     """Which engine to use, with its model found and checked but not loaded:
     ("vosk", model path, None) or ("pocketsphinx", None, note or None). A
     missing or broken model the person asked for is a ModelError here, so it
     can be reported before the first question."""
-    from assistant.speech_in.vosk_models import find_vosk_model
-
     if engine not in (None, "auto", "vosk", "pocketsphinx"):
         raise EngineError(f"Unknown speech engine {engine!r}; use vosk or pocketsphinx.")
     if engine == "pocketsphinx":
         return "pocketsphinx", None, None
-    path = find_vosk_model(model, home)
+    path = find_vosk_model(model, env)
     if path is not None:
         return "vosk", check_vosk_model_dir(path), None
     if engine == "vosk" or model:
-        raise _no_model(model or Path(home) / "models")
+        raise no_model(model or Path(env.home) / "models")
     return "pocketsphinx", None, FALLBACK_NOTE
 
 
 def build_recognizer(kind: str, path: Path | None):
     """Load the engine `choose_engine` picked (the slow part)."""
-    return VoskRecognizer(path) if kind == "vosk" else PocketsphinxRecognizer()
+    if kind == "vosk":
+        assert path is not None  # choose_engine found and checked it
+        return VoskRecognizer(path)
+    return PocketsphinxRecognizer()
 
 
-def load_recognizer(engine: str | None, model: str | None, home: Path):
+def load_recognizer(engine: str | None, model: str | None, env: Environment):
     """(Recognizer, note or None). engine: "vosk", "pocketsphinx" or None (auto)."""
-    kind, path, note = choose_engine(engine, model, home)
+    kind, path, note = choose_engine(engine, model, env)
     return build_recognizer(kind, path), note

@@ -15,8 +15,14 @@ from assistant.interfaces import Heard
 class TextListener:
     """One line of input per answer; None at end of input."""
 
-    def __init__(self, stream: IO[str] | None = None, *, interactive: bool | None = None,
-                 echo: IO[str] | None = None, prompt: str = "> "):
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        *,
+        interactive: bool | None = None,
+        echo: IO[str] | None = None,
+        prompt: str = "> ",
+    ):
         self.stream = stream or sys.stdin
         if interactive is None:
             isatty = getattr(self.stream, "isatty", None)
@@ -24,6 +30,7 @@ class TextListener:
         self.interactive = interactive
         self.echo = echo
         self.prompt = prompt
+        self.partial_heard: Heard | None = None  # typing never loses half an answer
 
     def listen(self, kind: str = "answer") -> Heard | None:
         if self.interactive and self.prompt:

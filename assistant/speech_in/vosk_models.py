@@ -18,10 +18,11 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from assistant.errors import ModelError
+from assistant.settings import Environment
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
 DEFAULT_URL = f"https://alphacephei.com/vosk/models/{DEFAULT_MODEL}.zip"
@@ -39,8 +40,52 @@ def models_dir(home: Path) -> Path:
     return Path(home) / "models"
 
 
-def _looks_like_model(p: Path) -> bool:
-    return (p / "am" / "final.mdl").is_file() and (p / "conf").is_dir()
+# Files every Vosk model dir has; plus one of the two graph layouts.
+VOSK_REQUIRED = ("am/final.mdl", "conf/mfcc.conf")
+VOSK_GRAPHS = (("graph/HCLG.fst",), ("graph/HCLr.fst", "graph/Gr.fst"))
+
+
+def no_model(path) -> ModelError:
+    return ModelError(f"No Vosk model at {path}; run `debrief download-model` or pass --engine pocketsphinx.")
+
+
+def missing_files(p: Path) -> list[str]:
+    """The files a whole Vosk model has and `p` lacks ([] for a whole model)."""
+    missing = [f for f in VOSK_REQUIRED if not _nonempty(p / f)]
+    if not any(all(_nonempty(p / f) for f in layout) for layout in VOSK_GRAPHS):
+        missing.append("graph/HCLG.fst (or graph/HCLr.fst and graph/Gr.fst)")
+    return missing
+
+
+def claims_to_be_model(p: Path) -> bool:
+    """A folder with the acoustic model in it: a Vosk model, whole or not (a
+    broken one is reported by check_vosk_model_dir rather than skipped)."""
+    return VOSK_REQUIRED[0] not in missing_files(p)
+
+
+def check_vosk_model_dir(path: str | Path) -> Path:
+    """Raise ModelError (one sentence) unless `path` looks like a whole Vosk model."""
+    p = Path(path)
+    try:
+        empty = not p.is_dir() or not any(p.iterdir())
+    except OSError:
+        empty = True
+    if empty:
+        raise no_model(p)
+    missing = missing_files(p)
+    if missing:
+        raise ModelError(
+            f"The Vosk model at {p} is incomplete (missing {', '.join(missing)}); "
+            "run `debrief download-model` again or pass --engine pocketsphinx."
+        )
+    return p
+
+
+def _nonempty(f: Path) -> bool:
+    try:
+        return f.is_file() and f.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _pick(parent: Path) -> Path | None:
@@ -48,9 +93,9 @@ def _pick(parent: Path) -> Path | None:
     try:
         if not parent.is_dir():
             return None
-        if _looks_like_model(parent):
+        if claims_to_be_model(parent):
             return parent
-        found = sorted(d for d in parent.iterdir() if d.is_dir() and _looks_like_model(d))
+        found = sorted(d for d in parent.iterdir() if d.is_dir() and claims_to_be_model(d))
     except OSError:
         return None
     for d in found:
@@ -62,28 +107,26 @@ def _pick(parent: Path) -> Path | None:
     return found[0] if found else None
 
 
-def vosk_cache_dirs() -> list[Path]:
+def vosk_cache_dirs(env: Environment) -> list[Path]:
     out = []
     for entry in VOSK_CACHE_DIRS:
-        if entry.startswith("$"):
-            value = os.environ.get(entry[1:])
-            if value:
-                out.append(Path(value))
+        if entry == "$VOSK_MODEL_PATH":
+            if env.vosk_model_path:
+                out.append(Path(env.vosk_model_path))
         else:
             out.append(Path(os.path.expanduser(entry)))
     return out
 
 
-def find_vosk_model(explicit: str | None, home: Path) -> Path | None:
+def find_vosk_model(explicit: str | None, env: Environment) -> Path | None:
     if explicit:
         return Path(explicit).expanduser()
-    env = os.environ.get("DEBRIEF_MODEL")
-    if env:
-        return Path(env).expanduser()
-    found = _pick(models_dir(home))
+    if env.model:
+        return Path(env.model).expanduser()
+    found = _pick(models_dir(env.home))
     if found is not None:
         return found
-    for d in vosk_cache_dirs():
+    for d in vosk_cache_dirs(env):
         found = _pick(d)
         if found is not None:
             return found
@@ -105,12 +148,11 @@ def download_model(
     """Fetch a zipped Vosk model into $DEBRIEF_HOME/models/NAME and return its path.
 
     The size is checked against Content-Length (and `expected_size` if given;
-    the published zip's exact size is not pinned here). Atomic: the zip is downloaded and unpacked in a temp dir next to the
-    target, checked (zip CRCs, the model's expected files), then renamed into
+    the published zip's exact size is not pinned here). Atomic: the zip is
+    downloaded and unpacked in a temp dir next to the target, checked (zip
+    CRCs, the model's expected files), then renamed into
     place; on any failure nothing is left behind.
     """
-    from assistant.speech_in.recognizer import check_vosk_model_dir
-
     name = name or Path(url.rsplit("/", 1)[-1]).stem
     dest_root = models_dir(home)
     target = dest_root / name
@@ -127,9 +169,7 @@ def download_model(
         try:
             check_vosk_model_dir(unpacked)
         except ModelError:
-            raise ModelError(
-                f"The download from {url} is not a Vosk model (expected files are missing)."
-            ) from None
+            raise ModelError(f"The download from {url} is not a Vosk model (expected files are missing).") from None
         if target.exists():
             shutil.rmtree(target)
         os.replace(unpacked, target)
@@ -165,9 +205,7 @@ def _fetch(url: str, out: Path, progress, expected_size, timeout) -> None:
     if total is not None and done != total:
         raise ModelError(f"The download from {url} stopped early ({done} of {total} bytes); try again.")
     if expected_size is not None and done != expected_size:
-        raise ModelError(
-            f"The download from {url} has {done} bytes, not the expected {expected_size}; try again."
-        )
+        raise ModelError(f"The download from {url} has {done} bytes, not the expected {expected_size}; try again.")
 
 
 def _unzip(zpath: Path, out: Path, url: str) -> Path:

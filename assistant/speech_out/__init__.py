@@ -1,0 +1,1 @@
+"""Speech out: speakers, and the text-to-speech worker process."""

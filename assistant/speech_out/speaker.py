@@ -20,16 +20,19 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
+from assistant.audio.pcm import WavWriter
 from assistant.errors import AudioError, EngineError
 from assistant.speech_out.tts_process import NO_ESPEAK, TtsProcess, WorkerFailed, check_engine, list_voices  # noqa: F401
+from assistant.speech_out.tts_worker import MAX_CHARS
 
 TTS_RATE = 22_050
-MAX_PIECE = 1000  # characters per utterance sent to espeak-ng (it segfaults near 15,000)
+MAX_PIECE = MAX_CHARS  # the speaker sends the worker pieces it will take
 VOICES_HINT = "run `debrief doctor` or `espeak-ng --voices` to see the voices"
 
 
@@ -104,7 +107,7 @@ class _Batch:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
-_LIVE: "weakref.WeakSet[TtsSpeaker]" = weakref.WeakSet()
+_LIVE: weakref.WeakSet[TtsSpeaker] = weakref.WeakSet()
 
 
 @atexit.register
@@ -135,7 +138,7 @@ class TtsSpeaker:
         timeout: float = 10.0,
         on_fallback: Callable[[str], None] | None = None,
         max_failures: int = 3,
-        _worker_env: dict | None = None,
+        fault: str | None = None,
     ):
         check_engine()
         self.voice = voice
@@ -148,9 +151,9 @@ class TtsSpeaker:
         self.print_mode = False
         self.last_timing = SayTiming()
         self.fault: str | None = None  # test hook: the next render request fails this way
-        self._env = dict(os.environ, **(_worker_env or {}))
         self._tmpdir = tempfile.mkdtemp(prefix="debrief-tts-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-        self._config = {"voice": voice, "rate": rate, "tmpdir": self._tmpdir}
+        self._config = {"voice": voice, "rate": rate, "tmpdir": self._tmpdir, "fault": fault}
+        self.close_error: str | None = None  # why the output stream would not close, if it would not
         self._lock = threading.Lock()  # guards self._worker
         self._worker: TtsProcess | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts-render")
@@ -160,7 +163,7 @@ class TtsSpeaker:
         self._output_checked = False
         self._stream = None
         self._stream_rate = 0
-        self._writer = None
+        self._writer: WavWriter | None = None
         self._speak_to = Path(speak_to) if speak_to else None
         self._closed = False
         if play and output_device is not None:
@@ -188,7 +191,7 @@ class TtsSpeaker:
             if self._worker is None or not self._worker.alive():
                 if self._worker is not None:
                     self._worker.kill()
-                self._worker = TtsProcess(self._config, self._env)
+                self._worker = TtsProcess(self._config)
             return self._worker
 
     def _ensure_ready(self) -> dict:
@@ -307,7 +310,8 @@ class TtsSpeaker:
             import numpy as np
 
             if self._stream_rate != rate:
-                from assistant.audio.pcm import AudioChunk, resample_chunk
+                from assistant.audio.pcm import resample_chunk
+                from assistant.interfaces import AudioChunk
 
                 pcm = resample_chunk(AudioChunk(rate, 2, 1, pcm), self._stream_rate).audio
             stream.write(np.frombuffer(pcm, dtype=np.int16).reshape(-1, 1))
@@ -331,15 +335,16 @@ class TtsSpeaker:
             from assistant.audio.devices import import_sounddevice, resolve_device
 
             sd = import_sounddevice()
-            if not self._output_checked:
+            if self._output is None:
                 self._output = resolve_device(self._output_spec, "output", sd)
                 self._output_checked = True
-            index = self._output.get("index")
+            output = self._output
+            index = output.get("index")
             try:
                 stream = sd.OutputStream(samplerate=TTS_RATE, channels=1, dtype="int16", device=index)
                 self._stream_rate = TTS_RATE
             except Exception:  # the device cannot do 22,050 Hz: resample to its own rate
-                dev_rate = int(self._output.get("default_samplerate") or 48000)
+                dev_rate = int(output.get("default_samplerate") or 48000)
                 stream = sd.OutputStream(samplerate=dev_rate, channels=1, dtype="int16", device=index)
                 self._stream_rate = dev_rate
             self._stream = stream
@@ -380,12 +385,15 @@ class TtsSpeaker:
         if stream is not None:
             try:
                 stream.close()
-            except Exception:
-                pass
+            except Exception as e:  # noqa: BLE001 - PortAudioError and friends, from a device that went away
+                self.close_error = str(e)
 
     def _write_speak_to(self, rate: int, pcm: bytes) -> None:
-        from assistant.audio.pcm import AudioChunk, WavWriter
+        from assistant.audio.pcm import WavWriter
+        from assistant.interfaces import AudioChunk
 
+        if self._speak_to is None:
+            return
         if self._writer is None:
             self._writer = WavWriter(self._speak_to)  # 16 kHz mono 16-bit; converts 22,050 Hz
         self._writer.write(AudioChunk(rate, 2, 1, pcm))

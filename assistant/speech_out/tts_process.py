@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 from assistant.errors import EngineError
 
@@ -25,8 +26,13 @@ def espeak_available() -> bool:
     """Is libespeak-ng (or libespeak) installed? Looks in the usual places first (fast)."""
     import glob
 
-    for pattern in ("/usr/lib/*/libespeak-ng.so.1", "/usr/lib/libespeak-ng.so.1", "/usr/local/lib/libespeak-ng.so.1",
-                    "/usr/lib64/libespeak-ng.so.1", "/opt/homebrew/lib/libespeak-ng.1.dylib"):
+    for pattern in (
+        "/usr/lib/*/libespeak-ng.so.1",
+        "/usr/lib/libespeak-ng.so.1",
+        "/usr/local/lib/libespeak-ng.so.1",
+        "/usr/lib64/libespeak-ng.so.1",
+        "/opt/homebrew/lib/libespeak-ng.1.dylib",
+    ):
         if glob.glob(pattern):
             return True
     import ctypes.util
@@ -50,22 +56,25 @@ class WorkerFailed(Exception):
 class TtsProcess:
     """One child process running tts_worker.py, with a reader thread."""
 
-    def __init__(self, config: dict, env: dict | None = None):
+    def __init__(self, config: dict):
         self.replies: queue.Queue = queue.Queue()
         self.proc = subprocess.Popen(
             [sys.executable, str(WORKER), json.dumps(config)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=env,
             start_new_session=True,  # a Ctrl-C in the terminal is the parent's business
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # made with PIPEs
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.stdout: IO[bytes] = self.proc.stdout
         self.ready: dict | None = None
         self._next_id = 0
         threading.Thread(target=self._read, daemon=True, name="tts-reader").start()
 
     def _read(self) -> None:
         out = self.proc.stdout
+        assert out is not None  # made with stdout=PIPE
         try:
             while True:
                 line = out.readline()
@@ -77,7 +86,7 @@ class TtsProcess:
                 if len(data) < n:
                     break
                 self.replies.put((header, data))
-        except Exception:
+        except (OSError, ValueError):  # a broken pipe or a garbled reply: the worker is gone
             pass
         self.replies.put(None)  # EOF: the worker exited or crashed
 
@@ -105,8 +114,8 @@ class TtsProcess:
         self._next_id += 1
         rid = self._next_id
         try:
-            self.proc.stdin.write((json.dumps(dict(msg, id=rid)) + "\n").encode())
-            self.proc.stdin.flush()
+            self.stdin.write((json.dumps(dict(msg, id=rid)) + "\n").encode())
+            self.stdin.flush()
         except (BrokenPipeError, OSError, ValueError) as e:
             raise WorkerFailed(f"worker gone: {e}") from None
         while True:
@@ -130,17 +139,17 @@ class TtsProcess:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             pass
-        for f in (self.proc.stdin, self.proc.stdout):
+        for f in (self.stdin, self.stdout):
             try:
                 f.close()
-            except Exception:
+            except OSError:  # a pipe to a dead process
                 pass
 
     def close(self) -> None:
         try:
-            self.proc.stdin.close()
+            self.stdin.close()
             self.proc.wait(timeout=1)
-        except Exception:
+        except (OSError, subprocess.TimeoutExpired):  # stuck or gone: kill() deals with it
             pass
         self.kill()
 

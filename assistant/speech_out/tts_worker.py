@@ -17,8 +17,8 @@ Protocol. The child keeps its original stdout for replies and points fd 1 at
 - stdin closed -> the worker exits.
 
 Test hooks: a request may carry "fault": "hang" | "crash" | "segv" | "error";
-the environment variable DEBRIEF_TTS_FAULT applies one of those to every
-render request.
+the config's "fault" (from $DEBRIEF_TTS_FAULT, read by the settings layer)
+applies one of those to every render request.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import threading
 import time
 import wave
 
-MAX_CHARS = 5000  # espeak-ng segfaults somewhere around 15,000 characters
+MAX_CHARS = 1000  # characters per utterance (espeak-ng segfaults somewhere around 15,000)
 RATE = 22_050
 
 
@@ -152,7 +152,7 @@ def main(argv: list[str]) -> int:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     sys.stdout = open(os.devnull, "w")
-    env_fault = os.environ.get("DEBRIEF_TTS_FAULT") or None
+    every_fault = config.get("fault") or None
     _watch_parent()
     if config.get("startup_fault"):
         _fault(config["startup_fault"])
@@ -177,7 +177,7 @@ def main(argv: list[str]) -> int:
             if req.get("cmd") == "voices":
                 _reply(out, {"id": rid, "ok": True, "voices": _voice_dicts(engine.voices)})
                 continue
-            _fault(req.get("fault") or env_fault)
+            _fault(req.get("fault") or every_fault)
             data = engine.render(req.get("text", ""))
             _reply(out, {"id": rid, "ok": True, "rate": RATE}, data)
         except Exception as e:  # reported to the parent, which falls back to print

@@ -12,19 +12,16 @@ copy of every query. A database whose schema is older than this code
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from assistant.errors import NotFoundError, StorageError
-from assistant.settings import DB_NAME, data_dir
-
-# The `user_version` the newest migration in storage.py sets; a test keeps
-# the two in step.
-SCHEMA_VERSION = 2
-BUSY_TIMEOUT_S = 5.0
+from assistant.settings import data_dir
+from assistant.storage.connection import SCHEMA_VERSION, database_path, storage_error
+from assistant.storage.connection import connect as connect_file
 
 
 class SearchError(StorageError):
@@ -43,46 +40,34 @@ def prepare(conn: sqlite3.Connection) -> sqlite3.Connection:
     return conn
 
 
-def database_path(home: Path | None = None) -> Path:
-    return (home or data_dir()) / DB_NAME
-
-
 def connect(home: Path | None = None) -> sqlite3.Connection | None:
     """A connection for reading, or None when nothing has been recorded yet.
-    Creates nothing; migrates an older schema first."""
-    path = database_path(home)
+    Creates nothing; migrates an older schema first (importing sqlite-utils
+    only then)."""
+    path = database_path(home or data_dir())
     if not path.exists():
         return None
-    for attempt in range(2):
-        old_umask = os.umask(0o077)  # the -wal and -shm files are private too
-        try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as e:
-            from assistant.storage.store import storage_error
+    conn = connect_file(path)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:
+            from assistant.storage.schema import upgrade  # the slow path, once per schema change
 
-            raise storage_error(e, path) from None
-        finally:
-            os.umask(old_umask)
-        if version >= SCHEMA_VERSION or attempt:
-            return prepare(conn)
+            upgrade(conn)
+    except sqlite3.DatabaseError as e:
         conn.close()
-        from assistant.storage.store import Store  # the slow path, once per schema change
-
-        Store.open(path.parent).close()
-    raise AssertionError("unreachable")
+        raise storage_error(e, path) from None
+    return prepare(conn)
 
 
 def rows(conn: sqlite3.Connection, sql: str, args: Sequence[Any] | dict = ()) -> list[dict[str, Any]]:
     cursor = conn.execute(sql, args)
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r)) for r in cursor]
+    return [dict(zip(names, r, strict=False)) for r in cursor]
 
 
 # -- sessions and turns ------------------------------------------------------
-def session(conn: sqlite3.Connection, session_id: int | None = None,
-            *, status: str | None = None) -> dict[str, Any]:
+def session(conn: sqlite3.Connection, session_id: int | None = None, *, status: str | None = None) -> dict[str, Any]:
     if session_id is None:
         where, args = ("where status = ?", [status]) if status else ("", [])
         row = conn.execute(
@@ -107,8 +92,14 @@ def turns(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
     return found
 
 
-def list_sessions(conn: sqlite3.Connection, *, limit: int | None = None, company: str | None = None,
-                  since: str | None = None, include_demo: bool = True) -> list[dict[str, Any]]:
+def list_sessions(
+    conn: sqlite3.Connection,
+    *,
+    limit: int | None = None,
+    company: str | None = None,
+    since: str | None = None,
+    include_demo: bool = True,
+) -> list[dict[str, Any]]:
     """Newest first; `company` is a case-insensitive substring, `since` an ISO
     UTC timestamp (or date) compared with `started_at`."""
     where, args = [], []
@@ -154,12 +145,16 @@ def fts_query(text: str) -> str:
 
 
 # -- recent history (trends, the coach nudge) --------------------------------
-def recent_sessions(conn: sqlite3.Connection, n: int, *, before: str | None = None,
-                    exclude: int | None = None) -> list[dict[str, Any]]:
+def recent_sessions(
+    conn: sqlite3.Connection, n: int, *, before: str | None = None, exclude: int | None = None
+) -> list[dict[str, Any]]:
     """The last `n` real debriefs (demos never count) that have at least one
     rating or cause, newest first; interrupted ones count with what they have."""
-    where = ["demo = 0", """exists (select 1 from turns t where t.session_id = sessions.id
-                 and (t.rating is not null or t.causes not in ('[]', '')))"""]
+    where = [
+        "demo = 0",
+        """exists (select 1 from turns t where t.session_id = sessions.id
+                 and (t.rating is not null or t.causes not in ('[]', '')))""",
+    ]
     args: list[Any] = []
     if before is not None:
         where.append("started_at <= ?")
@@ -168,10 +163,14 @@ def recent_sessions(conn: sqlite3.Connection, n: int, *, before: str | None = No
         where.append("id != ?")
         args.append(exclude)
     args.append(int(n))
-    return rows(conn, f"""
+    return rows(
+        conn,
+        f"""
         select id, started_at, company, role, status from sessions
-        where {' and '.join(where)}
-        order by started_at desc, id desc limit ?""", args)
+        where {" and ".join(where)}
+        order by started_at desc, id desc limit ?""",
+        args,
+    )
 
 
 def ratings_and_causes(conn: sqlite3.Connection, session_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

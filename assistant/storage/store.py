@@ -21,97 +21,23 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import sys
+import sqlite_utils
 
-# sqlite-utils imports numpy at import time only to map numpy scalar types to
-# column types (~45 ms of its ~120 ms); we never store numpy values, so numpy
-# is hidden while it loads, unless something already imported it. This is the
-# one place that does it.
-_HIDE_NUMPY = "numpy" not in sys.modules
-if _HIDE_NUMPY:
-    sys.modules["numpy"] = None  # type: ignore[assignment]
-try:
-    import sqlite_utils
-finally:
-    if _HIDE_NUMPY:
-        del sys.modules["numpy"]
-
-from assistant.storage import reader
+from assistant.console import rating_text
 from assistant.errors import NotFoundError, StorageError
-from assistant.storage.reader import SearchError, fts_query  # noqa: F401  (public API, kept here)
 from assistant.settings import DB_NAME, data_dir, ensure_data_dir
-
-migrations = sqlite_utils.Migrations("debrief")
-BUSY_TIMEOUT_S = reader.BUSY_TIMEOUT_S  # one busy timeout for readers and writers
-
-
-@migrations()
-def m001_initial(db: sqlite_utils.Database) -> None:
-    db["sessions"].create(
-        {
-            "id": int, "started_at": str, "updated_at": str, "status": str,
-            "company": str, "role": str, "demo": int, "engine": str,
-            "downhill": str, "average_rating": float, "improve": str,
-            "nailed": str, "summary": str,
-        },
-        pk="id",
-        not_null={"started_at", "status"},
-        defaults={"demo": 0, "status": "interrupted"},
-    )
-    db["sessions"].create_index(["started_at"])
-    db["sessions"].create_index(["company", "started_at"])
-    db["turns"].create(
-        {
-            "id": int, "session_id": int, "position": int, "stage": str,
-            "question": str, "answer": str, "rating": float, "causes": str,
-            "improve": str, "nailed": str, "confidence": float, "answered_at": str,
-        },
-        pk="id",
-        foreign_keys=[("session_id", "sessions", "id")],
-        not_null={"session_id", "stage", "answered_at"},
-    )
-    db["turns"].create_index(["session_id", "stage"], unique=True)
-    db["audio"].create(
-        {"turn_id": int, "session_id": int, "wav": bytes},
-        pk="turn_id",
-        foreign_keys=[("turn_id", "turns", "id"), ("session_id", "sessions", "id")],
-    )
-    db["audio"].create_index(["session_id"])
-    db["turns"].enable_fts(["answer"], tokenize="porter", create_triggers=True)
-
-
-@migrations()
-def m002_review(db: sqlite_utils.Database) -> None:
-    """Corrections, coach nudges, crumpling, and indexes for the review side."""
-    db["sessions"].add_column("crumpled_at", str)
-    db["sessions"].create_index(["demo", "started_at"])
-    db["edits"].create(
-        {"id": int, "session_id": int, "stage": str, "field": str,
-         "old_value": str, "new_value": str, "edited_at": str},
-        pk="id",
-        foreign_keys=[("session_id", "sessions", "id")],
-        not_null={"session_id", "stage", "field", "edited_at"},
-    )
-    db["edits"].create_index(["session_id"])
-    # one row per time a pattern was spoken about; resolved_at is set when the
-    # pattern goes away, so it may be spoken about again if it comes back
-    db["nudges"].create(
-        {"id": int, "pattern": str, "session_id": int, "nudged_at": str, "resolved_at": str},
-        pk="id",
-        foreign_keys=[("session_id", "sessions", "id")],
-        not_null={"pattern", "nudged_at"},
-    )
-    db["nudges"].create_index(["pattern", "resolved_at"])
-    db["nudges"].create_index(["session_id"])
-    db.execute("PRAGMA user_version = 2")  # reader.SCHEMA_VERSION
+from assistant.storage import reader
+from assistant.storage.connection import connect, storage_error
+from assistant.storage.schema import migrations
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _create_private(path: Path) -> None:
@@ -129,17 +55,16 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, home: Path | None = None, *, create: bool = True) -> "Store":
+    def open(cls, home: Path | None = None, *, create: bool = True) -> Store:
         home = ensure_data_dir(home or data_dir()) if create else (home or data_dir())
         path = home / DB_NAME
         if not create and not path.exists():
             raise NotFoundError(f"No debriefs yet at {home}; run `debrief start` first.")
-        old_umask = os.umask(0o077)  # the -wal and -shm files get 0600 too
+        _create_private(path)
+        conn = connect(path)
+        old_umask = os.umask(0o077)  # WAL turned on below creates the -wal and -shm files
         try:
-            _create_private(path)
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
-            db = sqlite_utils.Database(conn)
-            store = cls(db, path)
+            store = cls(sqlite_utils.Database(conn), path)
             store._setup()
         except sqlite3.DatabaseError as e:
             raise storage_error(e, path) from None
@@ -148,13 +73,12 @@ class Store:
         return store
 
     @classmethod
-    def memory(cls) -> "Store":
+    def memory(cls) -> Store:
         store = cls(sqlite_utils.Database(memory=True), None)
         store._setup()
         return store
 
     def _setup(self) -> None:
-        self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA secure_delete = ON")  # freed rows are zeroed, not left behind
         reader.prepare(self.db.conn)
@@ -167,57 +91,106 @@ class Store:
         self.db.close()
 
     # -- writing, one answer at a time --------------------------------------
-    def start_session(self, *, company: str | None = None, role: str | None = None,
-                      demo: bool = False, engine: str | None = None) -> int:
+    def start_session(
+        self, *, company: str | None = None, role: str | None = None, demo: bool = False, engine: str | None = None
+    ) -> int:
         stamp = now()
         with self._writing():
-            return self.db["sessions"].insert(
-                {"started_at": stamp, "updated_at": stamp, "status": "interrupted",
-                 "company": company, "role": role, "demo": int(demo), "engine": engine}
-            ).last_pk
+            session_id = (
+                self.db.table("sessions")
+                .insert(
+                    {
+                        "started_at": stamp,
+                        "updated_at": stamp,
+                        "status": "interrupted",
+                        "company": company,
+                        "role": role,
+                        "demo": int(demo),
+                        "engine": engine,
+                    }
+                )
+                .last_pk
+            )
+        assert session_id is not None  # the row was just inserted
+        return int(session_id)
 
-    def save_answer(self, session_id: int, position: int, stage: str, question: str,
-                    answer: str | None, rating: float | None, causes: tuple[str, ...] | list[str],
-                    improve: str | None, nailed: str | None, *, audio: bytes | None = None,
-                    confidence: float | None = None) -> None:
+    def save_answer(
+        self,
+        session_id: int,
+        position: int,
+        stage: str,
+        question: str,
+        answer: str | None,
+        rating: float | None,
+        causes: tuple[str, ...] | list[str],
+        improve: str | None,
+        nailed: str | None,
+        *,
+        audio: bytes | None = None,
+        confidence: float | None = None,
+    ) -> None:
         row = {
-            "session_id": session_id, "position": position, "stage": stage,
-            "question": question, "answer": answer, "rating": rating,
-            "causes": json.dumps(list(causes)), "improve": improve, "nailed": nailed,
-            "confidence": confidence, "answered_at": now(),
+            "session_id": session_id,
+            "position": position,
+            "stage": stage,
+            "question": question,
+            "answer": answer,
+            "rating": rating,
+            "causes": json.dumps(list(causes)),
+            "improve": improve,
+            "nailed": nailed,
+            "confidence": confidence,
+            "answered_at": now(),
         }
         with self._writing():
             existing = self._turn_id(session_id, stage)
             if existing is None:
-                turn_id = self.db["turns"].insert(row).last_pk
+                turn_id = self.db.table("turns").insert(row).last_pk
             else:
                 turn_id = existing
-                self.db["turns"].update(turn_id, row)
-                self.db["audio"].delete_where("turn_id = ?", [turn_id])
+                self.db.table("turns").update(turn_id, row)
+                self.db.table("audio").delete_where("turn_id = ?", [turn_id])
             if audio:
-                self.db["audio"].insert({"turn_id": turn_id, "session_id": session_id, "wav": audio})
-            self.db["sessions"].update(session_id, {"updated_at": row["answered_at"]})
+                self.db.table("audio").insert({"turn_id": turn_id, "session_id": session_id, "wav": audio})
+            self.db.table("sessions").update(session_id, {"updated_at": row["answered_at"]})
 
-    def finish(self, session_id: int, *, status: str, downhill: str | None,
-               improve: str | None, nailed: str | None, summary: str | None) -> None:
-        ratings = [r for (r,) in self.db.execute(
-            "select rating from turns where session_id = ? and rating is not null", [session_id])]
+    def finish(
+        self,
+        session_id: int,
+        *,
+        status: str,
+        downhill: str | None,
+        improve: str | None,
+        nailed: str | None,
+        summary: str | None,
+    ) -> None:
+        ratings = [
+            r
+            for (r,) in self.db.execute(
+                "select rating from turns where session_id = ? and rating is not null", [session_id]
+            )
+        ]
         average = round(sum(ratings) / len(ratings), 2) if ratings else None
         with self._writing():
-            self.db["sessions"].update(session_id, {
-                "status": status, "downhill": downhill, "improve": improve,
-                "nailed": nailed, "summary": summary, "average_rating": average,
-                "updated_at": now(),
-            })
+            self.db.table("sessions").update(
+                session_id,
+                {
+                    "status": status,
+                    "downhill": downhill,
+                    "improve": improve,
+                    "nailed": nailed,
+                    "summary": summary,
+                    "average_rating": average,
+                    "updated_at": now(),
+                },
+            )
 
     def _turn_id(self, session_id: int, stage: str) -> int | None:
-        row = self.db.execute(
-            "select id from turns where session_id = ? and stage = ?", [session_id, stage]
-        ).fetchone()
+        row = self.db.execute("select id from turns where session_id = ? and stage = ?", [session_id, stage]).fetchone()
         return row[0] if row else None
 
     class _Writing:
-        def __init__(self, store: "Store"):
+        def __init__(self, store: Store):
             self.store = store
 
         def __enter__(self):
@@ -229,7 +202,7 @@ class Store:
                 raise storage_error(error, self.store.path) from None
             return False
 
-    def _writing(self) -> "Store._Writing":
+    def _writing(self) -> Store._Writing:
         return Store._Writing(self)
 
     # -- reading (the queries are in reader.py) -----------------------------
@@ -239,24 +212,36 @@ class Store:
     def turns(self, session_id: int) -> list[dict[str, Any]]:
         return reader.turns(self.db.conn, session_id)
 
-    def list_sessions(self, *, limit: int | None = None, company: str | None = None,
-                      since: str | None = None, include_demo: bool = True) -> Iterator[dict[str, Any]]:
-        yield from reader.list_sessions(self.db.conn, limit=limit, company=company,
-                                        since=since, include_demo=include_demo)
+    def list_sessions(
+        self,
+        *,
+        limit: int | None = None,
+        company: str | None = None,
+        since: str | None = None,
+        include_demo: bool = True,
+    ) -> Iterator[dict[str, Any]]:
+        yield from reader.list_sessions(
+            self.db.conn, limit=limit, company=company, since=since, include_demo=include_demo
+        )
 
     def search(self, text: str, *, limit: int = 100) -> list[dict[str, Any]]:
         return reader.search(self.db.conn, text, limit=limit)
 
-    def recent_sessions(self, n: int, *, before: str | None = None,
-                        exclude: int | None = None) -> list[dict[str, Any]]:
+    def recent_sessions(self, n: int, *, before: str | None = None, exclude: int | None = None) -> list[dict[str, Any]]:
         return reader.recent_sessions(self.db.conn, n, before=before, exclude=exclude)
 
     def ratings_and_causes(self, session_ids) -> dict[int, dict[str, Any]]:
         return reader.ratings_and_causes(self.db.conn, session_ids)
 
     # -- corrections -----------------------------------------------------------
-    def apply_edit(self, session_id: int, stage: str, turn: dict[str, Any],
-                   changes: list[tuple[str, Any, Any]], outcome: dict[str, Any]) -> None:
+    def apply_edit(
+        self,
+        session_id: int,
+        stage: str,
+        turn: dict[str, Any],
+        changes: list[tuple[str, Any, Any]],
+        outcome: dict[str, Any],
+    ) -> None:
         """One correction in one transaction: the turn (created if the stage was
         never reached), one `edits` row per changed field, and the session's
         recomputed turning point, lessons, summary and average."""
@@ -266,17 +251,26 @@ class Store:
         with self._writing():
             turn_id = self._turn_id(session_id, stage)
             if turn_id is None:
-                self.db["turns"].insert(row)
+                self.db.table("turns").insert(row)
             else:
-                self.db["turns"].update(turn_id, row)
-            self.db["edits"].insert_all(
-                [{"session_id": session_id, "stage": stage, "field": field,
-                  "old_value": _text(old), "new_value": _text(new), "edited_at": stamp}
-                 for field, old, new in changes])
+                self.db.table("turns").update(turn_id, row)
+            self.db.table("edits").insert_all(
+                [
+                    {
+                        "session_id": session_id,
+                        "stage": stage,
+                        "field": field,
+                        "old_value": _text(old),
+                        "new_value": _text(new),
+                        "edited_at": stamp,
+                    }
+                    for field, old, new in changes
+                ]
+            )
             (average,) = self.db.execute(
-                "select round(avg(rating), 2) from turns where session_id = ? and rating is not null",
-                [session_id]).fetchone()
-            self.db["sessions"].update(session_id, dict(outcome, average_rating=average, updated_at=stamp))
+                "select round(avg(rating), 2) from turns where session_id = ? and rating is not null", [session_id]
+            ).fetchone()
+            self.db.table("sessions").update(session_id, dict(outcome, average_rating=average, updated_at=stamp))
 
     def edits(self, session_id: int) -> list[dict[str, Any]]:
         return reader.rows(self.db.conn, "select * from edits where session_id = ? order by id", [session_id])
@@ -290,10 +284,12 @@ class Store:
         stamp = now()
         with self._writing():
             for pattern in resolved:
-                self.db.execute("update nudges set resolved_at = ? where pattern = ? and resolved_at is null",
-                                [stamp, pattern])
-            self.db["nudges"].insert_all(
-                [{"pattern": p, "session_id": session_id, "nudged_at": stamp} for p in given])
+                self.db.execute(
+                    "update nudges set resolved_at = ? where pattern = ? and resolved_at is null", [stamp, pattern]
+                )
+            self.db.table("nudges").insert_all(
+                [{"pattern": p, "session_id": session_id, "nudged_at": stamp} for p in given]
+            )
 
     # -- letting go ----------------------------------------------------------------
     def crumple(self, session_id: int) -> None:
@@ -304,11 +300,15 @@ class Store:
         with self._writing():
             self.db.execute("update turns set answer = null where session_id = ?", [session_id])
             self.db.execute("delete from audio where session_id = ?", [session_id])
-            self.db.execute("update edits set old_value = null, new_value = null "
-                            "where session_id = ? and field = 'answer'", [session_id])
+            self.db.execute(
+                "update edits set old_value = null, new_value = null where session_id = ? and field = 'answer'",
+                [session_id],
+            )
             stamp = now()
-            self.db.execute("update sessions set crumpled_at = coalesce(crumpled_at, ?), updated_at = ? "
-                            "where id = ?", [stamp, stamp, session_id])
+            self.db.execute(
+                "update sessions set crumpled_at = coalesce(crumpled_at, ?), updated_at = ? where id = ?",
+                [stamp, stamp, session_id],
+            )
         self._scrub()
 
     def delete(self, session_id: int) -> None:
@@ -349,8 +349,10 @@ class Store:
         """Documents as export.documents makes them, in one transaction:
         (new ids, how many were already there). A debrief already there (same
         id and start time) is skipped; one whose id is taken gets a new id."""
-        columns = {t: {c[1] for c in self.db.execute(f"PRAGMA table_info({t})")}
-                   for t in ("sessions", "turns", "edits", "nudges")}
+        columns = {
+            t: {c[1] for c in self.db.execute(f"PRAGMA table_info({t})")}
+            for t in ("sessions", "turns", "edits", "nudges")
+        }
         imported, skipped = [], 0
         with self._writing():
             for doc in docs:
@@ -368,89 +370,24 @@ class Store:
         session = {k: v for k, v in doc.items() if k in columns["sessions"]}
         if existing:
             session.pop("id")
-        session_id = self.db["sessions"].insert(session).last_pk
+        session_id = self.db.table("sessions").insert(session).last_pk
         for turn in doc["turns"]:
             row = {k: v for k, v in turn.items() if k in columns["turns"] and k != "id"}
             row.update(session_id=session_id, causes=json.dumps(list(turn.get("causes") or [])))
-            self.db["turns"].insert(row)
+            self.db.table("turns").insert(row)
         for table in ("edits", "nudges"):
-            rows = [dict({k: v for k, v in r.items() if k in columns[table] and k != "id"},
-                         session_id=session_id) for r in doc.get(table) or []]
+            rows = [
+                dict({k: v for k, v in r.items() if k in columns[table] and k != "id"}, session_id=session_id)
+                for r in doc.get(table) or []
+            ]
             if rows:
-                self.db[table].insert_all(rows)
+                self.db.table(table).insert_all(rows)
         return session_id
-
-    # -- housekeeping -----------------------------------------------------------------
-    def backup(self, dest: Path, *, force: bool = False) -> None:
-        """An online copy of the database in one self-contained file (mode 0600)."""
-        backup_to(self.db.conn, dest, force=force)
 
 
 def _text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, float):
-        return f"{value:g}"
+        return rating_text(value)
     return json.dumps(value, ensure_ascii=False)
-
-
-def backup_to(conn: sqlite3.Connection, dest: Path, *, force: bool = False) -> None:
-    dest = Path(dest)
-    if dest.exists() and not force:
-        raise StorageError(f"{dest} already exists; choose another file or add --force to replace it.")
-    try:
-        if dest.exists():
-            dest.unlink()
-        fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except OSError as e:
-        raise StorageError(f"Cannot create {dest} ({e.strerror}); pick a folder you can write to.") from None
-    target = sqlite3.connect(str(dest))
-    try:
-        conn.backup(target)
-        target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
-    except sqlite3.DatabaseError as e:
-        target.close()
-        dest.unlink(missing_ok=True)
-        raise storage_error(e, dest) from None
-    target.close()
-
-
-def schema_markdown() -> str:
-    """The schema of a fresh database as a Markdown section, for the README
-    (generated, so it cannot drift). Internal tables (the migration log and
-    the full-text index's shadow tables) are left out."""
-    store = Store.memory()
-    statements = [sql for (sql,) in store.db.execute("""
-        select sql from sqlite_master
-        where sql is not null and tbl_name != '_sqlite_migrations'
-          and tbl_name not like 'turns\\_fts\\_%' escape '\\'
-        order by case type when 'table' then 0 when 'index' then 1 else 2 end, rowid""")]
-    store.close()
-    body = ";\n\n".join(statements) + ";"
-    return (
-        "## Database schema\n\n"
-        f"Everything is kept in `{DB_NAME}` in the data folder (`debrief path` prints where). "
-        "Times are UTC, ISO 8601. `turns.causes` is a JSON array of cause tags. "
-        "`turns_fts` is the full-text index over the answers, kept in step by the triggers.\n\n"
-        "```sql\n" + body + "\n```\n"
-    )
-
-
-def storage_error(error: sqlite3.DatabaseError, path: Path | None) -> StorageError:
-    message = str(error).lower()
-    if "locked" in message or "busy" in message:
-        return StorageError(
-            f"The database {path} is busy in another program; close it (or wait) and try again."
-        )
-    if "readonly" in message or "read-only" in message or "unable to open" in message:
-        return StorageError(
-            f"Cannot write to {path}; check its permissions or set DEBRIEF_HOME to a writable folder."
-        )
-    if "disk is full" in message or "full" in message:
-        return StorageError(f"The disk holding {path} is full; free some space and try again.")
-    if "not a database" in message or "malformed" in message or "corrupt" in message:
-        return StorageError(
-            f"{path} is damaged; run `debrief doctor`, and restore a copy made with `debrief backup`."
-        )
-    return StorageError(f"The database {path} failed ({error}); run `debrief doctor`.")

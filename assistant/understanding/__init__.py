@@ -1,0 +1,1 @@
+"""Understanding an answer: the rules for ratings, causes and lessons, pure functions over text."""

@@ -15,7 +15,18 @@ from typing import Any
 from assistant.errors import PromptsError
 from assistant.prompts import reject_unknown, require, string_list
 
-CAUSES = ("late", "nerves", "examples", "preparation", "chemistry", "fit", "rambling", "technical", "salary", "questions")
+CAUSES = (
+    "late",
+    "nerves",
+    "examples",
+    "preparation",
+    "chemistry",
+    "fit",
+    "rambling",
+    "technical",
+    "salary",
+    "questions",
+)
 
 
 @dataclass(frozen=True)

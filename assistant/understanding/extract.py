@@ -20,18 +20,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.understanding.causes import CAUSES, CauseRules, compile_causes, find_causes
 from assistant.errors import PromptsError
 from assistant.prompts import load_toml, reject_unknown, require, string_list
-from assistant.understanding.rating import RatingRules, compile_rating, phrase_regex, rating as _rating, to_digits
+from assistant.understanding.causes import CAUSES, CauseRules, compile_causes, find_causes
+from assistant.understanding.rating import RatingRules, compile_rating, phrase_regex, to_digits
+from assistant.understanding.rating import rating as _rating
+from assistant.understanding.text import clean, phrase_tuples
 
 __all__ = [
-    "CAUSES", "RATED_STAGES", "STAGES", "Extraction", "extract", "downhill", "command_word",
-    "yes_no", "reply_vocabulary", "clear_cache",
+    "CAUSES",
+    "Extraction",
+    "extract",
+    "downhill",
+    "command_word",
+    "yes_no",
+    "reply_vocabulary",
+    "rating_rules",
+    "clear_cache",
 ]
 
-RATED_STAGES = ("arrival", "opening", "experience", "tough", "closing")
-STAGES = RATED_STAGES + ("improve", "nailed")
 COMMANDS = ("repeat", "skip", "back", "help", "stop")
 
 TOP_KEYS = {"text", "phrases", "rating", "causes", "commands", "yesno"}
@@ -68,10 +75,6 @@ class _Rules:
     no: tuple[tuple[str, ...], ...]
 
 
-def _tuples(items: list[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(sorted({tuple(clean(s).replace(",", " ").split()) for s in items}, key=len, reverse=True))
-
-
 def _marker_re(items: list[str]) -> re.Pattern[str]:
     pat = phrase_regex([clean(s) for s in items])
     assert pat is not None
@@ -83,7 +86,9 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
     text = require(path, data, "text", dict)
     reject_unknown(path, text, {"fillers", "lead_ins", "trailers", "non_answers"}, "text")
     phrases = require(path, data, "phrases", dict)
-    reject_unknown(path, phrases, {"improve_markers", "nailed_markers", "clause_breaks", "dangling", "max_words"}, "phrases")
+    reject_unknown(
+        path, phrases, {"improve_markers", "nailed_markers", "clause_breaks", "dangling", "max_words"}, "phrases"
+    )
     max_words = require(path, data, "phrases.max_words", int)
     if isinstance(max_words, bool) or not 3 <= max_words <= 40:
         raise PromptsError(f"{path}: 'phrases.max_words' must be a whole number from 3 to 40.")
@@ -95,8 +100,8 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
     def lst(key: str) -> list[str]:
         return string_list(path, data, key)
 
-    polite = _tuples(lst("commands.polite"))
-    fillers = _tuples(lst("text.fillers"))
+    polite = phrase_tuples(lst("commands.polite"))
+    fillers = phrase_tuples(lst("text.fillers"))
     commands: dict[str, str] = {}
     command_phrases: dict[str, tuple[str, ...]] = {}
     for name in COMMANDS:
@@ -105,14 +110,16 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
         for phrase in items:
             key = _command_key(phrase, polite, fillers)
             if not key:
-                raise PromptsError(f"{path}: 'commands.{name}' phrase '{phrase}' is only polite words; use a real command.")
+                raise PromptsError(
+                    f"{path}: 'commands.{name}' phrase '{phrase}' is only polite words; use a real command."
+                )
             if commands.get(key, name) != name:
                 raise PromptsError(f"{path}: 'commands.{name}' phrase '{phrase}' is also a '{commands[key]}' command.")
             commands[key] = name
     return _Rules(
         fillers=fillers,
-        lead_ins=_tuples(lst("text.lead_ins")),
-        trailers=_tuples(lst("text.trailers")),
+        lead_ins=phrase_tuples(lst("text.lead_ins")),
+        trailers=phrase_tuples(lst("text.trailers")),
         non_answers=frozenset(" ".join(clean(s).replace(",", " ").split()) for s in lst("text.non_answers")),
         improve_re=_marker_re(lst("phrases.improve_markers")),
         nailed_re=_marker_re(lst("phrases.nailed_markers")),
@@ -124,8 +131,8 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
         commands=commands,
         command_phrases=command_phrases,
         polite=polite,
-        yes=_tuples(lst("yesno.yes")),
-        no=_tuples(lst("yesno.no")),
+        yes=phrase_tuples(lst("yesno.yes")),
+        no=phrase_tuples(lst("yesno.no")),
     )
 
 
@@ -135,42 +142,18 @@ def _rules() -> _Rules:
     return _build(path, data)
 
 
+def rating_rules() -> RatingRules:
+    """The compiled rating rules (for the number pass, which reads ratings the
+    same way the transcript is read)."""
+    return _rules().rating
+
+
 def clear_cache() -> None:
     """Forget the loaded rules (tests, or after editing prompts/rules.toml)."""
     _rules.cache_clear()
 
 
 # ---------------------------------------------------------------- text
-
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": ",", "`": "'"})
-_KEEP_NUM_PUNCT = re.compile(r"(?<=\d)\s*([./-])\s*(?=\d)")
-_PAUSE = re.compile(r"[.,;:!?\u2026]+")
-_OTHER = re.compile(r"[^a-z0-9'/.\-, ]+")
-_DASH = re.compile(r"(?<![\d])-|-(?![\d])")
-_SLASH = re.compile(r"(?<!\d)/|/(?!\d)")
-_RESTORE = re.compile(r"(?<=\d)z[psd]z(?=\d)")
-_QUOTE_EDGE = re.compile(r"(?<![a-z])'|'(?![a-z])")
-
-
-def clean(text: str) -> str:
-    """Lower case, one space between words, pauses as ' , ', numbers like 3.5, 4/5, 3-4 kept."""
-    t = str(text).translate(_QUOTES).lower().replace("%", " percent ").replace("&", " and ")
-    t = _KEEP_NUM_PUNCT.sub(lambda m: {".": "zpz", "/": "zsz", "-": "zdz"}[m.group(1)], t)
-    t = _PAUSE.sub(" , ", t)
-    t = _DASH.sub(" ", t)
-    t = _SLASH.sub(" ", t)
-    t = _OTHER.sub(" ", t)
-    t = _RESTORE.sub(lambda m: {"zpz": ".", "zsz": "/", "zdz": "-"}[m.group(0)], t)
-    t = _QUOTE_EDGE.sub(" ", t)
-    words = t.split()
-    out: list[str] = []
-    for w in words:  # collapse repeated pauses and pauses at the edges
-        if w == "," and (not out or out[-1] == ","):
-            continue
-        out.append(w)
-    while out and out[-1] == ",":
-        out.pop()
-    return " ".join(out)
 
 
 def _strip_edges(tokens: list[str], front: tuple[tuple[str, ...], ...], back: tuple[tuple[str, ...], ...]) -> list[str]:
@@ -182,25 +165,27 @@ def _strip_edges(tokens: list[str], front: tuple[tuple[str, ...], ...], back: tu
         while tokens and tokens[-1] == ",":
             tokens, changed = tokens[:-1], True
         for opt in front:
-            if tuple(tokens[:len(opt)]) == opt:
-                tokens, changed = tokens[len(opt):], True
+            if tuple(tokens[: len(opt)]) == opt:
+                tokens, changed = tokens[len(opt) :], True
                 break
         for opt in back:
-            if len(tokens) >= len(opt) and tuple(tokens[-len(opt):]) == opt:
-                tokens, changed = tokens[:-len(opt)], True
+            if len(tokens) >= len(opt) and tuple(tokens[-len(opt) :]) == opt:
+                tokens, changed = tokens[: -len(opt)], True
                 break
     return tokens
 
 
 _REGRET_HAVE = frozenset({"have", "'ve"})
 # Past participles that do not end in -ed/-en: "i should have brought", not "i should have two stories".
-_PARTICIPLES = frozenset("""
+_PARTICIPLES = frozenset(
+    """
 been done gone had made brought thought said asked read left got let put set cut shut hit run come become
 known shown grown thrown drawn flown worn torn sworn sat stood understood met kept slept felt dealt meant
 built spent sent lent bent lost paid laid told sold held found bound taught caught bought sought fought
 learnt spelt burnt dreamt leapt heard led fed won spun struck stuck hung rung sung swum begun drunk shrunk
 took
-""".split())
+""".split()
+)
 
 
 def _is_participle(word: str) -> bool:
@@ -219,8 +204,8 @@ def _strip_lead_ins(tokens: list[str], rules: _Rules) -> list[str]:
         while tokens and tokens[0] == ",":
             tokens, changed = tokens[1:], True
         for opt in front:
-            if tuple(tokens[:len(opt)]) == opt:
-                rest = tokens[len(opt):]
+            if tuple(tokens[: len(opt)]) == opt:
+                rest = tokens[len(opt) :]
                 if len(opt) > 1 and opt[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
                     rest = ["have"] + rest
                     if tuple(rest) == tuple(tokens):
@@ -251,8 +236,20 @@ def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
     return phrase
 
 
-_CONTRAST = (("but",), ("except",), ("maybe",), ("apart", "from"), ("other", "than"), ("although",),
-             ("though",), ("unless",), ("if", "anything"), ("possibly",), ("perhaps",), ("probably",))
+_CONTRAST = (
+    ("but",),
+    ("except",),
+    ("maybe",),
+    ("apart", "from"),
+    ("other", "than"),
+    ("although",),
+    ("though",),
+    ("unless",),
+    ("if", "anything"),
+    ("possibly",),
+    ("perhaps",),
+    ("probably",),
+)
 
 
 def _skip_non_answer(tokens: list[str], rules: _Rules) -> list[str]:
@@ -263,13 +260,13 @@ def _skip_non_answer(tokens: list[str], rules: _Rules) -> list[str]:
     head = _strip_edges(tokens[:cut], rules.fillers, rules.fillers + rules.trailers)
     if not head or " ".join(head) not in rules.non_answers:
         return tokens
-    rest = tokens[cut + 1:]
+    rest = tokens[cut + 1 :]
     while rest and rest[0] == ",":
         rest = rest[1:]
     rest = _strip_edges(rest, rules.fillers, ())
     for opt in _CONTRAST:
-        if tuple(rest[:len(opt)]) == opt:
-            return rest[len(opt):]
+        if tuple(rest[: len(opt)]) == opt:
+            return rest[len(opt) :]
     return []
 
 
@@ -279,14 +276,14 @@ def _clause(tokens: list[str], rules: _Rules) -> list[str]:
         if tok == ",":
             return tokens[:i]
         for brk in rules.breaks:
-            if i and tuple(tokens[i:i + len(brk)]) == brk:
+            if i and tuple(tokens[i : i + len(brk)]) == brk:
                 return tokens[:i]
     return tokens
 
 
 def _find_marked(text: str, pattern: re.Pattern[str], rules: _Rules) -> str | None:
     for m in pattern.finditer(text):
-        rest = text[m.end():].split()
+        rest = text[m.end() :].split()
         said = m.group(0).split()
         if said and said[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
             rest = ["have"] + rest
@@ -298,17 +295,21 @@ def _find_marked(text: str, pattern: re.Pattern[str], rules: _Rules) -> str | No
 
 # ---------------------------------------------------------------- public API
 
-def extract(text: str, stage: str | None = None) -> Extraction:
-    """Rating, improvement, win and cause tags of one answer (see module docs)."""
+
+def extract(text: str, kind: str | None = None) -> Extraction:
+    """Rating, improvement, win and cause tags of one answer (see module docs).
+    `kind` is the stage's kind in the script: "improve" and "nailed" answers
+    are one lesson each and carry no rating; any other is a part of the
+    interview."""
     rules = _rules()
     c = clean(text or "")
     if not c:
         return Extraction()
     digits = " ".join(to_digits(c, rules.rating, keep_phrases=True))
     causes = find_causes(digits, rules.causes)
-    if stage == "improve":
+    if kind == "improve":
         return Extraction(None, _tidy_phrase(c.split(), rules), None, causes)
-    if stage == "nailed":
+    if kind == "nailed":
         return Extraction(None, None, _tidy_phrase(c.split(), rules), causes)
     value = _rating(c, rules.rating, rules.fillers)
     improve = _find_marked(c, rules.improve_re, rules)
@@ -316,16 +317,12 @@ def extract(text: str, stage: str | None = None) -> Extraction:
     return Extraction(value, improve, nailed, causes)
 
 
-def _rating_tokens(c: str, rules: _Rules) -> list[str]:
-    return to_digits(c, rules.rating)
-
-
 def downhill(ratings: list[tuple[str, float | None]]) -> str | None:
     """The stage where it went downhill: the largest drop from the previous rated
     stage (earliest on a tie); with no drop, the lowest stage if it is 2 or below."""
     rated = [(stage, float(r)) for stage, r in ratings if r is not None]
     best, best_drop = None, 0.0
-    for (_, before), (stage, now) in zip(rated, rated[1:]):
+    for (_, before), (stage, now) in zip(rated, rated[1:], strict=False):
         drop = before - now
         if drop > best_drop:
             best, best_drop = stage, drop
@@ -355,7 +352,7 @@ def command_word(text: str) -> str | None:
 
 
 def _starts_any(tokens: list[str], opts: tuple[tuple[str, ...], ...]) -> bool:
-    return any(tuple(tokens[:len(o)]) == o for o in opts)
+    return any(tuple(tokens[: len(o)]) == o for o in opts)
 
 
 def yes_no(text: str) -> bool | None:
@@ -370,7 +367,7 @@ def yes_no(text: str) -> bool | None:
 
     def starts(opts: tuple[tuple[str, ...], ...], toks: list[str]) -> int:
         for opt in opts:
-            if tuple(toks[:len(opt)]) == opt:
+            if tuple(toks[: len(opt)]) == opt:
                 return len(opt)
         return 0
 

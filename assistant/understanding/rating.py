@@ -17,16 +17,31 @@ from text_to_num import alpha2digit
 
 from assistant.errors import PromptsError
 from assistant.prompts import reject_unknown, require, string_list
+from assistant.understanding.text import phrase_tuples
 
 _NUM = re.compile(r"^\d+(?:\.\d+)?$")
 _FRACTION = re.compile(r"^(\d+(?:\.\d+)?)/(\d+)$")
 _RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$")
 
 RATING_KEYS = {
-    "cues", "clause_start", "units", "block_before", "plural_exceptions",
-    "not_rating_phrases", "range_connectors", "half_words", "scale_words",
-    "grammar_numbers", "hedges", "negations", "negated_values", "homophones",
-    "homophones_strict", "words", "start_words", "pronoun_one_after",
+    "cues",
+    "clause_start",
+    "units",
+    "block_before",
+    "plural_exceptions",
+    "not_rating_phrases",
+    "range_connectors",
+    "half_words",
+    "scale_words",
+    "grammar_numbers",
+    "hedges",
+    "negations",
+    "negated_values",
+    "homophones",
+    "homophones_strict",
+    "words",
+    "start_words",
+    "pronoun_one_after",
 }
 
 
@@ -60,10 +75,6 @@ class RatingRules:
     negated_values: tuple[float, ...]
     start_words: frozenset[str] = frozenset()
     pronoun_one_after: frozenset[str] = frozenset()
-
-
-def _tuples(items: list[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(sorted({tuple(s.split()) for s in items}, key=len, reverse=True))
 
 
 def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
@@ -110,8 +121,33 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
     for w in start_words - set(words):
         raise PromptsError(f"{path}: 'rating.start_words' lists '{w}', which is not in rating.words.")
     clause_start = frozenset(lst("clause_start"))
-    determiners = {"the", "this", "that", "my", "our", "their", "his", "her", "for", "to", "out", "at", "got",
-                   "good", "bad", "smooth", "easy", "felt", "went", "was", "just", "if", "even", "still", "now"}
+    determiners = {
+        "the",
+        "this",
+        "that",
+        "my",
+        "our",
+        "their",
+        "his",
+        "her",
+        "for",
+        "to",
+        "out",
+        "at",
+        "got",
+        "good",
+        "bad",
+        "smooth",
+        "easy",
+        "felt",
+        "went",
+        "was",
+        "just",
+        "if",
+        "even",
+        "still",
+        "now",
+    }
     return RatingRules(
         cues=frozenset(lst("cues")),
         clause_start=clause_start,
@@ -120,11 +156,11 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         block_before=frozenset(lst("block_before")),
         plural_exceptions=frozenset(lst("plural_exceptions")),
         not_rating=phrase_regex(lst("not_rating_phrases")),
-        connectors=_tuples(lst("range_connectors")),
-        halves=_tuples(lst("half_words")),
-        scales=_tuples(lst("scale_words")),
+        connectors=phrase_tuples(lst("range_connectors")),
+        halves=phrase_tuples(lst("half_words")),
+        scales=phrase_tuples(lst("scale_words")),
         grammar_numbers=tuple(lst("grammar_numbers")),
-        hedges=_tuples(lst("hedges")),
+        hedges=phrase_tuples(lst("hedges")),
         homophones=homophones,
         strict=strict,
         words=words,
@@ -137,15 +173,18 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
 
 # ---------------------------------------------------------------- numbers
 
+
 def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> list[str]:
     """Tokens of a cleaned answer with number words as digits; non-rating phrases masked
     (or, with keep_phrases, left as they were said: "no one smiled", "one question")."""
     kept: list[str] = []
     if rules.not_rating is not None:
         if keep_phrases:
+
             def hold(m: re.Match[str]) -> str:
                 kept.append(m.group(0))
                 return f" xkept{len(kept) - 1}x "
+
             clean = rules.not_rating.sub(hold, clean)
         else:
             clean = rules.not_rating.sub(" xnotrating ", clean)
@@ -161,14 +200,14 @@ def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> lis
 def _match_at(tokens: list[str], i: int, options: tuple[tuple[str, ...], ...]) -> int:
     """Length of the longest option that starts at tokens[i] (0 when none)."""
     for opt in options:
-        if tuple(tokens[i:i + len(opt)]) == opt:
+        if tuple(tokens[i : i + len(opt)]) == opt:
             return len(opt)
     return 0
 
 
 def _prev_in(tokens: list[str], i: int, vocab: frozenset[str]) -> bool:
     for n in (3, 2, 1):
-        if i - n >= 0 and " ".join(tokens[i - n:i]) in vocab:
+        if i - n >= 0 and " ".join(tokens[i - n : i]) in vocab:
             return True
     return False
 
@@ -235,17 +274,51 @@ def _countable(tokens: list[str], j: int, rules: RatingRules) -> bool:
     word = tokens[j]
     if word in rules.units:
         return True
-    return (len(word) > 3 and word.endswith("s") and not word.endswith("ss")
-            and word not in rules.plural_exceptions and word not in rules.clause_start)
+    return (
+        len(word) > 3
+        and word.endswith("s")
+        and not word.endswith("ss")
+        and word not in rules.plural_exceptions
+        and word not in rules.clause_start
+    )
 
 
-_SAYING = frozenset({"say", "said", "think", "guess", "suppose", "reckon", "give", "gave", "rate", "rated",
-                     "go", "put", "call", "imagine", "mean", "believe", "would", "feel", "felt"})
+_SAYING = frozenset(
+    {
+        "say",
+        "said",
+        "think",
+        "guess",
+        "suppose",
+        "reckon",
+        "give",
+        "gave",
+        "rate",
+        "rated",
+        "go",
+        "put",
+        "call",
+        "imagine",
+        "mean",
+        "believe",
+        "would",
+        "feel",
+        "felt",
+    }
+)
 
 
-def _pronoun_one(tokens: list[str], i: int, j: int, value: float, high: float | None, scale: float | None,
-                 start: int, rules: RatingRules) -> bool:
-    """"one" as a pronoun ("every question was one i'd practised"), not a rating of 1."""
+def _pronoun_one(
+    tokens: list[str],
+    i: int,
+    j: int,
+    value: float,
+    high: float | None,
+    scale: float | None,
+    start: int,
+    rules: RatingRules,
+) -> bool:
+    """ "one" as a pronoun ("every question was one i'd practised"), not a rating of 1."""
     if value != 1 or high is not None or scale is not None or _at_start(tokens, i, start):
         return False
     if j >= len(tokens) or tokens[j] not in rules.pronoun_one_after:
@@ -316,7 +389,9 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         else:
             if _at_start(tokens, i, start):
                 strength = 3
-            elif _prev_in(tokens, i, rules.cues) and (_follower_ok(tokens, j, rules.clause_start) or tokens[i - 1] == "a"):
+            elif _prev_in(tokens, i, rules.cues) and (
+                _follower_ok(tokens, j, rules.clause_start) or tokens[i - 1] == "a"
+            ):
                 strength = 2
             elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
                 strength = 1
@@ -362,7 +437,7 @@ def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], 
     text = " ".join(clean.replace(",", " , ").split())
     front = _front(text, rules, fillers) if rules.start_words else -1
     for m in rules.words_re.finditer(text):
-        after = text[m.end():].split(maxsplit=1)
+        after = text[m.end() :].split(maxsplit=1)
         word = " ".join(m.group("word").split())
         at_front = m.start() == front and not m.group("neg") and word in rules.start_words
         if after and after[0] != "," and after[0] not in rules.clause_start and not at_front:

@@ -1,0 +1,149 @@
+"""What every command shares: the group that turns errors into one clean
+sentence, the options of a spoken debrief, ids, and opening the data."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.errors import DebriefError, NotFoundError
+from assistant.settings import Environment, environment
+
+
+class DebriefGroup(click.Group):
+    """A click group whose commands end with one sentence, not a traceback,
+    for anything a person can cause."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DebriefError as e:
+            raise click.ClickException(str(e)) from None
+        except sqlite3.DatabaseError as e:  # a damaged database met by a query, not by Store.open
+            from assistant.storage.connection import database_path, storage_error
+
+            raise click.ClickException(str(storage_error(e, database_path(env().home)))) from None
+
+
+def env() -> Environment:
+    """The environment, read here at the edge and passed down."""
+    return environment()
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def load_prompts():
+    from assistant.dialogue.script import load_all
+
+    return load_all()
+
+
+def parse_id(value: str | None) -> int | None:
+    """A debrief id from the command line; None when none was given."""
+    return None if value is None else required_id(value)
+
+
+def required_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise DebriefError(f"'{value}' is not a debrief id; ids are numbers, see `debrief list`.") from None
+
+
+@contextmanager
+def store_open() -> Iterator[Any]:
+    """The writable Store (sqlite-utils), closed afterwards."""
+    from assistant.storage.store import Store
+
+    store = Store.open(env().home)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def read_db(*, required: bool = True) -> sqlite3.Connection | None:
+    """A read connection (the fast path), or None (or a clear error) when
+    nothing is recorded yet."""
+    from assistant.storage.reader import connect
+
+    conn = connect(env().home)
+    if conn is None and required:
+        raise NotFoundError("There is no debrief yet; run `debrief start` to record one.")
+    return conn
+
+
+def voice_options(func):
+    """The options every spoken debrief takes; they override config.toml."""
+    options = [
+        click.option(
+            "--input",
+            "input_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Take the spoken answers from a recording (one answer per question) instead of the microphone.",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(["vosk", "pocketsphinx"]),
+            help="Speech recogniser (default: Vosk when a model is found, else pocketsphinx).",
+        ),
+        click.option("--model", help="Path to a Vosk model folder."),
+        click.option("--input-device", help="Microphone, by index or part of its name (see `debrief devices`)."),
+        click.option("--output-device", help="Speaker, by index or part of its name."),
+        click.option("--voice", help="Text-to-speech voice, by id or part of its name."),
+        click.option("--rate", type=click.IntRange(50, 500), help="Speaking rate in words per minute."),
+        click.option(
+            "--silence", type=click.FloatRange(0.2, 10), help="Seconds of silence that end an answer (default 1.0)."
+        ),
+        click.option("--no-speak", is_flag=True, help="Print the questions instead of speaking them."),
+        click.option(
+            "--speak-to",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Also write everything said into this WAV file.",
+        ),
+        click.option("--no-audio", is_flag=True, help="Do not keep the audio of your answers."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def make_mode(
+    text_mode=False,
+    input_file=None,
+    engine=None,
+    model=None,
+    input_device=None,
+    output_device=None,
+    voice=None,
+    rate=None,
+    silence=None,
+    no_speak=False,
+    speak_to=None,
+    no_audio=False,
+    demo=False,
+):
+    from assistant.run.parts import VoiceOptions
+    from assistant.run.runner import Mode
+
+    if text_mode and input_file:
+        raise DebriefError("Use either --text or --input FILE, not both.")
+    options = dict(
+        engine=engine,
+        model=model,
+        input_device=input_device,
+        output_device=output_device,
+        voice=voice,
+        rate=rate,
+        silence=silence,
+    )
+    spoken = VoiceOptions(input_file=input_file, speak=not no_speak, speak_to=speak_to, keep_audio=not no_audio)
+    return Mode(text=text_mode, voice=spoken, demo=demo, options=options)
