@@ -15,7 +15,8 @@
 - A Listener gives the flow engine one answer at a time: `listen(kind)`
   returns a Heard, or None when the input has ended. `kind` is "answer"
   (free speech), "number" (the 1-5 follow-up), or "yesno". An answer that
-  timed out with nothing said is Heard(text=""). `interactive` is False when
+  timed out with nothing said is Heard(text=""). "lesson" is free speech
+  that needs no rating (the improvement, the win). `interactive` is False when
   answers come from a pipe or a recording: then the flow asks no follow-ups.
   `partial_heard` is what was heard of an answer cut short by a lost
   microphone (None otherwise).
@@ -49,10 +50,15 @@ class AudioChunk:
         return self.samples / self.rate if self.rate else 0.0
 
 
+# Each word as heard, with the recogniser's confidence in it (0..1).
+Words = tuple[tuple[str, float], ...]
+
+
 @dataclass(frozen=True)
 class Utterance:
     text: str
     confidence: float | None = None
+    words: Words = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,13 @@ class Heard:
     # number phrases merged into the transcript, then read by the rules). It
     # wins over the free transcript's rating: free decoders mishear numbers.
     rating: float | None = None
+    # Each word heard with the recogniser's confidence in it; () for typed
+    # text, which is exactly what was meant.
+    words: Words = ()
+    # Where in the audio stream (seconds from its start) the speech began and
+    # where the answer was ended (after the closing pause); 0 when not audio.
+    start: float = 0.0
+    end: float = 0.0
 
 
 @runtime_checkable

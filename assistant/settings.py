@@ -91,9 +91,13 @@ class Settings:
     output_device: str | None = None
     voice: str | None = None
     rate: int | None = None
-    silence: float = 1.0  # seconds of silence that end an answer
+    silence: float = 0.8  # seconds of quiet that end a finished answer
+    max_pause: float = 2.5  # seconds of quiet allowed after an unfinished clause
     no_answer_timeout: float = 8.0
     max_answer: float = 90.0
+    vad: str = "silero"  # "silero" | "energy": what tells speech from noise
+    noise_suppression: int = 0  # 0 (off) to 4: webrtc noise suppression on the way in
+    auto_gain: int = 0  # 0 (off) to 31: webrtc automatic gain, target dBFS below full scale
 
     def override(self, **options: Any) -> Settings:
         """Command-line options win over the config file; None means 'not given'."""
@@ -102,6 +106,7 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+INT_RANGES = {"noise_suppression": (0, 4), "auto_gain": (0, 31)}
 
 
 def load_settings(home: Path | None = None) -> Settings:
@@ -117,18 +122,24 @@ def load_settings(home: Path | None = None) -> Settings:
         key_ = key.replace("-", "_")
         if key_ not in _FIELDS:
             raise DebriefError(f"{path}: unknown setting '{key}'; known: {', '.join(sorted(_FIELDS))}.")
-        if key_ in ("silence", "no_answer_timeout", "max_answer"):
+        if key_ in ("silence", "max_pause", "no_answer_timeout", "max_answer"):
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise DebriefError(f"{path}: '{key}' must be a positive number of seconds.")
             value = float(value)
         elif key_ == "rate":
             if not isinstance(value, int) or isinstance(value, bool) or not 50 <= value <= 500:
                 raise DebriefError(f"{path}: 'rate' must be words per minute, 50 to 500.")
+        elif key_ in INT_RANGES:
+            low, high = INT_RANGES[key_]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise DebriefError(f"{path}: '{key}' must be a whole number from {low} to {high}.")
         elif key_ in ("input_device", "output_device") and isinstance(value, int):
             value = str(value)
         elif not isinstance(value, str):
             raise DebriefError(f"{path}: '{key}' must be a string.")
         if key_ == "engine" and value not in ("vosk", "pocketsphinx"):
             raise DebriefError(f'{path}: \'engine\' must be "vosk" or "pocketsphinx".')
+        if key_ == "vad" and value not in ("silero", "energy"):
+            raise DebriefError(f'{path}: \'vad\' must be "silero" or "energy".')
         values[key_] = value
     return Settings(**values)

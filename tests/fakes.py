@@ -48,7 +48,7 @@ class MemoryRecorder:
         self.outcome: Outcome | None = None
         self.crumpled = False
 
-    def save_answer(self, position, stage, answer, heard):
+    def save_answer(self, position, stage, answer, heard, *, adding=False):
         self.saved.append((position, stage.id, answer))
 
     def finish(self, outcome):

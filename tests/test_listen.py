@@ -8,7 +8,8 @@ import pytest
 from assistant.audio.pcm import SilenceMicrophone
 from assistant.errors import DeviceLostError
 from assistant.interfaces import Heard, Listener
-from assistant.speech_in.listen import EnergyDetector, VoiceListener
+from assistant.speech_in.listen import VoiceListener
+from assistant.speech_in.vad import EnergyDetector
 
 from fakes_audio import ChunksMicrophone, ScriptedRecognizer, noise, quiet, tone
 
@@ -163,6 +164,6 @@ def test_steady_noise_becomes_the_floor():
 
 def test_energy_detector_levels():
     d = EnergyDetector()
-    assert not d.voiced(0.0, 0.1)
-    assert d.voiced(0.2, 0.1)
-    assert not d.voiced(0.001, 0.1)
+    assert not d.voiced_level(0.0, 0.1)
+    assert d.voiced_level(0.2, 0.1)
+    assert not d.voiced_level(0.001, 0.1)

@@ -32,6 +32,7 @@ COMMANDS = (
     review.search,
     review.trends,
     review.export,
+    review.listen,
     manage.edit,
     manage.crumple,
     manage.delete,

@@ -70,6 +70,13 @@ def store_open() -> Iterator[Any]:
         store.close()
 
 
+def existing_db() -> sqlite3.Connection:
+    """A read connection; a clear error when nothing is recorded yet."""
+    conn = read_db()
+    assert conn is not None  # read_db raises when it is required and missing
+    return conn
+
+
 def read_db(*, required: bool = True) -> sqlite3.Connection | None:
     """A read connection (the fast path), or None (or a clear error) when
     nothing is recorded yet."""

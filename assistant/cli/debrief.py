@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from assistant.cli.common import echo_json, env, load_prompts, make_mode, parse_id, read_db, voice_options
+from assistant.cli.common import echo_json, env, existing_db, load_prompts, make_mode, parse_id, voice_options
 from assistant.errors import DebriefError
 
 
@@ -71,9 +71,7 @@ def replay(id, print_only):
     """Say the summary of a past debrief again. Without ID, the latest."""
     from assistant.storage.reader import session
 
-    conn = read_db()
-    assert conn is not None  # read_db raises when there is nothing yet
-    s = session(conn, parse_id(id))
+    s = session(existing_db(), parse_id(id))
     if not s["summary"]:
         raise DebriefError(
             f"Debrief {s['id']} has no summary yet because it was not finished; "

@@ -5,9 +5,11 @@ a database; the commands that change data are in manage.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from assistant.cli.common import echo_json, load_prompts, parse_id, read_db
+from assistant.cli.common import echo_json, existing_db, load_prompts, parse_id, read_db
 from assistant.console import note
 
 
@@ -152,3 +154,36 @@ def export(ids, export_all, fmt, output):
         note(f"Exported {len(docs)} debrief{'s' if len(docs) != 1 else ''} to {output}.")
     else:
         click.echo(text, nl=False)
+
+
+@click.command()
+@click.argument("id", required=False)
+@click.option("--stage", help="Only this stage's answer (e.g. arrival, tough, improve).")
+@click.option(
+    "--to",
+    "to_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the audio to this WAV file (created private, mode 0600) instead of playing it.",
+)
+@click.option("--force", is_flag=True, help="Replace the --to file if it exists.")
+@click.option("--output-device", help="Speaker, by index or part of its name.")
+def listen(id, stage, to_file, force, output_device):
+    """Hear what you said: play (or write to a WAV file) the recorded audio of
+    a debrief's answers, so a misheard answer can be checked and put right
+    with `debrief edit`. Without ID, the latest."""
+    from assistant.review.recordings import answer_audio, joined_wav
+
+    script, _ = load_prompts()
+    recordings = answer_audio(existing_db(), script, parse_id(id), stage)
+    data = joined_wav(recordings)
+    if to_file is not None:
+        from assistant.storage.files import write_file
+
+        write_file(to_file, data, force=force)
+        note(f"Wrote {len(recordings)} answer{'s' if len(recordings) != 1 else ''} to {to_file}.")
+        return
+    from assistant.speech_out.player import play_wav
+
+    for rec in recordings:
+        note(f"Playing: {rec.label}.")
+        play_wav(rec.wav, output_device)

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.dialogue.script import Script, Stage
+from assistant.interfaces import Words
 from assistant.understanding import extract as rules
+from assistant.understanding.text import clean
+
+# Below this confidence a heard word is not quoted back in the summary.
+QUOTE_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,10 @@ class Answer:
     causes: tuple[str, ...] = ()
     improve: str | None = None
     nailed: str | None = None
+    # every word heard for this stage with the recogniser's confidence in it
+    # (() when typed: typed words are exactly what was meant)
+    words: Words = ()
+    followup: str | None = None  # the reply to a follow-up question at this stage
 
 
 @dataclass
@@ -38,7 +47,7 @@ class Outcome:
     crumpled: bool = False  # the transcript was let go at the end
 
 
-def understand(stage: Stage, text: str, heard_rating: float | None = None) -> Answer:
+def understand(stage: Stage, text: str, heard_rating: float | None = None, words: Words = ()) -> Answer:
     """What the rules find in an answer. A rating the recogniser's number
     pass heard wins; the transcript's own rating fills in otherwise."""
     found = rules.extract(text, stage.kind)
@@ -50,24 +59,49 @@ def understand(stage: Stage, text: str, heard_rating: float | None = None) -> An
         causes=tuple(found.causes),
         improve=found.improve,
         nailed=found.nailed,
+        words=words,
     )
+
+
+def heard_surely(phrase: str, answer: Answer | None, threshold: float = QUOTE_CONFIDENCE) -> bool:
+    """Was every word of `phrase` heard with at least `threshold` confidence?
+    Typed answers (no words heard) always were. The phrase is found as a run
+    of the heard words; a word not heard at all counts as unsure."""
+    if answer is None or not answer.words:
+        return True
+    said = [w.lower() for w, _ in answer.words]
+    sure = [c >= threshold for _, c in answer.words]
+    wanted = [w for w in clean(phrase).split() if w != ","]
+    if not wanted:
+        return False
+    n = len(wanted)
+    for i in range(len(said) - n + 1):
+        if said[i : i + n] == wanted:
+            return all(sure[i : i + n])
+    return all(any(s for w2, s in zip(said, sure, strict=True) if w2 == w) for w in wanted)
 
 
 def conclusions(script: Script, answers: dict[str, Answer]) -> tuple[str | None, str | None, str | None]:
     """(downhill, improve, nailed) over all the answers so far."""
     rated = [(s.id, answers[s.id].rating if s.id in answers else None) for s in script.stages if s.rated]
     downhill = rules.downhill(rated)
+    improve, nailed = lesson_source(script, answers, "improve"), lesson_source(script, answers, "nailed")
+    return (
+        downhill,
+        improve.improve if improve is not None else None,
+        nailed.nailed if nailed is not None else None,
+    )
 
-    def phrase(kind: str) -> str | None:
-        own = next((s for s in script.stages if s.kind == kind), None)
-        if own and own.id in answers and getattr(answers[own.id], kind):
-            return getattr(answers[own.id], kind)
-        for s in script.stages:
-            if s.id in answers and getattr(answers[s.id], kind):
-                return getattr(answers[s.id], kind)
-        return None
 
-    return downhill, phrase("improve"), phrase("nailed")
+def lesson_source(script: Script, answers: dict[str, Answer], kind: str) -> Answer | None:
+    """The answer the lesson of `kind` ("improve" or "nailed") comes from:
+    that question's own answer first, then the first stage that named one."""
+    own = next((s for s in script.stages if s.kind == kind), None)
+    order = ([own] if own else []) + [s for s in script.stages if s is not own]
+    for s in order:
+        if s.id in answers and getattr(answers[s.id], kind):
+            return answers[s.id]
+    return None
 
 
 def answers_from_rows(turns: list[dict[str, Any]]) -> dict[str, Answer]:
@@ -79,6 +113,8 @@ def answers_from_rows(turns: list[dict[str, Any]]) -> dict[str, Answer]:
             causes=tuple(t["causes"]),
             improve=t["improve"],
             nailed=t["nailed"],
+            words=tuple((str(w), float(c)) for w, c in t.get("words") or ()),
+            followup=t.get("followup"),
         )
         for t in turns
     }

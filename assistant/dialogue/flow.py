@@ -24,7 +24,10 @@ from assistant.understanding import extract as rules
 
 
 class Recorder(Protocol):
-    def save_answer(self, position: int, stage: Stage, answer: Answer, heard: Heard | None) -> None: ...
+    # `adding`: a follow-up adds to the answer already saved (its audio stays)
+    def save_answer(
+        self, position: int, stage: Stage, answer: Answer, heard: Heard | None, *, adding: bool = False
+    ) -> None: ...
     def finish(self, outcome: Outcome) -> None: ...
     def crumple(self) -> None: ...  # let go of the transcript, keep the lessons
 
@@ -105,7 +108,7 @@ class Flow:
             if not text:
                 reprompted = True
                 continue
-            answer = understand(stage, text, heard.rating)
+            answer = understand(stage, text, heard.rating, heard.words)
             self._accept(answers, i, answer, heard)
             if stage.rated and answer.rating is None and self.listener.interactive:
                 if self._follow_up(answers, i, stage) == "stop":
@@ -123,16 +126,19 @@ class Flow:
         """Listen for an answer; if the microphone is lost mid-answer, keep
         what was heard so far as the answer, then let the caller handle it."""
         try:
-            return self.listener.listen("answer")
+            return self.listener.listen("answer" if stage.rated else "lesson")
         except DeviceLostError:
             partial = self.listener.partial_heard
             if partial is not None and partial.text.strip():
-                self._accept(answers, i, understand(stage, partial.text.strip(), partial.rating), partial)
+                answer = understand(stage, partial.text.strip(), partial.rating, partial.words)
+                self._accept(answers, i, answer, partial)
             raise
 
-    def _accept(self, answers: dict[str, Answer], i: int, answer: Answer, heard: Heard | None) -> None:
+    def _accept(
+        self, answers: dict[str, Answer], i: int, answer: Answer, heard: Heard | None, *, adding: bool = False
+    ) -> None:
         answers[answer.stage] = answer
-        self.recorder.save_answer(i, self.script.stages[i], answer, heard)
+        self.recorder.save_answer(i, self.script.stages[i], answer, heard, adding=adding)
 
     def _follow_up(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
         self.say("number_followup", label=stage.label)
@@ -146,7 +152,7 @@ class Flow:
             return "stop"
         rating = heard.rating if heard.rating is not None else rules.extract(text, stage.kind).rating
         if rating is not None:
-            self._accept(answers, i, replace(answers[stage.id], rating=rating), None)
+            self._accept(answers, i, replace(answers[stage.id], rating=rating), None, adding=True)
         return None
 
     def _stop(self, answers: dict[str, Answer], *, stopped: bool) -> Outcome:

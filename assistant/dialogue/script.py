@@ -44,6 +44,7 @@ SUMMARY_PHRASES: dict[str, set[str]] = {
     "well_missing": set(),
     "improve": {"improve"},
     "improve_missing": {"cause"},
+    "improve_unheard": set(),
     "fix": {"fix"},
     "turn_mistake": {"label"},
     "turn_fit": {"label"},

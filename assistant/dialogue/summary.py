@@ -13,7 +13,7 @@ import random
 from collections.abc import Mapping
 
 from assistant.console import rating_text
-from assistant.dialogue.answers import Answer
+from assistant.dialogue.answers import Answer, heard_surely, lesson_source
 from assistant.dialogue.script import Phrases, Script
 
 POOR_FIT = ("chemistry", "fit")
@@ -50,8 +50,12 @@ def compose(
 ) -> str:
     pick = lambda key, **v: phrases.pick("summary." + key, rng, **v)  # noqa: E731
     parts = [pick("opener")]
+    # Say back only what was said: a lesson is quoted only when every word of
+    # it was heard surely; otherwise the summary says it in its own words.
+    sure_nailed = nailed is not None and heard_surely(nailed, lesson_source(script, dict(answers), "nailed"))
+    sure_improve = improve is not None and heard_surely(improve, lesson_source(script, dict(answers), "improve"))
 
-    if nailed:
+    if nailed and sure_nailed:
         parts.append(pick("well", nailed=quote(nailed)))
     else:
         rated = [(r, s) for s in script.stages if s.id in answers and (r := answers[s.id].rating) is not None]
@@ -62,10 +66,12 @@ def compose(
             parts.append(pick("well_missing"))
 
     cause = fix_cause(script, answers, downhill)
-    if improve:
+    if improve and sure_improve:
         parts.append(pick("improve", improve=quote(improve)))
     elif cause:
         parts.append(pick("improve_missing", cause=phrases.cause_names[cause].lower()))
+    elif improve:
+        parts.append(pick("improve_unheard"))
     if cause:
         parts.append(pick("fix", fix=phrases.advice[cause]))
 

@@ -10,11 +10,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.console import note
 from assistant.errors import EngineError
 from assistant.interfaces import Heard, Utterance
 from assistant.settings import Environment, Settings
+
+if TYPE_CHECKING:
+    from assistant.audio.denoise import NoiseSuppressor
 
 # Audio is read in 50 ms chunks: the end of an answer is noticed at chunk
 # boundaries, and measured on this machine (scripts/bench_voice.py) 50 ms
@@ -165,11 +169,26 @@ def make_recognizer(settings: Settings, env: Environment) -> BackgroundRecognize
     return BackgroundRecognizer(lambda: build_recognizer(kind, path))
 
 
+def make_denoise(settings: Settings) -> NoiseSuppressor | None:
+    """Noise suppression and automatic gain on the way in, when the settings
+    ask for them; one line and none when the library cannot load."""
+    if not settings.noise_suppression and not settings.auto_gain:
+        return None
+    from assistant.audio.denoise import NoiseSuppressor
+
+    try:
+        return NoiseSuppressor(settings.noise_suppression, settings.auto_gain)
+    except Exception as e:  # noqa: BLE001 - ImportError or a broken wheel
+        note(f"Noise suppression could not load ({e}); listening without it.")
+        return None
+
+
 def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
     """(speaker, listener) for a voice debrief; raises a DebriefError for
     anything a person must fix, before the first question is asked."""
     from assistant.speech_in.listen import VoiceListener
     from assistant.speech_in.rating_pass import make_rating_pass
+    from assistant.speech_in.vad import make_detector
     from assistant.understanding.extract import reply_vocabulary
 
     mic, interactive = make_mic(settings, options)
@@ -180,6 +199,9 @@ def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
         recognizer,
         interactive=interactive,
         silence=settings.silence,
+        max_pause=settings.max_pause,
+        detector=make_detector(settings.vad, note),
+        denoise=make_denoise(settings),
         no_answer_timeout=settings.no_answer_timeout,
         max_answer=settings.max_answer,
         on_partial=partial_printer,

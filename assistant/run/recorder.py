@@ -21,7 +21,7 @@ class StoreRecorder:
         session_id: int,
         *,
         keep_audio: bool = True,
-        on_saved: Callable[[Stage, Answer], None] | None = None,
+        on_saved: Callable[[Stage, Answer, Heard | None], None] | None = None,
     ):
         self.store = store
         self.session_id = session_id
@@ -29,7 +29,9 @@ class StoreRecorder:
         self.on_saved = on_saved
         self.saved = 0
 
-    def save_answer(self, position: int, stage: Stage, answer: Answer, heard: Heard | None) -> None:
+    def save_answer(
+        self, position: int, stage: Stage, answer: Answer, heard: Heard | None, *, adding: bool = False
+    ) -> None:
         self.store.save_answer(
             self.session_id,
             position,
@@ -42,10 +44,13 @@ class StoreRecorder:
             answer.nailed,
             audio=heard.audio if (heard and self.keep_audio) else None,
             confidence=heard.confidence if heard else None,
+            words=answer.words,
+            followup=answer.followup,
+            keep_heard=adding,
         )
         self.saved += 1
         if self.on_saved:
-            self.on_saved(stage, answer)
+            self.on_saved(stage, answer, heard)
 
     def finish(self, outcome: Outcome) -> None:
         self.store.finish(

@@ -13,11 +13,11 @@ from typing import Any
 import click
 
 from assistant.console import note, out, rating_text
-from assistant.dialogue.answers import Outcome, answers_from_rows
+from assistant.dialogue.answers import Answer, Outcome, answers_from_rows
 from assistant.dialogue.flow import Flow
-from assistant.dialogue.script import load_all
+from assistant.dialogue.script import Stage, load_all
 from assistant.errors import DebriefError, DeviceLostError, StorageError
-from assistant.interfaces import Listener, Microphone, Speaker
+from assistant.interfaces import Heard, Listener, Microphone, Speaker
 from assistant.run.parts import VoiceOptions
 from assistant.run.recorder import StoreRecorder
 from assistant.settings import Environment, Settings, load_settings
@@ -127,12 +127,21 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
     return outcome
 
 
-def report_saved(stage, answer) -> None:
-    """One line per accepted spoken answer: what was kept, and its rating."""
+def report_saved(stage: Stage, answer: Answer, heard: Heard | None) -> None:
+    """One line per accepted spoken answer: what was kept, its rating and
+    causes, and where in the audio it was heard (for a recording, the place
+    to look when an answer went under the wrong question)."""
     rating = "" if answer.rating is None else f", rating {rating_text(answer.rating)}"
     causes = f", {', '.join(answer.causes)}" if answer.causes else ""
     kept = "skipped" if answer.text is None else "saved"
-    note(f"  [{kept}: {stage.id}{rating}{causes}]")
+    at = f" at {clock(heard.start)}-{clock(heard.end)}" if heard is not None and heard.end > 0 else ""
+    note(f"  [{kept}: {stage.id}{at}{rating}{causes}]")
+
+
+def clock(seconds: float) -> str:
+    """Seconds into the audio as m:ss.s."""
+    minutes, rest = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def _extras(store: Store, session_id: int):

@@ -1,19 +1,26 @@
-"""The endpointer and the voice Listener.
+"""The voice Listener: when an answer starts and ends, and what was said.
 
 VoiceListener.listen(kind) takes chunks from one Microphone stream (kept
-across calls: a recording is consumed one answer per question) and feeds them
-to a Recognizer until the answer ends:
+across calls: a recording is consumed one answer per question), cleans them
+(noise suppression, when on), asks a voice detector (Silero VAD, or the
+energy detector) whether each is speech, and feeds them to a Recognizer
+until the answer ends:
 
-- speech starts when the frame energy (RMS) stays above an adaptive noise
-  floor for `min_speech` seconds, or when the recogniser reports words while
-  the energy is above the floor;
-- the answer ends after `silence` seconds of quiet once speech has started
-  (default 1.0 s: recordings for checking have >= 2 s between answers and
-  <= 0.7 s of pause inside one), or after `max_answer` seconds of speech;
+- speech starts after `min_speech` seconds of voiced audio, or when the
+  recogniser reports words while the audio is voiced;
+- the answer ends after a pause whose length depends on what was said so
+  far (understanding/pauses.py): `silence` seconds once the answer is
+  finished (a rating and a complete clause; for the improvement and the win,
+  a clause), `max_pause` seconds after an unfinished clause (a conjunction,
+  a filler, "i", "was", or only a rating so far), and half-way between the
+  two otherwise; or after `max_answer` seconds of speech;
 - with nothing said for `no_answer_timeout` seconds it returns Heard("").
 
+Kinds: "answer" (a rated stage), "lesson" (the improvement or the win: no
+rating is waited for), "number" and "yesno" (short replies, with a grammar).
 All times are audio seconds (counted from the chunks), never wall-clock, so a
-file is split the same way however fast it is read. numpy is imported lazily.
+file is split the same way however fast it is read, and each Heard says
+where in the stream its speech started and where the answer was ended.
 """
 
 from __future__ import annotations
@@ -21,52 +28,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from assistant.audio.denoise import NoiseSuppressor
 from assistant.audio.pcm import CHANNELS, RATE, WIDTH, Resampler, wav_bytes
 from assistant.console import note
 from assistant.errors import DeviceLostError
-from assistant.interfaces import UNK, AudioChunk, Heard, Microphone, Recognizer
+from assistant.interfaces import UNK, AudioChunk, Heard, Microphone, Recognizer, Words
+from assistant.speech_in.vad import EnergyDetector, VoiceDetector
+from assistant.understanding.pauses import FINISHED, UNFINISHED, answer_state
 
 SHORT_KINDS = ("number", "yesno")
-
-
-def rms(chunk: AudioChunk) -> float:
-    """Root mean square of a 16-bit chunk, 0..1."""
-    import numpy as np
-
-    if not chunk.audio:
-        return 0.0
-    x = np.frombuffer(chunk.audio[: len(chunk.audio) // 2 * 2], dtype="<i2")
-    if not len(x):
-        return 0.0
-    return float(np.sqrt(np.mean((x.astype(np.float64) / 32768.0) ** 2)))
-
-
-class EnergyDetector:
-    """Speech / non-speech per chunk from RMS against an adaptive noise floor.
-
-    The floor follows the RMS down at once and creeps up slowly (doubling in
-    about `rise_seconds` of steady sound), so steady noise becomes the floor
-    while speech with its gaps stays above it.
-    """
-
-    def __init__(self, ratio: float = 3.0, min_level: float = 0.006, rise_seconds: float = 4.0):
-        self.ratio = ratio
-        self.min_level = min_level
-        self.rise_seconds = rise_seconds
-        self.floor: float | None = None
-
-    def threshold(self) -> float:
-        return max(self.min_level, (self.floor or 0.0) * self.ratio)
-
-    def voiced(self, level: float, seconds: float) -> bool:
-        if self.floor is None:
-            self.floor = min(level, self.min_level)
-        is_voiced = level > self.threshold()
-        if level <= self.floor:
-            self.floor = level
-        else:
-            self.floor = min(level, self.floor * 2.0 ** (seconds / self.rise_seconds))
-        return is_voiced
+FREE_KINDS = ("answer", "lesson")
 
 
 class VoiceListener:
@@ -77,6 +48,7 @@ class VoiceListener:
         *,
         interactive: bool,
         silence: float = 1.0,
+        max_pause: float | None = None,
         no_answer_timeout: float = 8.0,
         max_answer: float = 90.0,
         on_partial: Callable[[str], None] | None = None,
@@ -85,11 +57,16 @@ class VoiceListener:
         min_speech: float = 0.1,
         pre_roll: float = 0.3,
         rating_pass=None,
+        detector: VoiceDetector | None = None,
+        denoise: NoiseSuppressor | None = None,
+        denoise_recognizer: bool = True,
     ):
         self.mic = mic
         self.recognizer = recognizer
         self.interactive = interactive
         self.silence = silence
+        # after an unfinished clause: the thought may go on after a pause to think
+        self.max_pause = max(silence, max_pause if max_pause is not None else silence)
         self.no_answer_timeout = no_answer_timeout
         self.max_answer = max_answer
         self.on_partial = on_partial
@@ -104,7 +81,10 @@ class VoiceListener:
         self._pass_failed = False
         self.partial_heard: Heard | None = None  # what was heard when the device was lost
         self.ended = False
-        self.detector = EnergyDetector()
+        self.detector: VoiceDetector = detector or EnergyDetector()
+        self.denoise = denoise
+        self.denoise_recognizer = denoise_recognizer  # False: the cleaned audio only decides speech or not
+        self.position = 0.0  # audio seconds read from the stream so far
         self._chunks: Iterator[AudioChunk] | None = None
         self._resamplers: dict[int, Resampler] = {}
 
@@ -142,6 +122,7 @@ class VoiceListener:
         self.mic.resume()
         self.recognizer.reset()
         self.recognizer.set_grammar(self._grammar_for(kind))
+        self._kind = kind
         self._rating_on = kind == "answer" and self.rating_pass is not None
         if self._rating_on:
             self._pass_call("reset")
@@ -162,6 +143,17 @@ class VoiceListener:
                 note(f"The number pass stopped working ({e}); ratings now come from the transcript alone.")
             return None
 
+    def _pause_allowed(self, text: str) -> float:
+        """Seconds of quiet that end the answer, given what was said so far."""
+        if self._kind not in FREE_KINDS:
+            return self.silence
+        state = answer_state(self._clean(text, False), rated=self._kind == "answer")
+        if state == FINISHED:
+            return self.silence
+        if state == UNFINISHED:
+            return self.max_pause
+        return (self.silence + self.max_pause) / 2
+
     def _listen(self) -> Heard | None:
         rec = self.recognizer
         started = False
@@ -169,6 +161,8 @@ class VoiceListener:
         run = 0.0  # current stretch of voiced audio before the start
         quiet = 0.0  # current stretch of quiet after the start
         spoken = 0.0  # audio seconds since the start
+        began = self.position  # where the speech started in the stream
+        allowed = self._pause_allowed("")
         before: deque[AudioChunk] = deque()
         before_seconds = 0.0
         kept: list[bytes] = []
@@ -186,19 +180,22 @@ class VoiceListener:
                     return None
                 break
             except DeviceLostError:
-                self.partial_heard = self._heard(text, kept, None) if (started or text) else None
+                self.partial_heard = self._heard(text, kept, None, began=began) if (started or text) else None
                 raise
             chunk = self._normalise(chunk)
             if not chunk.audio:
                 continue
             secs = chunk.seconds
-            level = rms(chunk)
-            voiced = self.detector.voiced(level, secs)
-            partial = rec.accept(chunk)
-            if self._rating_on:
-                self._pass_call("accept", chunk)
+            self.position += secs
+            cleaned = self.denoise.process(chunk) if self.denoise is not None else chunk
+            voiced = self.detector.voiced(cleaned) if cleaned.audio else False
+            heard_chunk = cleaned if self.denoise_recognizer else chunk
+            partial = rec.accept(heard_chunk) if heard_chunk.audio else text
+            if self._rating_on and heard_chunk.audio:
+                self._pass_call("accept", heard_chunk)
             if partial != text:
                 text = partial
+                allowed = self._pause_allowed(text)
                 shown = self._clean(partial, False)
                 if shown and self.on_partial is not None:
                     self.on_partial(shown)
@@ -208,9 +205,9 @@ class VoiceListener:
                 while before and before_seconds - before[0].seconds >= self.pre_roll + secs:
                     before_seconds -= before.popleft().seconds
                 run = run + secs if voiced else 0.0
-                heard_words = bool(self._clean(partial, False)) and level > (self.detector.floor or 0) * 1.5
-                if run >= self.min_speech or (heard_words and level > self.detector.min_level):
+                if run >= self.min_speech or (voiced and bool(self._clean(partial, False))):
                     started = True
+                    began = self.position - run
                     kept = [c.audio for c in before] if self.keep_audio else []
                     spoken = run
                     before.clear()
@@ -226,14 +223,22 @@ class VoiceListener:
             if self.keep_audio:
                 kept.append(chunk.audio)
             quiet = 0.0 if voiced else quiet + secs
-            if quiet >= self.silence or spoken >= self.max_answer:
+            if quiet >= allowed or spoken >= self.max_answer:
                 break
         utt = rec.finish()
         rating = self._pass_call("finish") if self._rating_on else None
-        return self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating)
+        return self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating, began=began, words=utt.words)
 
     def _heard(
-        self, text: str, kept: list[bytes], confidence, spoke: bool = True, rating: float | None = None
+        self,
+        text: str,
+        kept: list[bytes],
+        confidence,
+        spoke: bool = True,
+        rating: float | None = None,
+        began: float = 0.0,
+        words: Words = (),
     ) -> Heard:
         audio = wav_bytes(b"".join(kept)) if self.keep_audio and kept else None
-        return Heard(self._clean(text, spoke), audio, confidence, rating)
+        words = tuple((w, c) for w, c in words if w != UNK)
+        return Heard(self._clean(text, spoke), audio, confidence, rating, words=words, start=began, end=self.position)

@@ -35,6 +35,7 @@ from assistant.interfaces import UNK, AudioChunk, Utterance
 from assistant.settings import Environment
 from assistant.speech_in.vosk_models import check_vosk_model_dir, find_vosk_model, no_model
 
+NBEST = 20  # hypotheses weighed for pocketsphinx's word confidences
 FALLBACK_NOTE = (
     "No Vosk model found; using the built-in pocketsphinx English engine. "
     "Run `debrief download-model` for better accuracy."
@@ -122,14 +123,14 @@ class VoskRecognizer:
             self._rec = vosk.KaldiRecognizer(self.model, RATE)
         self._rec.SetWords(True)
         self._texts: list[str] = []
-        self._confs: list[float] = []
+        self._words: list[tuple[str, float]] = []
 
     def _take(self, result_json: str) -> None:
         res = json.loads(result_json)
         text = res.get("text", "").strip()
         if text:
             self._texts.append(text)
-        self._confs.extend(float(w.get("conf", 0.0)) for w in res.get("result", []))
+        self._words.extend((str(w.get("word", "")), float(w.get("conf", 0.0))) for w in res.get("result", []))
 
     def accept(self, chunk: AudioChunk) -> str:
         data = _pcm16(chunk, self._resamplers)
@@ -144,13 +145,14 @@ class VoskRecognizer:
     def finish(self) -> Utterance:
         self._take(self._rec.FinalResult())
         text = " ".join(self._texts)
-        conf = sum(self._confs) / len(self._confs) if self._confs else None
+        words = tuple(self._words)
+        conf = sum(c for _, c in words) / len(words) if words else None
         self.reset()
-        return Utterance(text, conf)
+        return Utterance(text, conf, words)
 
     def reset(self) -> None:
         self._rec.Reset()
-        self._texts, self._confs = [], []
+        self._texts, self._words = [], []
 
     def usable_phrases(self, phrases: list[str]) -> list[str]:
         """The phrases whose every word the model knows (Vosk would drop the rest)."""
@@ -249,9 +251,34 @@ class PocketsphinxRecognizer:
         h = self._d.hyp()
         text = self._out(h.hypstr if h else "")
         self._text = ""
-        # pocketsphinx's hyp().prob is 0 unless a lattice posterior is computed,
-        # so it gives no usable confidence: None rather than a fake 1.0.
-        return Utterance(text, None)
+        words = self._word_confidences(text) if self.grammar is None and text else ()
+        conf = sum(c for _, c in words) / len(words) if words else None
+        return Utterance(text, conf, words)
+
+    def _word_confidences(self, text: str) -> tuple[tuple[str, float], ...]:
+        """Each word of the transcript with its share of the N-best list: the
+        score-weighted fraction of the N best hypotheses that have that word at
+        that place (aligned word by word). pocketsphinx's Python binding gives
+        no segment posteriors (every `seg().prob` comes back as 1.0), so this
+        is its posterior over the N-best list instead."""
+        import difflib
+
+        best = text.split()
+        scored = []
+        for i, h in enumerate(self._d.nbest()):
+            if i >= NBEST:
+                break
+            scored.append((self._out(h.hypstr).split(), max(0.0, float(h.score))))
+        total = sum(s for _, s in scored)
+        if not scored or total <= 0:
+            return tuple((w, 0.0) for w in best)
+        share = [0.0] * len(best)
+        for words, score in scored:
+            matcher = difflib.SequenceMatcher(a=best, b=words, autojunk=False)
+            for block in matcher.get_matching_blocks():
+                for k in range(block.size):
+                    share[block.a + k] += score / total
+        return tuple((w, round(min(1.0, s), 3)) for w, s in zip(best, share, strict=True))
 
     def reset(self) -> None:
         if self._in_utt:

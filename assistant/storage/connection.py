@@ -16,7 +16,7 @@ from assistant.errors import StorageError
 from assistant.settings import DB_NAME
 
 BUSY_TIMEOUT_S = 5.0  # one busy timeout for readers and writers
-SCHEMA_VERSION = 2  # the `user_version` the newest migration sets (schema.py; a test keeps them in step)
+SCHEMA_VERSION = 3  # the `user_version` the newest migration sets (schema.py; a test keeps them in step)
 
 
 def database_path(home: Path) -> Path:

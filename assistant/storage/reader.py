@@ -89,6 +89,7 @@ def turns(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
     found = rows(conn, "select * from turns where session_id = ? order by position", [session_id])
     for row in found:
         row["causes"] = json.loads(row["causes"] or "[]")
+        row["words"] = [tuple(w) for w in json.loads(row.get("words") or "[]")]
     return found
 
 

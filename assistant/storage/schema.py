@@ -12,7 +12,6 @@ import sqlite3
 import sqlite_utils
 
 from assistant.settings import DB_NAME
-from assistant.storage.connection import SCHEMA_VERSION
 
 migrations = sqlite_utils.Migrations("debrief")
 MIGRATIONS: list[str] = []  # every migration's name, in order
@@ -84,7 +83,15 @@ def m002_review(db: sqlite_utils.Database) -> None:
     )
     db.table("nudges").create_index(["pattern", "resolved_at"])
     db.table("nudges").create_index(["session_id"])
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.execute("PRAGMA user_version = 2")
+
+
+@migration
+def m003_heard(db: sqlite_utils.Database) -> None:
+    """Each word heard with its confidence, and the reply to a follow-up question."""
+    db.table("turns").add_column("words", str)
+    db.table("turns").add_column("followup", str)
+    db.execute("PRAGMA user_version = 3")  # SCHEMA_VERSION
 # fmt: on
 
 

@@ -128,7 +128,13 @@ class Store:
         *,
         audio: bytes | None = None,
         confidence: float | None = None,
+        words: list[tuple[str, float]] | tuple[tuple[str, float], ...] = (),
+        followup: str | None = None,
+        keep_heard: bool = False,
     ) -> None:
+        """Write one stage's answer (replacing an earlier one for that stage).
+        `keep_heard` is for a follow-up that adds to the answer: the audio,
+        the words heard and their confidence stay as they were."""
         row = {
             "session_id": session_id,
             "position": position,
@@ -140,12 +146,19 @@ class Store:
             "improve": improve,
             "nailed": nailed,
             "confidence": confidence,
+            "words": json.dumps([[w, c] for w, c in words]) if words else None,
+            "followup": followup,
             "answered_at": now(),
         }
         with self._writing():
             existing = self._turn_id(session_id, stage)
             if existing is None:
                 turn_id = self.db.table("turns").insert(row).last_pk
+            elif keep_heard:
+                turn_id = existing
+                kept = {k: v for k, v in row.items() if k not in ("confidence", "words")}
+                self.db.table("turns").update(turn_id, kept)
+                audio = None
             else:
                 turn_id = existing
                 self.db.table("turns").update(turn_id, row)

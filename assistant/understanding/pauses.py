@@ -1,0 +1,68 @@
+"""Has a spoken answer ended? What the words so far say about a pause.
+
+`answer_state(text, rated)` reads the transcript at a pause:
+- "unfinished": the last word leaves the thought open (a conjunction, a
+  filler, an article, "i", "was" ...) or the answer is only a rating so far;
+- "finished": a rated answer with a rating and a complete clause, or an
+  unrated one (the improvement, the win) with a complete clause;
+- "open": anything else (a clause but no rating yet, or very few words).
+The listener waits longest after "unfinished" and least after "finished".
+The word lists are data in prompts/pauses.toml, validated on load.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from assistant.errors import PromptsError
+from assistant.prompts import load_toml, reject_unknown, require, string_list
+from assistant.understanding.extract import extract
+from assistant.understanding.text import clean, phrase_tuples
+
+UNFINISHED, OPEN, FINISHED = "unfinished", "open", "finished"
+
+
+@dataclass(frozen=True)
+class PauseRules:
+    clause_words: int
+    unfinished_last: tuple[tuple[str, ...], ...]
+    rating_words: frozenset[str]
+
+
+@functools.lru_cache(maxsize=1)
+def pause_rules() -> PauseRules:
+    path, data = load_toml("pauses.toml")
+    reject_unknown(path, data, {"clause_words", "unfinished_last", "rating_words"})
+    clause_words = require(path, data, "clause_words", int)
+    if isinstance(clause_words, bool) or not 1 <= clause_words <= 10:
+        raise PromptsError(f"{path}: 'clause_words' must be a whole number from 1 to 10.")
+    return PauseRules(
+        clause_words=clause_words,
+        unfinished_last=phrase_tuples(string_list(path, data, "unfinished_last")),
+        rating_words=frozenset(w for p in phrase_tuples(string_list(path, data, "rating_words")) for w in p),
+    )
+
+
+def _ends_open(words: list[str], rules: PauseRules) -> bool:
+    return any(len(words) >= len(p) and tuple(words[-len(p) :]) == p for p in rules.unfinished_last)
+
+
+def answer_state(text: str, rated: bool) -> str:
+    """ "unfinished", "open" or "finished" (see the module docs)."""
+    rules = pause_rules()
+    words = [w for w in clean(text).split() if w != ","]
+    if not words or _ends_open(words, rules):
+        return UNFINISHED
+    has_rating = rated and extract(" ".join(words), "stage").rating is not None
+    if rated:
+        content = [w for w in words if w not in rules.rating_words and not w.replace(".", "").isdigit()]
+    else:
+        content = words
+    if has_rating and not content:
+        return UNFINISHED  # only a rating so far: "what happened" is still to come
+    if len(content) < rules.clause_words:
+        return OPEN
+    if rated and not has_rating:
+        return OPEN
+    return FINISHED
