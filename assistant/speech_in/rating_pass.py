@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from assistant.interfaces import AudioChunk
+from assistant.interfaces import UNK, AudioChunk
 from assistant.understanding.extract import extract, rating_rules, reply_vocabulary
 
 
@@ -300,6 +300,67 @@ def rating_from(text: str) -> float | None:
     return extract(text).rating if text else None
 
 
+class VoskRatingPass:
+    """The number pass for Vosk: a second recogniser on the same model with a
+    grammar of rating phrases plus "[unk]", fed the first `window` seconds of
+    each answer (where a rating is usually said: "um, a two, the traffic
+    ..."). A phrase counts only when Vosk is sure of every word of it
+    (`min_conf`), so noise or a word that merely sounds like a number does not
+    become a rating. `phrases` maps each spoken phrase to its rating (by
+    default the rules' rating phrases the model knows)."""
+
+    def __init__(self, engine, *, window: float = 5.0, min_conf: float = 0.8, phrases: dict[str, float] | None = None):
+        import json
+
+        self._json = json
+        self.engine = engine
+        self.window = window
+        self.min_conf = min_conf
+        if phrases is None:
+            phrases = {p: v for p in rating_phrases() if (v := rating_from(p)) is not None}
+        known = set(engine.usable_phrases(list(phrases)))
+        self.values = {p: v for p, v in phrases.items() if p in known}
+        # "[unk]" gives speech that is not a rating somewhere to go. Without it
+        # the grammar is closed and turns any speech into numbers, sure of
+        # each (the Korean model heard "안녕하세요 감사합니다" as 하나 셋 넷,
+        # confidence 1.0), so a model without "[unk]" gets no pass.
+        self.usable = bool(self.values) and engine.has_unk
+        grammar = json.dumps(sorted(self.values) + [UNK], ensure_ascii=False)
+        self._rec = engine.kaldi_recognizer(grammar) if self.usable else None
+        self.text = ""
+        self._fed = 0.0
+
+    def accept(self, chunk: AudioChunk) -> None:
+        if self._rec is None or self._fed >= self.window:
+            return
+        self._fed += chunk.seconds
+        self._rec.AcceptWaveform(chunk.audio)
+
+    def finish(self) -> float | None:
+        if self._rec is None:
+            return None
+        result = self._json.loads(self._rec.FinalResult())
+        self._rec.Reset()
+        self._fed = 0.0
+        words = [(w.get("word", ""), float(w.get("conf", 0.0))) for w in result.get("result", [])]
+        best = None
+        for phrase, value in self.values.items():
+            n = len(phrase.split())
+            for i in range(len(words) - n + 1):
+                span = words[i : i + n]
+                if " ".join(w for w, _ in span) == phrase and all(c >= self.min_conf for _, c in span):
+                    if best is None or n > best[0]:
+                        best = (n, value, phrase)
+        self.text = best[2] if best else ""
+        return best[1] if best else None
+
+    def reset(self) -> None:
+        if self._rec is not None:
+            self._rec.Reset()
+        self._fed = 0.0
+        self.text = ""
+
+
 class LazyRatingPass:
     """Builds the engine's pass on first use, so a recogniser that loads in
     the background (voice.BackgroundRecognizer) is not waited for when the
@@ -335,22 +396,23 @@ class LazyRatingPass:
 
 
 def build_rating_pass(engine, **options) -> RatingPass | None:
-    """The number pass for a loaded engine, or None when it has none."""
-    from assistant.speech_in.recognizer import PocketsphinxRecognizer
+    """The number pass for a loaded engine, or None when it has none (a Vosk
+    model that knows none of the rating phrases, such as the Korean one)."""
+    from assistant.speech_in.recognizer import PocketsphinxRecognizer, VoskRecognizer
 
     if isinstance(engine, PocketsphinxRecognizer):
         return PocketsphinxRatingPass(engine.decoder, **options)
+    if isinstance(engine, VoskRecognizer):
+        vosk_pass = VoskRatingPass(engine, **options)
+        return vosk_pass if vosk_pass.usable else None
     return None
 
 
 def make_rating_pass(recognizer, **options) -> RatingPass | None:
     """The number pass for `recognizer` (a loaded engine, or one loading in the
-    background: then it is built on first use). None for an engine without
-    one: Vosk has none yet (only a Korean model is available here to try it)."""
+    background: then it is built on first use)."""
     from assistant.speech_in.recognizer import PocketsphinxRecognizer, VoskRecognizer
 
-    if isinstance(recognizer, VoskRecognizer):
-        return None
-    if isinstance(recognizer, PocketsphinxRecognizer):
+    if isinstance(recognizer, (PocketsphinxRecognizer, VoskRecognizer)):
         return build_rating_pass(recognizer, **options)
     return LazyRatingPass(recognizer, **options)

@@ -114,14 +114,16 @@ class VoskRecognizer:
     def known(self, word: str) -> bool:
         return self.model.vosk_model_find_word(word) != -1
 
-    def _new_recognizer(self) -> None:
+    def kaldi_recognizer(self, grammar: str | None = None):
+        """A new Kaldi recogniser on this model (16 kHz, word times and
+        confidences on), free or limited to a JSON list of phrases."""
         vosk = self._vosk
-        if self.grammar:
-            g = json.dumps(self.grammar, ensure_ascii=False)
-            self._rec = vosk.KaldiRecognizer(self.model, RATE, g)
-        else:
-            self._rec = vosk.KaldiRecognizer(self.model, RATE)
-        self._rec.SetWords(True)
+        rec = vosk.KaldiRecognizer(self.model, RATE, grammar) if grammar else vosk.KaldiRecognizer(self.model, RATE)
+        rec.SetWords(True)
+        return rec
+
+    def _new_recognizer(self) -> None:
+        self._rec = self.kaldi_recognizer(json.dumps(self.grammar, ensure_ascii=False) if self.grammar else None)
         self._texts: list[str] = []
         self._words: list[tuple[str, float]] = []
 
