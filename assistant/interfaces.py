@@ -70,6 +70,10 @@ class Heard:
     # number phrases merged into the transcript, then read by the rules). It
     # wins over the free transcript's rating: free decoders mishear numbers.
     rating: float | None = None
+    # False when the rating heard is in doubt: the number pass and the
+    # transcript disagree, or the number was heard unclearly. An interactive
+    # debrief then checks it in one yes/no turn.
+    rating_sure: bool = True
     # Each word heard with the recogniser's confidence in it; () for typed
     # text, which is exactly what was meant.
     words: Words = ()

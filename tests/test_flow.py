@@ -172,3 +172,38 @@ def test_a_command_after_an_empty_answer_gets_the_full_question_again(command):
     assert asked[0] == arrival.question
     assert asked[1].endswith(arrival.short)  # the reprompt after the empty answer
     assert asked[2] == arrival.question  # after the command: the full question, no "missed that"
+
+
+# -- a rating heard in doubt is checked in one yes/no turn (interactive only)
+
+def _doubtful(text, rating):
+    from assistant.interfaces import Heard
+
+    return Heard(text, rating=rating, rating_sure=False)
+
+
+def test_a_doubtful_rating_is_confirmed_and_yes_keeps_it():
+    answers = [_doubtful("a two the traffic was bad", 2.0), "yes", *FULL[1:], "no"]
+    flow, speaker, listener, _ = make_flow(answers, interactive=True)
+    outcome = flow.run()
+    assert "That's a 2, right?" in speaker.said or "I heard 2. Is that right?" in speaker.said
+    assert listener.kinds[:2] == ["answer", "yesno"]
+    assert outcome.answers["arrival"].rating == 2.0
+
+
+def test_no_to_a_doubtful_rating_asks_for_the_number():
+    answers = [_doubtful("a two the traffic was bad", 2.0), "no", "four", *FULL[1:], "no"]
+    flow, speaker, listener, recorder = make_flow(answers, interactive=True)
+    outcome = flow.run()
+    assert listener.kinds[:3] == ["answer", "yesno", "number"]
+    assert outcome.answers["arrival"].rating == 4.0
+    assert outcome.answers["arrival"].text == "a two the traffic was bad"  # the words stay as said
+
+
+def test_a_sure_rating_and_a_recording_are_never_questioned():
+    flow, _, listener, _ = make_flow([*FULL, "no"], interactive=True)
+    flow.run()
+    assert "yesno" not in listener.kinds[:-1]  # only the crumple offer at the end
+    flow, _, listener, _ = make_flow([_doubtful("a two the traffic was bad", 2.0), *FULL[1:]])
+    outcome = flow.run()
+    assert "yesno" not in listener.kinds and outcome.answers["arrival"].rating == 2.0

@@ -167,3 +167,31 @@ def test_energy_detector_levels():
     assert not d.voiced_level(0.0, 0.1)
     assert d.voiced_level(0.2, 0.1)
     assert not d.voiced_level(0.001, 0.1)
+
+
+class _Pass:
+    """A number pass that hears a given rating, clearly or not."""
+
+    def __init__(self, rating, sure=False):
+        self.rating, self.sure, self.text = rating, sure, ""
+
+    def reset(self):
+        pass
+
+    def accept(self, chunk):
+        pass
+
+    def finish(self):
+        return self.rating
+
+
+@pytest.mark.parametrize("said, spotted, clear, sure", [
+    ("a two the traffic was bad", 2.0, False, True),    # both agree
+    ("a two the traffic was bad", 3.0, True, False),    # they disagree
+    ("we talked about traffic", 3.0, False, False),     # only the pass, unclearly
+    ("we talked about traffic", 3.0, True, True),       # only the pass, clearly
+    ("we talked about traffic", None, False, True),     # no rating at all: nothing to doubt
+])
+def test_a_rating_in_doubt_is_flagged(said, spotted, clear, sure):
+    lst, _, _ = listener(tone(1.0) + quiet(2.0), [said], rating_pass=_Pass(spotted, clear))
+    assert lst.listen("answer").rating_sure is sure

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
+from assistant.console import rating_text
 from assistant.dialogue.answers import Answer, Outcome, conclusions, understand
 from assistant.dialogue.script import Phrases, Script, Stage
 from assistant.dialogue.summary import compose
@@ -110,8 +111,11 @@ class Flow:
                 continue
             answer = understand(stage, text, heard.rating, heard.words)
             self._accept(answers, i, answer, heard)
-            if stage.rated and answer.rating is None and self.listener.interactive:
-                if self._follow_up(answers, i, stage) == "stop":
+            if stage.rated and self.listener.interactive:
+                if answer.rating is not None and not heard.rating_sure:
+                    if self._confirm_rating(answers, i, stage) == "stop":
+                        return self._stop(answers, stopped=True)
+                elif answer.rating is None and self._follow_up(answers, i, stage) == "stop":
                     return self._stop(answers, stopped=True)
             i, reprompted = i + 1, False
         return self._finish(answers)
@@ -139,6 +143,22 @@ class Flow:
     ) -> None:
         answers[answer.stage] = answer
         self.recorder.save_answer(i, self.script.stages[i], answer, heard, adding=adding)
+
+    def _confirm_rating(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
+        """A rating heard in doubt, checked in one short yes/no turn; "no"
+        leads to the number question."""
+        rating = answers[stage.id].rating
+        assert rating is not None
+        self.say("rating_confirm", rating=rating_text(rating))
+        heard = self.listener.listen("yesno")
+        if heard is None:
+            return None
+        if rules.command_word(heard.text) == "stop":
+            self.say("stop_ack")
+            return "stop"
+        if rules.yes_no(heard.text) is False:
+            return self._follow_up(answers, i, stage)
+        return None
 
     def _follow_up(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
         self.say("number_followup", label=stage.label)

@@ -33,6 +33,7 @@ TOP_PHRASES: dict[str, set[str]] = {
     "back_at_start": set(),
     "stop_ack": set(),
     "closing": set(),
+    "rating_confirm": {"rating"},
     "resume_offer": set(),
     "crumple_offer": set(),
     "crumple_done": set(),

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from assistant.audio.denoise import NoiseSuppressor
 from assistant.audio.pcm import CHANNELS, RATE, WIDTH, Resampler, wav_bytes
@@ -34,9 +35,11 @@ from assistant.console import note
 from assistant.errors import DeviceLostError
 from assistant.interfaces import UNK, AudioChunk, Heard, Microphone, Recognizer, Words
 from assistant.speech_in.vad import EnergyDetector, VoiceDetector
+from assistant.understanding.extract import extract, is_number_word
 from assistant.understanding.pauses import FINISHED, UNFINISHED, answer_state
 
 SHORT_KINDS = ("number", "yesno")
+UNSURE_NUMBER = 0.6  # a number word heard with less confidence puts the rating in doubt
 FREE_KINDS = ("answer", "lesson")
 
 
@@ -227,7 +230,24 @@ class VoiceListener:
                 break
         utt = rec.finish()
         rating = self._pass_call("finish") if self._rating_on else None
-        return self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating, began=began, words=utt.words)
+        heard = self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating, began=began, words=utt.words)
+        if self._kind == "answer":
+            heard = replace(heard, rating_sure=self._rating_sure(heard, rating))
+        return heard
+
+    def _rating_sure(self, heard: Heard, spotted: float | None) -> bool:
+        """Is the rating heard beyond doubt? Not when the number pass and the
+        transcript disagree, when only the pass found it and not clearly, or
+        when the transcript's number words were heard unclearly."""
+        said = extract(heard.text, "stage").rating if heard.text else None
+        if spotted is not None and said is not None:
+            return spotted == said
+        if spotted is not None:
+            return bool(self.rating_pass is not None and self.rating_pass.sure)
+        if said is not None:
+            numbers = [c for w, c in heard.words if is_number_word(w)]
+            return not numbers or min(numbers) >= UNSURE_NUMBER
+        return True
 
     def _heard(
         self,

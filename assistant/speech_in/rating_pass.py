@@ -23,10 +23,15 @@ from typing import Protocol
 from assistant.interfaces import UNK, AudioChunk
 from assistant.understanding.extract import extract, rating_rules, reply_vocabulary
 
+SURE_PROB = 0.95  # a spotted rating this clear needs no confirming
+
 
 class RatingPass(Protocol):
     @property
     def text(self) -> str: ...  # the transcript with the spotted phrase in place (for checking)
+
+    @property
+    def sure(self) -> bool: ...  # the last rating found was clear (no need to confirm it)
 
     def accept(self, chunk: AudioChunk) -> None: ...
     def finish(self) -> float | None: ...
@@ -84,6 +89,7 @@ class PocketsphinxRatingPass:
         self._d.activate_search("ratingpass")
         self._in_utt = False
         self.text = ""
+        self.sure = False
         self.candidates: list[tuple[str, int, int, float]] = []
 
     def _add_kws_file(self) -> None:
@@ -143,6 +149,8 @@ class PocketsphinxRatingPass:
             if rating is not None and (best is None or key > best[0]):
                 best = (key, rating, text)
         self.text = best[2] if best else ""
+        # sure: a clear match over words that sound like its number
+        self.sure = best is not None and best[0][1] and best[0][2] >= SURE_PROB
         return best[1] if best else None
 
     def _min_prob(self, phrase: str, heard: list[str]) -> float:
@@ -328,6 +336,7 @@ class VoskRatingPass:
         grammar = json.dumps(sorted(self.values) + [UNK], ensure_ascii=False)
         self._rec = engine.kaldi_recognizer(grammar) if self.usable else None
         self.text = ""
+        self.sure = False
         self._fed = 0.0
 
     def accept(self, chunk: AudioChunk) -> None:
@@ -352,6 +361,7 @@ class VoskRatingPass:
                     if best is None or n > best[0]:
                         best = (n, value, phrase)
         self.text = best[2] if best else ""
+        self.sure = best is not None  # every word of it passed min_conf
         return best[1] if best else None
 
     def reset(self) -> None:
@@ -382,6 +392,10 @@ class LazyRatingPass:
     @property
     def text(self) -> str:
         return self._pass.text if self._pass is not None else ""
+
+    @property
+    def sure(self) -> bool:
+        return self._pass.sure if self._pass is not None else False
 
     def accept(self, chunk: AudioChunk) -> None:
         if self.inner is not None:

@@ -142,6 +142,13 @@ def _rules() -> _Rules:
     return _build(path, data)
 
 
+def is_number_word(word: str) -> bool:
+    """A rating number as a word or digits, or a word often heard for one ("for", "too")."""
+    rules = _rules().rating
+    w = word.lower().split("(")[0]
+    return w in rules.grammar_numbers or w in rules.homophones or w.replace(".", "").isdigit()
+
+
 def rating_rules() -> RatingRules:
     """The compiled rating rules (for the number pass, which reads ratings the
     same way the transcript is read)."""
