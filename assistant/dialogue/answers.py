@@ -45,6 +45,7 @@ class Outcome:
     summary: str | None = None
     stopped: bool = False  # the person said stop (vs. input ended)
     crumpled: bool = False  # the transcript was let go at the end
+    quotes: list[dict[str, str]] = field(default_factory=list)  # lessons said in the person's words
 
 
 def understand(stage: Stage, text: str, heard_rating: float | None = None, words: Words = ()) -> Answer:

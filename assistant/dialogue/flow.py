@@ -18,7 +18,7 @@ from typing import Protocol
 from assistant.console import rating_text
 from assistant.dialogue.answers import Answer, Outcome, conclusions, understand
 from assistant.dialogue.script import Phrases, Script, Stage
-from assistant.dialogue.summary import compose
+from assistant.dialogue.summary import compose, quoted
 from assistant.errors import DeviceLostError
 from assistant.interfaces import Heard, Listener, Speaker
 from assistant.understanding import extract as rules
@@ -186,6 +186,7 @@ class Flow:
         extra = self.extra_lines(answers) if self.extra_lines else []
         summary = compose(self.script, self.phrases, answers, downhill, improve, nailed, self.rng, extra)
         outcome = Outcome("complete", answers, downhill, improve, nailed, summary)
+        outcome.quotes = quoted(self.script, answers, improve, nailed)
         self.recorder.finish(outcome)
         if self.show_summary:
             self.show_summary(summary)

@@ -38,6 +38,19 @@ def fix_cause(script: Script, answers: Mapping[str, Answer], downhill: str | Non
     return (mistakes or named or [None])[0]  # type: ignore[list-item]
 
 
+def quoted(
+    script: Script, answers: Mapping[str, Answer], improve: str | None, nailed: str | None
+) -> list[dict[str, str]]:
+    """The lessons the summary says in the person's own words: only those
+    whose every word was heard surely. [{"stage", "said", "quoted"}]."""
+    out = []
+    for kind, phrase in (("nailed", nailed), ("improve", improve)):
+        source = lesson_source(script, dict(answers), kind)
+        if phrase and heard_surely(phrase, source):
+            out.append({"stage": source.stage if source else kind, "said": phrase, "quoted": quote(phrase)})
+    return out
+
+
 def compose(
     script: Script,
     phrases: Phrases,
@@ -52,8 +65,8 @@ def compose(
     parts = [pick("opener")]
     # Say back only what was said: a lesson is quoted only when every word of
     # it was heard surely; otherwise the summary says it in its own words.
-    sure_nailed = nailed is not None and heard_surely(nailed, lesson_source(script, dict(answers), "nailed"))
-    sure_improve = improve is not None and heard_surely(improve, lesson_source(script, dict(answers), "improve"))
+    sure = {q["said"] for q in quoted(script, answers, improve, nailed)}
+    sure_nailed, sure_improve = nailed in sure, improve in sure
 
     if nailed and sure_nailed:
         parts.append(pick("well", nailed=quote(nailed)))

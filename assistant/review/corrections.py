@@ -11,6 +11,7 @@ recorded in `edits`.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from typing import Any
@@ -50,7 +51,7 @@ def edit(
         conclusions,
         understand,
     )
-    from assistant.dialogue.summary import compose
+    from assistant.dialogue.summary import compose, quoted
 
     session = store.session(session_id)
     try:
@@ -107,11 +108,19 @@ def edit(
         "nailed": new.nailed,
         "answered_at": existing["answered_at"] if existing else None,
     }
+    if answer is not None:
+        row["words"] = None  # typed words replace what was heard: they are exactly what was meant
     store.apply_edit(
         session_id,
         stage_id,
         row,
         changes,
-        {"downhill": downhill, "improve": improve, "nailed": nailed, "summary": summary},
+        {
+            "downhill": downhill,
+            "improve": improve,
+            "nailed": nailed,
+            "summary": summary,
+            "quotes": json.dumps(quoted(script, answers, improve, nailed)) if recomposed else session.get("quotes"),
+        },
     )
     return {"changes": changes, "downhill": (session["downhill"], downhill), "summary_recomposed": recomposed}

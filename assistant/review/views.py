@@ -6,6 +6,7 @@ Every function takes a `Store` or a plain `sqlite3.Connection` (from
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -56,6 +57,7 @@ def session_document(
         "downhill": s["downhill"],
         "average_rating": s["average_rating"],
         "summary": s["summary"],
+        "quotes": json.loads(s.get("quotes") or "[]"),
     }
 
 

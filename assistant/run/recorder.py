@@ -60,6 +60,7 @@ class StoreRecorder:
             improve=outcome.improve,
             nailed=outcome.nailed,
             summary=outcome.summary,
+            quotes=outcome.quotes,
         )
 
     def crumple(self) -> None:

@@ -176,6 +176,7 @@ class Store:
         improve: str | None,
         nailed: str | None,
         summary: str | None,
+        quotes: list[dict[str, str]] | None = None,
     ) -> None:
         ratings = [
             r
@@ -193,6 +194,7 @@ class Store:
                     "improve": improve,
                     "nailed": nailed,
                     "summary": summary,
+                    "quotes": json.dumps(quotes) if quotes else None,
                     "average_rating": average,
                     "updated_at": now(),
                 },

@@ -1,0 +1,131 @@
+"""When does an answer end? The real endpointer (Silero VAD, pocketsphinx) on
+recordings of a natural voice (Piper, en_US-joe-medium) with pauses to think
+and road noise, made at test time by scripts/make_speech_set.py.
+
+The answers here are written for these tests: a pause after an unfinished
+clause ("... and | then") must not end the answer; a finished answer (a
+rating and a clause) must end soon after the speech; road noise must not
+keep an answer open; constant noise ends at max_answer and nothing hangs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio.pcm import FileMicrophone
+from assistant.speech_in.listen import VoiceListener
+from assistant.speech_in.recognizer import PocketsphinxRecognizer
+from assistant.speech_in.vad import EnergyDetector, SileroDetector
+
+ROOT = Path(__file__).resolve().parent.parent
+
+THREE_ANSWERS = {
+    "id": "eoa",
+    "answers": [
+        # a pause after "and" (unfinished), then the thought goes on
+        {"stage": "arrival", "text": "two. the bus was late and | i had to run the last bit to the office"},
+        # a pause after a filler
+        {"stage": "opening", "text": "um | four, the interviewer was friendly and we chatted about football"},
+        {"stage": "experience", "text": "three. i talked about the warehouse project and the new rota"},
+    ],
+}
+
+
+def _module():
+    spec = importlib.util.spec_from_file_location("make_speech_set", ROOT / "scripts" / "make_speech_set.py")
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules["make_speech_set"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory):
+    """Render the three answers under a few conditions: {condition: (path, manifest entry)}."""
+    mss = _module()
+    out = tmp_path_factory.mktemp("speech")
+    synth = mss.Synth(out / ".cache")
+    made = {}
+    for condition in ("clean", "pauses", "noise5", "pauses_noise10"):
+        made[condition] = mss.render_one(THREE_ANSWERS, condition, out, gap=3.5, synth=synth, manifest=False)
+    return made
+
+
+def listen_all(path: Path, *, detector=None, **kw) -> list:
+    listener = VoiceListener(
+        FileMicrophone(path, chunk_seconds=0.05),
+        PocketsphinxRecognizer(),
+        interactive=False,
+        silence=kw.pop("silence", 0.8),
+        max_pause=kw.pop("max_pause", 2.5),
+        detector=detector or SileroDetector(),
+        **kw,
+    )
+    kinds = ["answer", "answer", "answer", "answer"]
+    heard = []
+    for kind in kinds:
+        h = listener.listen(kind)
+        if h is None:
+            break
+        heard.append(h)
+    return heard
+
+
+@pytest.mark.parametrize("condition", ["pauses", "pauses_noise10"])
+def test_a_pause_to_think_after_an_unfinished_clause_does_not_end_the_answer(speech, condition):
+    path, entry = speech[condition]
+    assert all(p["seconds"] >= 1.0 for a in entry["answers"] for p in a["pauses"])
+    heard = listen_all(path)
+    assert len(heard) == 3, [h.text for h in heard]
+    for h, ref in zip(heard, entry["answers"], strict=True):
+        # each answer was taken whole: from its start to past its end
+        assert h.start <= ref["start"] + 0.5 and h.end >= ref["end"], (h.start, h.end, ref)
+
+
+def test_a_finished_answer_ends_soon_after_the_speech(speech):
+    path, entry = speech["clean"]
+    heard = listen_all(path)
+    assert len(heard) == 3
+    gaps = [h.end - ref["end"] for h, ref in zip(heard, entry["answers"], strict=True)]
+    # "... to the office", "... about football", "... the new rota": each finished
+    assert all(0.5 <= g <= 1.3 for g in gaps), gaps
+
+
+def test_road_noise_does_not_hold_an_answer_open(speech):
+    path, entry = speech["noise5"]
+    heard = listen_all(path)
+    assert len(heard) == 3, [h.text for h in heard]
+    for h, ref in zip(heard, entry["answers"], strict=True):
+        assert ref["end"] <= h.end <= ref["end"] + 2.7, (h.end, ref["end"])
+
+
+def test_the_energy_detector_would_have_split_the_pauses(speech):
+    """What the old detector did with the same recording: a 1 s silence
+    window cut every answer with a pause in two."""
+    path, _ = speech["pauses"]
+    heard = listen_all(path, detector=EnergyDetector(), silence=1.0, max_pause=1.0)
+    assert len(heard) > 3
+
+
+def test_constant_noise_ends_each_answer_at_max_answer_and_nothing_hangs(tmp_path):
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    hum = (rng.normal(0, 0.3, 16000 * 20) * 32767 * 0.5).clip(-32768, 32767).astype(np.int16)
+    path = tmp_path / "hum.wav"
+    sf.write(str(path), hum, 16000, subtype="PCM_16")
+    # the energy detector calls this noise speech: the answer ends at max_answer
+    heard = listen_all(path, detector=EnergyDetector(), max_answer=6.0)
+    assert heard and all(h.end - h.start <= 6.5 for h in heard)
+    assert len(heard) >= 3
+    # Silero hears no speech in it: each question times out with nothing said
+    listener = VoiceListener(FileMicrophone(path), PocketsphinxRecognizer(), interactive=False,
+                             detector=SileroDetector(), no_answer_timeout=4.0, max_answer=6.0)
+    first = listener.listen("answer")
+    assert first is not None and first.text == ""
