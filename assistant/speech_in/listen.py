@@ -12,8 +12,9 @@ until the answer ends:
   far (understanding/pauses.py): `silence` seconds once the answer is
   finished (a rating and a complete clause; for the improvement and the win,
   a clause), `max_pause` seconds after an unfinished clause (a conjunction,
-  a filler, "i", "was", or only a rating so far), and half-way between the
-  two otherwise; or after `max_answer` seconds of speech;
+  a filler, "i", "was", or only a rating so far) or in a long answer (a
+  story being told), and half-way between the two otherwise; or after
+  `max_answer` seconds of speech;
 - with nothing said for `no_answer_timeout` seconds it returns Heard("").
 
 Kinds: "answer" (a rated stage), "lesson" (the improvement or the win: no
@@ -36,7 +37,7 @@ from assistant.errors import DeviceLostError
 from assistant.interfaces import UNK, AudioChunk, Heard, Microphone, Recognizer, Words
 from assistant.speech_in.vad import EnergyDetector, VoiceDetector
 from assistant.understanding.extract import extract, is_number_word
-from assistant.understanding.pauses import FINISHED, UNFINISHED, answer_state
+from assistant.understanding.pauses import FINISHED, TELLING, UNFINISHED, answer_state
 
 SHORT_KINDS = ("number", "yesno")
 UNSURE_NUMBER = 0.6  # a number word heard with less confidence puts the rating in doubt
@@ -153,7 +154,7 @@ class VoiceListener:
         state = answer_state(self._clean(text, False), rated=self._kind == "answer")
         if state == FINISHED:
             return self.silence
-        if state == UNFINISHED:
+        if state in (UNFINISHED, TELLING):
             return self.max_pause
         return (self.silence + self.max_pause) / 2
 

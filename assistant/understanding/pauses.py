@@ -5,8 +5,11 @@
   filler, an article, "i", "was" ...) or the answer is only a rating so far;
 - "finished": a rated answer with a rating and a complete clause, or an
   unrated one (the improvement, the win) with a complete clause;
+- "telling": a long answer, a story being told, finished or not: people stop
+  to think between its sentences;
 - "open": anything else (a clause but no rating yet, or very few words).
-The listener waits longest after "unfinished" and least after "finished".
+The listener waits longest after "unfinished" and "telling", and least after
+"finished".
 The word lists are data in prompts/pauses.toml, validated on load.
 """
 
@@ -20,28 +23,46 @@ from assistant.prompts import load_toml, reject_unknown, require, string_list
 from assistant.understanding.extract import extract
 from assistant.understanding.text import clean, phrase_tuples
 
-UNFINISHED, OPEN, FINISHED = "unfinished", "open", "finished"
+UNFINISHED, OPEN, FINISHED, TELLING = "unfinished", "open", "finished", "telling"
 
 
 @dataclass(frozen=True)
 class PauseRules:
     clause_words: int
+    story_words: int
     unfinished_last: tuple[tuple[str, ...], ...]
     rating_words: frozenset[str]
+    rating_sounds: frozenset[str]
+    leading_sounds: frozenset[str]
 
 
 @functools.lru_cache(maxsize=1)
 def pause_rules() -> PauseRules:
     path, data = load_toml("pauses.toml")
-    reject_unknown(path, data, {"clause_words", "unfinished_last", "rating_words"})
+    keys = {"clause_words", "story_words", "unfinished_last", "rating_words", "rating_sounds", "leading_sounds"}
+    reject_unknown(path, data, keys)
     clause_words = require(path, data, "clause_words", int)
     if isinstance(clause_words, bool) or not 1 <= clause_words <= 10:
         raise PromptsError(f"{path}: 'clause_words' must be a whole number from 1 to 10.")
+    story_words = require(path, data, "story_words", int)
+    if isinstance(story_words, bool) or not clause_words < story_words <= 200:
+        raise PromptsError(f"{path}: 'story_words' must be a whole number above clause_words, up to 200.")
     return PauseRules(
         clause_words=clause_words,
+        story_words=story_words,
         unfinished_last=phrase_tuples(string_list(path, data, "unfinished_last")),
         rating_words=frozenset(w for p in phrase_tuples(string_list(path, data, "rating_words")) for w in p),
+        rating_sounds=frozenset(w for p in phrase_tuples(string_list(path, data, "rating_sounds")) for w in p),
+        leading_sounds=frozenset(w for p in phrase_tuples(string_list(path, data, "leading_sounds")) for w in p),
     )
+
+
+def _sounds_like_a_rating_first(words: list[str], rules: PauseRules) -> bool:
+    """ "to the bus was late" (for "two, the bus ..."): a number's sound first."""
+    i = 0
+    while i < len(words) - 1 and words[i] in rules.leading_sounds:
+        i += 1
+    return i < len(words) and words[i] in rules.rating_sounds
 
 
 def _ends_open(words: list[str], rules: PauseRules) -> bool:
@@ -54,7 +75,9 @@ def answer_state(text: str, rated: bool) -> str:
     words = [w for w in clean(text).split() if w != ","]
     if not words or _ends_open(words, rules):
         return UNFINISHED
-    has_rating = rated and extract(" ".join(words), "stage").rating is not None
+    has_rating = rated and (
+        extract(" ".join(words), "stage").rating is not None or _sounds_like_a_rating_first(words, rules)
+    )
     if rated:
         content = [w for w in words if w not in rules.rating_words and not w.replace(".", "").isdigit()]
     else:
@@ -63,6 +86,8 @@ def answer_state(text: str, rated: bool) -> str:
         return UNFINISHED  # only a rating so far: "what happened" is still to come
     if len(content) < rules.clause_words:
         return OPEN
+    if len(words) >= rules.story_words:
+        return TELLING
     if rated and not has_rating:
         return OPEN
     return FINISHED
