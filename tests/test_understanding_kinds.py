@@ -47,7 +47,8 @@ def test_homophones_without_a_scale_stay_words(text):
     ("two no three", 3.0), ("a four no a three", 3.0), ("three actually make that a two", 2.0),
     ("five wait no four", 4.0), ("i'd say four or rather three and a half", 3.5), ("a two sorry a three", 3.0),
     ("three i mean four", 4.0), ("um four, hang on, more like a three", 3.0),
-    ("honestly a two, thinking about it a three", 3.0),
+    ("honestly a two, thinking about it a three", 3.0), ("um two no wait three they were nice enough", 3.0),
+    ("like a two or actually no a one it was bad", 1.0),
 ])
 def test_the_last_number_wins_a_self_correction(text, want):
     assert extract(text, "tough").rating == want
@@ -84,7 +85,7 @@ def test_other_ways_of_giving_a_rating(text, want):
 @pytest.mark.parametrize("text", [
     "we had three interviewers and i met two of them", "they were on question number four when i froze",
     "they wanted five years and i have three", "they wanted ten years and i've got six",
-    "i had three interviews this week", "the bus number four was late",
+    "i had three interviews this week", "the bus number four was late", "they wanted a driver and i'm not one",
 ])
 def test_counts_stay_counts(text):
     assert extract(text, "tough").rating is None

@@ -381,6 +381,14 @@ def _read_value(tokens: list[str], i: int, rules: RatingRules) -> tuple[float, i
     return value, j
 
 
+def _after_correction(tokens: list[str], i: int, rules: RatingRules) -> bool:
+    """A correction ends just before the number (allowing "a"): "no wait three", "actually a two"."""
+    k = i - 1 if i and tokens[i - 1] == "a" else i
+    return any(
+        k >= len(o) and tuple(tokens[k - len(o) : k]) == o for o in rules.corrections + rules.corrections_before_number
+    )
+
+
 def _after_cue(tokens: list[str], j: int, rules: RatingRules) -> bool:
     """A rating trailer ends the clause after the number: "... three i suppose", "four overall"."""
     n = _match_at(tokens, j, rules.after_cues)
@@ -446,6 +454,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 strength = 2
             elif _after_cue(tokens, j, rules):
                 strength = 2
+            elif found and _after_correction(tokens, i, rules) and _follower_ok(tokens, j, rules.clause_start):
+                strength = 2  # "two no wait three they were nice"
             elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
                 strength = 1
             elif i and tokens[i - 1] in rules.words and _follower_ok(tokens, j, rules.clause_start):
