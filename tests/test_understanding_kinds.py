@@ -89,3 +89,201 @@ def test_other_ways_of_giving_a_rating(text, want):
 ])
 def test_counts_stay_counts(text):
     assert extract(text, "tough").rating is None
+
+
+# ---------------------------------------------------------------- causes: topics in a neutral or good direction
+
+
+@pytest.mark.parametrize("stage,text,cause", [
+    ("closing", "i asked about onboarding and they said great question", "questions"),
+    ("closing", "four i asked them what the team is working on next", "questions"),
+    ("closing", "i had three questions written down and got through all of them", "questions"),
+    ("closing", "my questions went down well i think", "questions"),
+    ("closing", "i got to ask about the culture which was useful", "questions"),
+    ("closing", "Five. Asked great questions, left on a high.", "questions"),
+    ("experience", "i had my star stories ready", "examples"),
+    ("experience", "i had two solid examples lined up for leadership", "examples"),
+    ("experience", "i told them about the time i turned round a failing project", "examples"),
+    ("experience", "i walked them through my github and the side project", "examples"),
+    ("experience", "they loved the story about the warehouse system i built", "examples"),
+    ("opening", "i'd done my research", "preparation"),
+    ("opening", "i did a mock interview with my sister the night before and it helped", "preparation"),
+    ("tough", "i'd practised the why us question loads", "preparation"),
+    ("tough", "five out of five honestly i was ready for all of it", "preparation"),
+    ("tough", "the case study was tough but i walked through it", "technical"),
+    ("tough", "they gave me a logic puzzle and i cracked it", "technical"),
+    ("tough", "the estimation question was fun", "technical"),
+    ("tough", "i enjoyed the whiteboard bit", "technical"),
+    ("opening", "we clicked", "chemistry"), ("opening", "we got on really well", "chemistry"),
+    ("opening", "she was really easy to talk to", "chemistry"),
+    ("opening", "the interviewer was lovely and we got chatting about hiking", "chemistry"),
+    ("closing", "the salary talk went fine", "salary"),
+])
+def test_topics_named_in_any_direction(stage, text, cause):
+    assert cause in extract(text, stage).causes
+
+
+# ---------------------------------------------------------------- causes: fit in plain words
+
+
+@pytest.mark.parametrize("text", [
+    "they didn't see me as a fit", "they wanted five years and i have three",
+    "they said they wanted someone with more management experience",
+    "they need someone who can start next week and i can't", "they were after someone with a phd and i don't have one",
+    "they wanted ten years and i've only got four", "honestly i'm not sure the role is what i want",
+    "i think i'd fit right in there", "they want someone more senior",
+])
+def test_fit_in_plain_words(text):
+    assert "fit" in extract(text, "closing").causes
+
+
+@pytest.mark.parametrize("text", [
+    "my examples didn't fit the question", "i couldn't fit it all in", "i try to keep fit",
+    "they wanted to know how i'd handle a complaint and i did fine",
+])
+def test_fit_words_in_other_senses(text):
+    assert "fit" not in extract(text, "tough").causes
+
+
+# ---------------------------------------------------------------- causes: keywords out of context
+
+
+@pytest.mark.parametrize("stage,text,cause", [
+    ("arrival", "the waiting room was freezing", "nerves"), ("arrival", "the waiting room was freezing", "chemistry"),
+    ("arrival", "the reception was freezing cold and i was shivering", "nerves"),
+    ("arrival", "it was boiling in the waiting room", "chemistry"),
+    ("arrival", "the building was freezing but otherwise fine", "chemistry"),
+    ("closing", "the interviewer was in a rush", "late"), ("opening", "the interviewer seemed in a rush to get started", "late"),
+    ("closing", "they were rushing because they had another interview", "late"),
+    ("closing", "she had to rush off to another meeting", "late"), ("closing", "they hurried me out at the end", "late"),
+    ("arrival", "they kept me waiting for twenty minutes in reception", "late"),
+    ("closing", "i don't think i sold myself", "salary"), ("closing", "i didn't really sell myself on the leadership stuff", "salary"),
+    ("opening", "four they made me a cup of tea and asked about my drive in", "questions"),
+    ("tough", "they asked about my weaknesses", "questions"), ("closing", "i asked about the salary range", "questions"),
+    ("arrival", "the receptionist was cold", "chemistry"),
+    ("closing", "two i had no questions and then the salary chat went badly", "chemistry"),
+])
+def test_keywords_out_of_context(stage, text, cause):
+    assert cause not in extract(text, stage).causes
+
+
+def test_a_freezing_room_is_not_a_frozen_mind():
+    assert "nerves" in extract("the room was freezing and then i froze on the first question", "tough").causes
+
+
+# ---------------------------------------------------------------- causes: absent topics
+
+
+@pytest.mark.parametrize("stage,text,cause", [
+    ("opening", "wasn't nervous at all", "nerves"), ("opening", "i wasn't nervous for once", "nerves"),
+    ("opening", "no nerves at all this time", "nerves"), ("tough", "i didn't panic even when they pushed", "nerves"),
+    ("tough", "i didn't freeze up", "nerves"), ("tough", "four i stayed calm and didn't freeze this time", "nerves"),
+    ("experience", "i kept my answers short this time", "rambling"), ("experience", "i didn't waffle this time", "rambling"),
+    ("experience", "i didn't go off on tangents", "rambling"), ("experience", "four, kept my answers tight, no rambling", "rambling"),
+    ("arrival", "no traffic at all", "late"), ("arrival", "traffic was fine and i got there early", "late"),
+    ("arrival", "i wasn't rushing for once", "late"), ("arrival", "no delays parking was easy", "late"),
+    ("nailed", "keeping my answers short", "rambling"), ("nailed", "not rambling for once", "rambling"),
+    ("nailed", "not getting flustered when they challenged me", "nerves"),
+])
+def test_absent_problems_are_not_tagged(stage, text, cause):
+    assert cause not in extract(text, stage).causes
+
+
+@pytest.mark.parametrize("stage,text,cause", [
+    # an improvement names the problem even when it is said as its absence
+    ("improve", "not rambling so much", "rambling"), ("improve", "keeping my answers short", "rambling"),
+    ("improve", "try not to get so nervous", "nerves"), ("improve", "getting there earlier so i'm not rushing", "late"),
+    # overcome is still present
+    ("opening", "i was nervous at first but settled in", "nerves"),
+    ("arrival", "traffic was bad but i still made it on time", "late"),
+    ("nailed", "staying calm even though i was nervous", "nerves"),
+    ("nailed", "getting there on time despite the traffic", "late"),
+])
+def test_present_problems_are_tagged(stage, text, cause):
+    assert cause in extract(text, stage).causes
+
+
+# ---------------------------------------------------------------- polarity: Extraction.positive
+
+
+@pytest.mark.parametrize("stage,text,cause,positive", [
+    ("tough", "the system design question was actually fun", "technical", True),
+    ("opening", "we clicked", "chemistry", True),
+    ("closing", "i asked good questions", "questions", True),
+    ("tough", "the case study was tough but i walked through it", "technical", False),
+    ("tough", "i walked through the case study but it was tough", "technical", False),
+    ("experience", "i had my star stories ready and they landed", "examples", True),
+    ("experience", "i couldn't think of a single example", "examples", False),
+    ("opening", "i'd done my research", "preparation", True),
+    ("opening", "i hadn't done my research", "preparation", False),
+    ("opening", "it wasn't awkward at all", "chemistry", True),
+    ("opening", "it was awkward", "chemistry", False),
+    ("closing", "four, didn't run out of questions this time", "questions", True),
+    ("closing", "i ran out of questions", "questions", False),
+    ("closing", "it went well but they asked about salary", "salary", False),
+    ("closing", "the salary talk went fine", "salary", True),
+    ("closing", "they wanted five years and i have three", "fit", False),
+    ("closing", "i think i'd fit right in", "fit", True),
+    ("tough", "the coding exercise was hard but i got there in the end", "technical", False),
+    ("improve", "practise the technical questions", "technical", False),
+    ("nailed", "the coding question on linked lists", "technical", True),
+])
+def test_positive_is_the_good_light_subset(stage, text, cause, positive):
+    r = extract(text, stage)
+    assert cause in r.causes
+    assert (cause in r.positive) is positive
+    assert set(r.positive) <= set(r.causes)
+
+
+@pytest.mark.parametrize("stage,text", [
+    ("opening", "i was nervous at first but settled in"), ("arrival", "traffic was bad but i made it"),
+    ("experience", "i rambled a bit but they seemed to like it"),
+])
+def test_problem_causes_are_never_positive(stage, text):
+    r = extract(text, stage)
+    assert r.causes and not set(r.positive) & {"late", "nerves", "rambling"}
+
+
+# ---------------------------------------------------------------- the new rules.toml tables are validated
+
+
+def _rules_copy(tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    prompts = Path(__file__).resolve().parent.parent / "prompts"
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    shutil.copy(prompts / "rules.toml", folder / "rules.toml")
+    shutil.copy(prompts / "script.toml", folder / "script.toml")
+    monkeypatch.setenv("DEBRIEF_PROMPTS", str(folder))
+    ex.clear_cache()
+    return folder / "rules.toml"
+
+
+@pytest.mark.parametrize("old,new,needles", [
+    ('"{neg} ', '"{nope} ', ["causes.late.absent", "{nope}", "cause_words"]),
+    ("[polarity]\n", "[polarity]\nweights = [1]\n", ["polarity.weights"]),
+    ('problem_causes = ["late", ', 'problem_causes = ["lateness", ', ["polarity.problem_causes", "lateness"]),
+    ('\nneg = [', '\nNeg = [', ["cause_words.Neg"]),
+    ("[causes.fit]\npatterns", "[causes.fit]\nsometimes = []\npatterns", ["causes.fit.sometimes"]),
+    ('\nnot_units = [', '\nnot_units_old = [', ["rating.not_units"]),
+    ('\ncorrections = [', '\ncorrection = [', ["rating.correction"]),
+])
+def test_new_tables_are_validated(tmp_path, monkeypatch, old, new, needles):
+    from assistant.errors import PromptsError
+
+    rules = _rules_copy(tmp_path, monkeypatch)
+    text = rules.read_text(encoding="utf-8")
+    assert old in text, old
+    rules.write_text(text.replace(old, new, 1), encoding="utf-8")
+    try:
+        with pytest.raises(PromptsError) as info:
+            extract("four", "arrival")
+        msg = str(info.value)
+        assert "rules.toml" in msg
+        for n in needles:
+            assert n in msg, msg
+    finally:
+        monkeypatch.delenv("DEBRIEF_PROMPTS")
+        ex.clear_cache()

@@ -5,7 +5,7 @@ homophones, numbers as words) or are typed. All vocabularies live in
 prompts/rules.toml, read once (cached) and validated on load; everything here
 is a pure function of the answer text.
 
-    extract(text, stage) -> Extraction(rating, improve, nailed, causes)
+    extract(text, stage) -> Extraction(rating, improve, nailed, causes, positive)
     downhill(ratings)    -> the stage where it went downhill
     command_word(text)   -> "repeat" | "skip" | "back" | "help" | "stop" | None
     yes_no(text)         -> True | False | None
@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant.errors import PromptsError
 from assistant.prompts import load_toml, reject_unknown, require, string_list
-from assistant.understanding.causes import CAUSES, CauseRules, compile_causes, find_causes
+from assistant.understanding.causes import CAUSES, CauseRules, cause_polarity, compile_causes
 from assistant.understanding.rating import RatingRules, compile_rating, phrase_regex, to_digits
 from assistant.understanding.rating import rating as _rating
 from assistant.understanding.text import clean, phrase_tuples
@@ -41,7 +41,7 @@ __all__ = [
 
 COMMANDS = ("repeat", "skip", "back", "help", "stop")
 
-TOP_KEYS = {"text", "phrases", "rating", "causes", "commands", "yesno"}
+TOP_KEYS = {"text", "phrases", "rating", "causes", "cause_words", "polarity", "commands", "yesno"}
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,12 @@ class Extraction:
     improve: str | None = None
     nailed: str | None = None
     causes: tuple[str, ...] = ()
+    # The subset of `causes` the answer names only in a good or neutral light
+    # ("we clicked", "i asked good questions"); never late, nerves or rambling.
+    positive: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
+        """The four fields the `extract` command has always shown (`positive` is read as a field)."""
         return {"rating": self.rating, "improve": self.improve, "nailed": self.nailed, "causes": list(self.causes)}
 
 
@@ -306,15 +310,15 @@ def extract(text: str, kind: str | None = None) -> Extraction:
     if not c:
         return Extraction()
     digits = " ".join(to_digits(c, rules.rating, keep_phrases=True))
-    causes = find_causes(digits, rules.causes)
+    causes, positive = cause_polarity(digits, rules.causes, kind)
     if kind == "improve":
-        return Extraction(None, _tidy_phrase(c.split(), rules), None, causes)
+        return Extraction(None, _tidy_phrase(c.split(), rules), None, causes, positive)
     if kind == "nailed":
-        return Extraction(None, None, _tidy_phrase(c.split(), rules), causes)
+        return Extraction(None, None, _tidy_phrase(c.split(), rules), causes, positive)
     value = _rating(c, rules.rating, rules.fillers)
     improve = _find_marked(c, rules.improve_re, rules)
     nailed = _find_marked(c, rules.nailed_re, rules)
-    return Extraction(value, improve, nailed, causes)
+    return Extraction(value, improve, nailed, causes, positive)
 
 
 def downhill(ratings: list[tuple[str, float | None]]) -> str | None:
