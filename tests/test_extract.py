@@ -249,7 +249,7 @@ def test_mixed_answer():
     assert r.nailed == "the story about the migration"
     assert r.causes == ("examples", "rambling")
     assert r.positive == ("examples",)
-    assert r.improve is None
+    assert r.improve == "i rambled on the second question"
 
 
 @pytest.mark.parametrize("text,field,want", [

@@ -244,6 +244,95 @@ def test_problem_causes_are_never_positive(stage, text):
     assert r.causes and not set(r.positive) & {"late", "nerves", "rambling"}
 
 
+# ---------------------------------------------------------------- lessons cut off mid-phrase
+
+
+@pytest.mark.parametrize("stage,text,field,want", [
+    ("nailed", "the thing i nailed was the bit where they asked me", "nailed", None),
+    ("nailed", "the bit where they asked me about", "nailed", None),
+    ("nailed", "um the part when i", "nailed", None),
+    ("nailed", "i nailed the part where i explained my", "nailed", None),
+    ("nailed", "the bit where i talked about the", "nailed", None),
+    ("improve", "talk more about my", "improve", "talk more"),
+    ("improve", "practise answering questions about", "improve", "practise answering questions"),
+    ("improve", "i should have asked them about the", "improve", None),
+    ("tough", "four the thing i nailed was the bit where they asked me", "nailed", None),
+    # complete lessons keep their last word
+    ("improve", "knowing what salary to ask for", "improve", "knowing what salary to ask for"),
+    ("nailed", "the thing i nailed was the system design question", "nailed", "the system design question"),
+    ("nailed", "staying calm when they pushed me", "nailed", "staying calm when they pushed me"),
+])
+def test_lessons_cut_off_mid_phrase(stage, text, field, want):
+    assert getattr(extract(text, stage), field) == want
+
+
+# ---------------------------------------------------------------- non-answers to improve and nailed
+
+
+NON_ANSWERS = [
+    "nothing really", "i don't know", "can't think of anything", "everything", "nothing it went as well as it could",
+    "i can't really think of anything", "um nothing honestly", "dunno mate", "no idea to be honest",
+    "can't think of a thing really", "everything went well honestly", "i don't know it all went fine",
+    "nothing, i'd do it the same way", "honestly i couldn't tell you", "all of it", "nothing comes to mind really",
+    "i cant think of anything", "no i think it went fine",
+]
+
+
+@pytest.mark.parametrize("stage", ["improve", "nailed"])
+@pytest.mark.parametrize("text", NON_ANSWERS)
+def test_non_answers_give_no_lesson(stage, text):
+    r = extract(text, stage)
+    assert r.improve is None and r.nailed is None and r.causes == ()
+    assert ex.is_non_answer(text)
+
+
+@pytest.mark.parametrize("stage,text,want", [
+    ("improve", "nothing really but maybe talk less", "talk less"),
+    ("improve", "nothing really, but maybe talk less", "talk less"),
+    ("improve", "no i should have prepared more", "prepared more"),
+    ("improve", "not sure, maybe the ending", "the ending"),
+    ("improve", "not really, i should work on eye contact", "eye contact"),
+    ("nailed", "everything about the technical part", "everything about the technical part"),
+    ("nailed", "none of my nerves showed", "none of my nerves showed"),
+])
+def test_a_lesson_after_a_non_answer_is_kept(stage, text, want):
+    assert getattr(extract(text, stage), stage) == want
+    assert not ex.is_non_answer(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "four", "leave earlier", "the case study", "no more rambling"])
+def test_is_non_answer_false(text):
+    assert ex.is_non_answer(text) is False
+
+
+# ---------------------------------------------------------------- mixed answers
+
+
+@pytest.mark.parametrize("text,rating,nailed,improve_words", [
+    ("four i nailed the story about the migration but i rambled on the second question", 4.0,
+     "the story about the migration", ["rambled", "second question"]),
+    ("i rambled on the second question but i nailed the story about the migration", None,
+     "the story about the migration", ["rambled", "second question"]),
+    ("two i froze on the coding question though i nailed the small talk", 2.0, "the small talk", ["froze", "coding"]),
+    ("three i nailed the opening but the technical part was rough", 3.0, "the opening", ["technical", "rough"]),
+    ("four, i smashed the question about a difficult patient but should have mentioned the audit", 4.0,
+     "the question about a difficult patient", ["mentioned the audit"]),
+])
+def test_mixed_answers_give_a_win_and_a_lesson(text, rating, nailed, improve_words):
+    r = extract(text, "tough")
+    assert r.rating == rating
+    assert r.nailed == nailed
+    assert r.improve is not None and all(w in r.improve for w in improve_words), r.improve
+
+
+@pytest.mark.parametrize("text", [
+    "four i nailed the story about the migration", "five i nailed it",
+    "four i nailed the case study but honestly it was all fine",
+])
+def test_a_win_alone_gives_no_lesson(text):
+    assert extract(text, "experience").improve is None
+
+
 # ---------------------------------------------------------------- the new rules.toml tables are validated
 
 
@@ -269,6 +358,8 @@ def _rules_copy(tmp_path, monkeypatch):
     ("[causes.fit]\npatterns", "[causes.fit]\nsometimes = []\npatterns", ["causes.fit.sometimes"]),
     ('\nnot_units = [', '\nnot_units_old = [', ["rating.not_units"]),
     ('\ncorrections = [', '\ncorrection = [', ["rating.correction"]),
+    ('\nsoft_words = [', '\nsoft = [', ["text.soft"]),
+    ('\nvague = [', '\nvagueness = [', ["phrases.vagueness"]),
 ])
 def test_new_tables_are_validated(tmp_path, monkeypatch, old, new, needles):
     from assistant.errors import PromptsError
