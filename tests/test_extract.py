@@ -279,12 +279,22 @@ def test_stage_none_and_typed_punctuation():
 
 
 # ---------------------------------------------------------------- downhill
+# The turning point: the largest real drop (1 point or more) to a stage rated 3 or
+# less, the earliest on a tie; else the lowest stage at 2 or less; else none.
 
 @pytest.mark.parametrize("ratings,want", [
     ([("arrival", 4), ("opening", 4), ("experience", 2), ("tough", 1), ("closing", 3)], "experience"),
     ([("arrival", 5), ("opening", 3), ("experience", 4), ("tough", 2), ("closing", 3)], "opening"),  # tie: earliest
     ([("arrival", 4), ("opening", 4), ("experience", 4.5), ("tough", 5), ("closing", 5)], None),  # all high, no drop
+    ([("arrival", 4), ("opening", 5), ("experience", 4.5), ("tough", 4), ("closing", 5)], None),  # a great interview
+    ([("arrival", 5), ("opening", 4), ("experience", 3.5), ("tough", 4)], None),  # drops, but never to 3 or less
+    ([("arrival", 5), ("opening", 4), ("experience", 4), ("tough", 3)], "tough"),  # one point down to a 3
+    ([("arrival", 4), ("opening", 3.5), ("experience", 3)], None),  # half-point steps are not a real drop
+    ([("arrival", 4), ("opening", 3.5), ("experience", 2)], "experience"),  # 1.5 down to a 2
+    ([("arrival", 5), ("opening", 2.5), ("experience", 1.5)], "opening"),  # 2.5 beats 1
     ([("arrival", 2), ("opening", 3), ("experience", 4), ("tough", 4), ("closing", 5)], "arrival"),  # no drop, low start
+    ([("arrival", 3), ("opening", 2.5), ("experience", 4)], None),  # small dip, nothing at 2 or less
+    ([("arrival", 3), ("opening", 2.5), ("experience", 2)], "experience"),  # no real drop: the lowest at 2
     ([("arrival", 1.5), ("opening", 1.5), ("experience", 3)], "arrival"),  # lowest tie: earliest
     ([("arrival", None), ("opening", 4), ("experience", None), ("tough", 2)], "tough"),  # drop across a gap
     ([("arrival", None), ("opening", None)], None),

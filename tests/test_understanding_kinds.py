@@ -333,6 +333,25 @@ def test_a_win_alone_gives_no_lesson(text):
     assert extract(text, "experience").improve is None
 
 
+# ---------------------------------------------------------------- second_person
+
+
+@pytest.mark.parametrize("said,back", [
+    ("practise my technical answers", "practise your technical answers"),
+    ("i rambled on the second question", "you rambled on the second question"),
+    ("be less nervous about myself", "be less nervous about yourself"),
+    ("i'm too hard on myself", "you're too hard on yourself"), ("what i'd do differently", "what you'd do differently"),
+    ("what i've learned", "what you've learned"), ("i was too quiet", "you were too quiet"),
+    ("they asked me about my cv", "they asked you about your cv"), ("the idea was mine", "the idea was yours"),
+    ("our team and what we built", "our team and what we built"),
+    ("the salary bit, i held my ground", "the salary bit, you held your ground"),
+    ("i wasn't ready", "you weren't ready"), ("i am proud of it", "you are proud of it"), ("", ""),
+    ("time management", "time management"),
+])
+def test_second_person(said, back):
+    assert ex.second_person(said) == back
+
+
 # ---------------------------------------------------------------- the new rules.toml tables are validated
 
 
@@ -354,6 +373,7 @@ def _rules_copy(tmp_path, monkeypatch):
     ('"{neg} ', '"{nope} ', ["causes.late.absent", "{nope}", "cause_words"]),
     ("[polarity]\n", "[polarity]\nweights = [1]\n", ["polarity.weights"]),
     ('problem_causes = ["late", ', 'problem_causes = ["lateness", ', ["polarity.problem_causes", "lateness"]),
+    ('"i\'m" = "you\'re"', '"i\'m" = 3', ["second_person.i'm"]),
     ('\nneg = [', '\nNeg = [', ["cause_words.Neg"]),
     ("[causes.fit]\npatterns", "[causes.fit]\nsometimes = []\npatterns", ["causes.fit.sometimes"]),
     ('\nnot_units = [', '\nnot_units_old = [', ["rating.not_units"]),

@@ -8,6 +8,7 @@ is a pure function of the answer text.
     extract(text, stage) -> Extraction(rating, improve, nailed, causes, positive)
     downhill(ratings)    -> the stage where it went downhill
     is_non_answer(text)  -> True for "nothing really", "i don't know", "everything"
+    second_person(phrase) -> the lesson said back: "i rambled" -> "you rambled"
     command_word(text)   -> "repeat" | "skip" | "back" | "help" | "stop" | None
     yes_no(text)         -> True | False | None
     reply_vocabulary(kind) -> phrases a speech grammar should allow
@@ -34,6 +35,7 @@ __all__ = [
     "extract",
     "downhill",
     "is_non_answer",
+    "second_person",
     "command_word",
     "yes_no",
     "reply_vocabulary",
@@ -43,7 +45,7 @@ __all__ = [
 
 COMMANDS = ("repeat", "skip", "back", "help", "stop")
 
-TOP_KEYS = {"text", "phrases", "rating", "causes", "cause_words", "polarity", "commands", "yesno"}
+TOP_KEYS = {"text", "phrases", "rating", "causes", "cause_words", "polarity", "commands", "yesno", "second_person"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class _Rules:
     polite: tuple[tuple[str, ...], ...]
     yes: tuple[tuple[str, ...], ...]
     no: tuple[tuple[str, ...], ...]
+    second_person: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 
 
 def _marker_re(items: list[str]) -> re.Pattern[str]:
@@ -171,7 +174,20 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
         polite=polite,
         yes=phrase_tuples(lst("yesno.yes")),
         no=phrase_tuples(lst("yesno.no")),
+        second_person=_second_person_table(path, data),
     )
+
+
+def _second_person_table(path: Path, data: dict[str, Any]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    table = require(path, data, "second_person", dict)
+    pairs = []
+    for said, back in table.items():
+        if not isinstance(back, str) or not back.strip() or not said.strip():
+            raise PromptsError(f"{path}: 'second_person.{said}' must be a non-empty phrase to say back.")
+        pairs.append((tuple(said.lower().split()), tuple(back.lower().split())))
+    if not pairs:
+        raise PromptsError(f"{path}: 'second_person' must map at least one word.")
+    return tuple(sorted(pairs, key=lambda p: len(p[0]), reverse=True))
 
 
 @functools.lru_cache(maxsize=1)
@@ -491,13 +507,15 @@ def extract(text: str, kind: str | None = None) -> Extraction:
 
 
 def downhill(ratings: list[tuple[str, float | None]]) -> str | None:
-    """The stage where it went downhill: the largest drop from the previous rated
-    stage (earliest on a tie); with no drop, the lowest stage if it is 2 or below."""
+    """The stage where it turned: the largest real drop (at least one point, from
+    the previous rated stage) to a stage rated 3 or less, the earliest on a tie;
+    with no such drop, the lowest stage if it is 2 or less (the earliest); else
+    None, so a good interview (4, 5, 4.5, 4, 5) has no turning point."""
     rated = [(stage, float(r)) for stage, r in ratings if r is not None]
     best, best_drop = None, 0.0
     for (_, before), (stage, now) in zip(rated, rated[1:], strict=False):
         drop = before - now
-        if drop > best_drop:
+        if drop >= 1 and now <= 3 and drop > best_drop:
             best, best_drop = stage, drop
     if best is not None:
         return best
@@ -516,6 +534,31 @@ def is_non_answer(text: str) -> bool:
     rules = _rules()
     c = clean(text or "")
     return bool(c) and _non_answer(c, rules)
+
+
+def second_person(phrase: str) -> str:
+    """A lesson said back to the person: "practise my technical answers" ->
+    "practise your technical answers", "i was" -> "you were", "me" -> "you",
+    "mine" -> "yours" ("we" and "our" stay). The word table is [second_person]
+    in prompts/rules.toml."""
+    rules = _rules()
+    words = (phrase or "").split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        core = [w.rstrip(",.;:!?").lower() for w in words[i : i + 3]]
+        for said, back in rules.second_person:
+            n = len(said)
+            if tuple(core[:n]) == said and all(w.rstrip(",.;:!?") for w in words[i : i + n]):
+                tail = words[i + n - 1][len(words[i + n - 1].rstrip(",.;:!?")) :]
+                out.extend(back[:-1])
+                out.append(back[-1] + tail)
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
 
 
 def _command_key(text: str, polite: tuple[tuple[str, ...], ...], fillers: tuple[tuple[str, ...], ...]) -> str:
