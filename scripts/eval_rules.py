@@ -4,6 +4,8 @@
     python scripts/eval_rules.py [--corpus PATH] [--json] [--check]
 
 --check exits 1 when a figure is under its floor (see FLOORS).
+"non-answers" is the share of improve/nailed answers labelled with no lesson
+(a null phrase: "nothing really", "i don't know") that give none.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ FLOORS = {
     "cause_recall": (0.95, True),
     "cause_precision": (0.90, True),
     "phrase_accuracy": (0.90, True),
+    "non_answers": (0.95, True),
     "median_ms": (5.0, False),
 }
 
@@ -57,6 +60,7 @@ def _phrase_ok(got: str | None, want: str | None, keys: list[str]) -> bool:
 def evaluate(rows: list[dict]) -> dict:
     rated_ok = rated_n = null_ok = null_n = 0
     phrase_ok = phrase_n = 0
+    quiet_ok = quiet_n = 0  # improve/nailed answers labelled with no lesson (non-answers)
     tp = {c: 0 for c in CAUSES}
     fp = {c: 0 for c in CAUSES}
     fn = {c: 0 for c in CAUSES}
@@ -93,6 +97,11 @@ def evaluate(rows: list[dict]) -> dict:
             elif c in wanted:
                 fn[c] += 1
                 problems.append(f"missed cause {c}")
+        own = kinds.get(stage)
+        if own in ("improve", "nailed") and row.get(own) is None:
+            quiet_n += 1
+            if getattr(got, own) is None:
+                quiet_ok += 1
         for field in ("improve", "nailed"):
             w, g = row.get(field), getattr(got, field)
             if w is None and g is None:
@@ -126,6 +135,8 @@ def evaluate(rows: list[dict]) -> dict:
         "causes_per_tag": per_tag,
         "phrase_accuracy": round(phrase_ok / phrase_n, 4) if phrase_n else 1.0,
         "phrases_checked": phrase_n,
+        "non_answers": round(quiet_ok / quiet_n, 4) if quiet_n else 1.0,
+        "non_answers_checked": quiet_n,
         "median_ms": round(statistics.median(times), 3) if times else 0.0,
         "p99_ms": round(p99, 3),
         "misses": misses,
@@ -162,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         for c, f in figures["causes_per_tag"].items():
             print(f"  {c:<12} P {f['precision']:.2f}  R {f['recall']:.2f}  ({f['labelled']} labelled)")
         print(f"phrase accuracy    {figures['phrase_accuracy']:.3f}  ({figures['phrases_checked']} checked)")
+        print(f"non-answers        {figures['non_answers']:.3f}  ({figures['non_answers_checked']} giving no lesson)")
         print(f"time per answer    median {figures['median_ms']:.3f} ms, p99 {figures['p99_ms']:.3f} ms")
         if figures["misses"]:
             print(f"\nmisses ({len(figures['misses'])}):")

@@ -188,11 +188,10 @@ def test_each_cause(text, cause):
 
 @pytest.mark.parametrize("text,cause", [
     ("the technical lead was friendly", "technical"), ("i used my phone to check the route", "chemistry"),
-    ("they were really interested in my work", "chemistry"), ("i asked great questions", "questions"),
+    ("they were really interested in my work", "chemistry"),
     ("they asked me three questions", "questions"), ("he was running late himself", "late"),
-    ("i drove past the traffic lights", "chemistry"), ("we hit it off", "chemistry"),
-    ("my examples went down well", "examples"), ("i paid attention to the details", "salary"),
-    ("the traffic lights puzzle was fun", "late"), ("the brain teaser about lightbulbs", "technical"),
+    ("i drove past the traffic lights", "chemistry"), ("i paid attention to the details", "salary"),
+    ("the traffic lights puzzle was fun", "late"),
     ("we talked about the late shift", "late"), ("i showed them the traffic app we built", "late"),
     ("i described the cold storage project", "chemistry"), ("calming a nervous patient", "nerves"),
     ("the salary range was in the advert", "salary"), ("i went in cold on the research", "chemistry"),
@@ -248,8 +247,9 @@ def test_mixed_answer():
     r = extract("four, i nailed the story about the migration but i rambled on the second question", "experience")
     assert r.rating == 4.0
     assert r.nailed == "the story about the migration"
-    assert r.causes == ("rambling",)
-    assert r.improve is None
+    assert r.causes == ("examples", "rambling")
+    assert r.positive == ("examples",)
+    assert r.improve == "i rambled on the second question"
 
 
 @pytest.mark.parametrize("text,field,want", [
@@ -266,6 +266,7 @@ def test_phrases_inside_rated_answers(text, field, want):
 def test_as_dict_and_frozen():
     r = extract("two, i rambled", "tough")
     assert r.as_dict() == {"rating": 2.0, "improve": None, "nailed": None, "causes": ["rambling"]}
+    assert r.positive == ()
     with pytest.raises(AttributeError):
         r.rating = 3.0  # type: ignore[misc]
     assert Extraction().as_dict()["causes"] == []
@@ -278,12 +279,22 @@ def test_stage_none_and_typed_punctuation():
 
 
 # ---------------------------------------------------------------- downhill
+# The turning point: the largest real drop (1 point or more) to a stage rated 3 or
+# less, the earliest on a tie; else the lowest stage at 2 or less; else none.
 
 @pytest.mark.parametrize("ratings,want", [
     ([("arrival", 4), ("opening", 4), ("experience", 2), ("tough", 1), ("closing", 3)], "experience"),
     ([("arrival", 5), ("opening", 3), ("experience", 4), ("tough", 2), ("closing", 3)], "opening"),  # tie: earliest
     ([("arrival", 4), ("opening", 4), ("experience", 4.5), ("tough", 5), ("closing", 5)], None),  # all high, no drop
+    ([("arrival", 4), ("opening", 5), ("experience", 4.5), ("tough", 4), ("closing", 5)], None),  # a great interview
+    ([("arrival", 5), ("opening", 4), ("experience", 3.5), ("tough", 4)], None),  # drops, but never to 3 or less
+    ([("arrival", 5), ("opening", 4), ("experience", 4), ("tough", 3)], "tough"),  # one point down to a 3
+    ([("arrival", 4), ("opening", 3.5), ("experience", 3)], None),  # half-point steps are not a real drop
+    ([("arrival", 4), ("opening", 3.5), ("experience", 2)], "experience"),  # 1.5 down to a 2
+    ([("arrival", 5), ("opening", 2.5), ("experience", 1.5)], "opening"),  # 2.5 beats 1
     ([("arrival", 2), ("opening", 3), ("experience", 4), ("tough", 4), ("closing", 5)], "arrival"),  # no drop, low start
+    ([("arrival", 3), ("opening", 2.5), ("experience", 4)], None),  # small dip, nothing at 2 or less
+    ([("arrival", 3), ("opening", 2.5), ("experience", 2)], "experience"),  # no real drop: the lowest at 2
     ([("arrival", 1.5), ("opening", 1.5), ("experience", 3)], "arrival"),  # lowest tie: earliest
     ([("arrival", None), ("opening", 4), ("experience", None), ("tough", 2)], "tough"),  # drop across a gap
     ([("arrival", None), ("opening", None)], None),
@@ -517,7 +528,7 @@ def test_cause_families(text, cause):
 @pytest.mark.parametrize("text,cause", [
     ("the video kept freezing", "nerves"), ("i rambled so much she had to cut me off", "chemistry"),
     ("the interviewer turned up twenty minutes late", "late"), ("forgot my portfolio at home", "examples"),
-    ("it was a phone screen so not much small talk", "chemistry"), ("i used the warehouse picking example", "examples"),
+    ("it was a phone screen so not much small talk", "chemistry"),
     ("i had questions written down and forgot to look at them", "preparation"),
     ("the parking meter ate my money", "salary"), ("do some breathing beforehand", "preparation"),
     ("i walked in flustered and late", "nerves"),

@@ -5,6 +5,9 @@ written after that and measured once before any change, as the honest estimate; 
 (242 answers, mostly causes and decoys) likewise, before the third round of widening; heldout4.jsonl
 (120 answers in plain car-ride words) likewise, before the fourth round. Floors sit a
 little under the figures reached, never under the targets of scripts/eval_rules.py.
+All of them are labelled by the convention in tests/data/README.md (topics in either
+direction, absent problems untagged); "non_answers" is the share of improve/nailed
+answers labelled with no lesson that give none.
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ DATA = ROOT / "tests" / "data"
 
 FLOORS = {
     "heldout.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.97, "cause_recall": 0.97,
-                      "cause_precision": 0.95, "phrase_accuracy": 0.95},
+                      "cause_precision": 0.95, "phrase_accuracy": 0.95, "non_answers": 0.95},
     "heldout2.jsonl": {"rating_accuracy": 0.97, "no_rating": 0.95, "cause_recall": 0.95,
-                       "cause_precision": 0.93, "phrase_accuracy": 0.92},
+                       "cause_precision": 0.93, "phrase_accuracy": 0.92, "non_answers": 0.95},
     "heldout3.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.95, "cause_recall": 0.97,
-                       "cause_precision": 0.95, "phrase_accuracy": 0.93},
+                       "cause_precision": 0.95, "phrase_accuracy": 0.93, "non_answers": 0.95},
     "heldout4.jsonl": {"rating_accuracy": 0.97, "no_rating": 0.95, "cause_recall": 0.95,
-                       "cause_precision": 0.95, "phrase_accuracy": 0.90},
+                       "cause_precision": 0.95, "phrase_accuracy": 0.90, "non_answers": 0.95},
 }
 
 

@@ -5,8 +5,10 @@ homophones, numbers as words) or are typed. All vocabularies live in
 prompts/rules.toml, read once (cached) and validated on load; everything here
 is a pure function of the answer text.
 
-    extract(text, stage) -> Extraction(rating, improve, nailed, causes)
+    extract(text, stage) -> Extraction(rating, improve, nailed, causes, positive)
     downhill(ratings)    -> the stage where it went downhill
+    is_non_answer(text)  -> True for "nothing really", "i don't know", "everything"
+    second_person(phrase) -> the lesson said back: "i rambled" -> "you rambled"
     command_word(text)   -> "repeat" | "skip" | "back" | "help" | "stop" | None
     yes_no(text)         -> True | False | None
     reply_vocabulary(kind) -> phrases a speech grammar should allow
@@ -22,7 +24,7 @@ from typing import Any
 
 from assistant.errors import PromptsError
 from assistant.prompts import load_toml, reject_unknown, require, string_list
-from assistant.understanding.causes import CAUSES, CauseRules, compile_causes, find_causes
+from assistant.understanding.causes import CAUSES, CauseRules, cause_polarity, compile_causes, restore_apostrophes
 from assistant.understanding.rating import RatingRules, compile_rating, phrase_regex, to_digits
 from assistant.understanding.rating import rating as _rating
 from assistant.understanding.text import clean, phrase_tuples
@@ -32,6 +34,8 @@ __all__ = [
     "Extraction",
     "extract",
     "downhill",
+    "is_non_answer",
+    "second_person",
     "command_word",
     "yes_no",
     "reply_vocabulary",
@@ -41,7 +45,7 @@ __all__ = [
 
 COMMANDS = ("repeat", "skip", "back", "help", "stop")
 
-TOP_KEYS = {"text", "phrases", "rating", "causes", "commands", "yesno"}
+TOP_KEYS = {"text", "phrases", "rating", "causes", "cause_words", "polarity", "commands", "yesno", "second_person"}
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,12 @@ class Extraction:
     improve: str | None = None
     nailed: str | None = None
     causes: tuple[str, ...] = ()
+    # The subset of `causes` the answer names only in a good or neutral light
+    # ("we clicked", "i asked good questions"); never late, nerves or rambling.
+    positive: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
+        """The four fields the `extract` command has always shown (`positive` is read as a field)."""
         return {"rating": self.rating, "improve": self.improve, "nailed": self.nailed, "causes": list(self.causes)}
 
 
@@ -61,10 +69,18 @@ class _Rules:
     lead_ins: tuple[tuple[str, ...], ...]
     trailers: tuple[tuple[str, ...], ...]
     non_answers: frozenset[str]
+    soft_words: tuple[tuple[str, ...], ...]
+    non_answer_heads: tuple[tuple[str, ...], ...]
+    non_answer_reasons: tuple[tuple[str, ...], ...]
     improve_re: re.Pattern[str]
     nailed_re: re.Pattern[str]
     breaks: frozenset[tuple[str, ...]]
     dangling: frozenset[str]
+    cut_words: frozenset[str]
+    open_words: frozenset[str]
+    cut_endings: tuple[tuple[str, ...], ...]
+    vague: frozenset[str]
+    contrasts: tuple[tuple[str, ...], ...]
     max_words: int
     rating: RatingRules
     causes: CauseRules
@@ -73,6 +89,7 @@ class _Rules:
     polite: tuple[tuple[str, ...], ...]
     yes: tuple[tuple[str, ...], ...]
     no: tuple[tuple[str, ...], ...]
+    second_person: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 
 
 def _marker_re(items: list[str]) -> re.Pattern[str]:
@@ -84,10 +101,25 @@ def _marker_re(items: list[str]) -> re.Pattern[str]:
 def _build(path: Path, data: dict[str, Any]) -> _Rules:
     reject_unknown(path, data, TOP_KEYS)
     text = require(path, data, "text", dict)
-    reject_unknown(path, text, {"fillers", "lead_ins", "trailers", "non_answers"}, "text")
+    reject_unknown(
+        path, text, {"fillers", "lead_ins", "trailers", "non_answers", "soft_words", "non_answer_reasons"}, "text"
+    )
     phrases = require(path, data, "phrases", dict)
     reject_unknown(
-        path, phrases, {"improve_markers", "nailed_markers", "clause_breaks", "dangling", "max_words"}, "phrases"
+        path,
+        phrases,
+        {
+            "improve_markers",
+            "nailed_markers",
+            "clause_breaks",
+            "dangling",
+            "cut_words",
+            "open_words",
+            "cut_endings",
+            "vague",
+            "max_words",
+        },
+        "phrases",
     )
     max_words = require(path, data, "phrases.max_words", int)
     if isinstance(max_words, bool) or not 3 <= max_words <= 40:
@@ -116,15 +148,24 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
             if commands.get(key, name) != name:
                 raise PromptsError(f"{path}: 'commands.{name}' phrase '{phrase}' is also a '{commands[key]}' command.")
             commands[key] = name
+    non_answers = [" ".join(clean(s).replace(",", " ").split()) for s in lst("text.non_answers")]
     return _Rules(
         fillers=fillers,
         lead_ins=phrase_tuples(lst("text.lead_ins")),
         trailers=phrase_tuples(lst("text.trailers")),
-        non_answers=frozenset(" ".join(clean(s).replace(",", " ").split()) for s in lst("text.non_answers")),
+        non_answers=frozenset(non_answers),
+        soft_words=phrase_tuples(lst("text.soft_words")),
+        non_answer_heads=phrase_tuples(non_answers),
+        non_answer_reasons=phrase_tuples(lst("text.non_answer_reasons")),
         improve_re=_marker_re(lst("phrases.improve_markers")),
         nailed_re=_marker_re(lst("phrases.nailed_markers")),
         breaks=frozenset(tuple(s.split()) for s in lst("phrases.clause_breaks")),
         dangling=frozenset(lst("phrases.dangling")),
+        cut_words=frozenset(lst("phrases.cut_words")),
+        open_words=frozenset(lst("phrases.open_words")),
+        cut_endings=phrase_tuples(lst("phrases.cut_endings")),
+        vague=frozenset(" ".join(v) for v in phrase_tuples(lst("phrases.vague"))),
+        contrasts=phrase_tuples(lst("polarity.contrasts")),
         max_words=max_words,
         rating=compile_rating(path, data),
         causes=compile_causes(path, data),
@@ -133,7 +174,20 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
         polite=polite,
         yes=phrase_tuples(lst("yesno.yes")),
         no=phrase_tuples(lst("yesno.no")),
+        second_person=_second_person_table(path, data),
     )
+
+
+def _second_person_table(path: Path, data: dict[str, Any]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    table = require(path, data, "second_person", dict)
+    pairs = []
+    for said, back in table.items():
+        if not isinstance(back, str) or not back.strip() or not said.strip():
+            raise PromptsError(f"{path}: 'second_person.{said}' must be a non-empty phrase to say back.")
+        pairs.append((tuple(said.lower().split()), tuple(back.lower().split())))
+    if not pairs:
+        raise PromptsError(f"{path}: 'second_person' must map at least one word.")
+    return tuple(sorted(pairs, key=lambda p: len(p[0]), reverse=True))
 
 
 @functools.lru_cache(maxsize=1)
@@ -222,6 +276,47 @@ def _strip_lead_ins(tokens: list[str], rules: _Rules) -> list[str]:
     return tokens
 
 
+_RELATIVE = frozenset({"where", "when", "which", "who", "whom", "whose", "how", "what", "that", "why"})
+_FRONTED = frozenset({"what", "which", "who", "whom", "that", "where", "i", "they", "we", "you", "he", "she"})
+
+
+def _stranded(tokens: list[str], rules: _Rules) -> bool:
+    """A preposition may end a phrase when its object came first: "what salary to
+    ask for", "the bit i was proud of" (a wh-word or a clause before it)."""
+    return len(tokens) >= 2 and tokens[-1] not in ("me", "us", "them") and any(t in _FRONTED for t in tokens)
+
+
+def _cut_off(tokens: list[str], rules: _Rules) -> list[str] | None:
+    """A lesson that ends mid-phrase ("the bit where they asked me") loses its
+    open end; None when what is left says nothing on its own ("the bit")."""
+    cut = list(tokens)
+    changed = True
+    while cut and changed:
+        changed = False
+        while cut and (cut[-1] == "," or cut[-1] in rules.cut_words):
+            cut.pop()
+            changed = True
+            while cut and cut[-1] in rules.open_words:  # "talk more about my" -> "talk more"
+                cut.pop()
+        for end in rules.cut_endings:
+            if len(cut) >= len(end) and tuple(cut[-len(end) :]) == end:
+                del cut[-len(end) :]
+                changed = True
+                break
+        if cut and cut[-1] in rules.open_words and not _stranded(cut[:-1], rules):
+            cut.pop()  # "practise answering questions about", "asked me about"
+            changed = True
+    if len(cut) == len(tokens):
+        return cut
+    # a relative clause that was cut off says nothing sure: "the bit where i talked (about the)"
+    wh = next((k for k in range(1, len(cut)) if cut[k] in _RELATIVE), None)
+    if wh is not None:
+        cut = cut[:wh]
+    if not cut or " ".join(t for t in cut if t != ",") in rules.vague or len([t for t in cut if t != ","]) < 2:
+        return None
+    return cut
+
+
 def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
     tokens = _skip_non_answer(tokens, rules)
     tokens = _strip_lead_ins(tokens, rules)
@@ -234,9 +329,15 @@ def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
             if words > rules.max_words:
                 break
         cut.append(tok)
-    while cut and (cut[-1] == "," or (len(cut) < len(tokens) and cut[-1] in rules.dangling)):
+    shortened = len(cut) < len(tokens)
+    while cut and (cut[-1] == "," or (shortened and cut[-1] in rules.dangling)):
         cut.pop()
     cut = _strip_edges(cut, (), rules.trailers + rules.fillers)
+    if not shortened:
+        kept = _cut_off(cut, rules)
+        if kept is None:
+            return None
+        cut = _strip_edges(kept, (), rules.trailers + rules.fillers)
     phrase = " ".join(cut).replace(" ,", ",")
     if not phrase or phrase in rules.non_answers or phrase in ("it", "that", "this"):
         return None
@@ -260,21 +361,26 @@ _CONTRAST = (
 
 
 def _skip_non_answer(tokens: list[str], rules: _Rules) -> list[str]:
-    """ "nothing really, i'd do it the same way" says nothing; "nothing, but maybe talk less" says something."""
-    if "," not in tokens:
-        return tokens
-    cut = tokens.index(",")
-    head = _strip_edges(tokens[:cut], rules.fillers, rules.fillers + rules.trailers)
-    if not head or " ".join(head) not in rules.non_answers:
-        return tokens
-    rest = tokens[cut + 1 :]
-    while rest and rest[0] == ",":
-        rest = rest[1:]
-    rest = _strip_edges(rest, rules.fillers, ())
-    for opt in _CONTRAST:
-        if tuple(rest[: len(opt)]) == opt:
-            return rest[len(opt) :]
-    return []
+    """ "nothing really, i'd do it the same way" says nothing; "nothing, but maybe talk
+    less" and "no, i should have prepared more" say something: what follows the
+    contrast or the lead-in."""
+    words = _strip_edges(list(tokens), rules.fillers, ())
+    for head in rules.non_answer_heads:
+        if tuple(words[: len(head)]) != head:
+            continue
+        rest = words[len(head) :]
+        while rest and rest[0] == ",":
+            rest = rest[1:]
+        rest = _strip_edges(rest, rules.fillers, ())
+        for opt in _CONTRAST:
+            if tuple(rest[: len(opt)]) == opt:
+                return rest[len(opt) :]
+        if rest and _starts_any(rest, rules.lead_ins):
+            return rest
+        if head and len(head) < len(words) and words[len(head)] == ",":
+            return []  # "nothing really, i'd do it the same way"
+        break
+    return tokens
 
 
 def _clause(tokens: list[str], rules: _Rules) -> list[str]:
@@ -292,12 +398,91 @@ def _find_marked(text: str, pattern: re.Pattern[str], rules: _Rules) -> str | No
     for m in pattern.finditer(text):
         rest = text[m.end() :].split()
         said = m.group(0).split()
+        if said and said[-1] in _REGRET_HAVE and rest and rest[0] == "to":
+            continue  # "i'd have to relocate" is an obligation, not a lesson
         if said and said[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
             rest = ["have"] + rest
         phrase = _tidy_phrase(_clause(rest, rules), rules)
         if phrase and not phrase.startswith(("it ", "it,")):
             return phrase
     return None
+
+
+def _drop_soft(tokens: list[str], rules: _Rules) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        n = next((len(o) for o in rules.soft_words if tuple(tokens[i : i + len(o)]) == o), 0)
+        if n:
+            i += n
+            continue
+        if tokens[i] != ",":
+            out.append(tokens[i])
+        i += 1
+    return out
+
+
+def _non_answer(c: str, rules: _Rules) -> bool:
+    tokens = restore_apostrophes(c).split()
+    words = _drop_soft(tokens, rules)
+    if not words:
+        return False
+    if " ".join(words) in rules.non_answers:
+        return True
+    # a non-answer and its reason: "nothing it went as well as it could"
+    for head in rules.non_answer_heads:
+        if tuple(words[: len(head)]) != head:
+            continue
+        rest = words[len(head) :]
+        if not any(tuple(rest[: len(r)]) == r for r in rules.non_answer_reasons):
+            return False
+        said = " ".join(rest)
+        if rules.improve_re.search(said) or rules.nailed_re.search(said):
+            return False  # "no, i should have prepared more" is a lesson
+        return not any(o == tuple(rest[k : k + len(o)]) for k in range(len(rest)) for o in _CONTRAST)
+    return False
+
+
+def _other_side(c: str, nailed: str, rules: _Rules) -> str | None:
+    """In a mixed answer the other side of the win is the lesson: "four i nailed
+    the story about the migration but i rambled on the second question"."""
+    tokens = c.split()
+    clauses: list[list[str]] = [[]]
+    i = 0
+    while i < len(tokens):
+        n = next((len(o) for o in rules.contrasts if tuple(tokens[i : i + len(o)]) == o), 0)
+        if tokens[i] == "," or n:
+            clauses.append([])
+            i += n or 1
+            continue
+        clauses[-1].append(tokens[i])
+        i += 1
+    win = nailed.split()[:3]
+    for k, clause in enumerate(clauses):
+        if not clause or (win and any(clause[j : j + len(win)] == win for j in range(len(clause)))):
+            continue
+        if k == 0:
+            clause = _after_rating(clause, rules)
+        said = " ".join(clause)
+        digits = " ".join(to_digits(said, rules.rating, keep_phrases=True))
+        causes, positive = cause_polarity(digits, rules.causes)
+        if set(causes) - set(positive):
+            return _tidy_phrase(clause, rules)
+    return None
+
+
+def _after_rating(tokens: list[str], rules: _Rules) -> list[str]:
+    """The words after a rating said first ("four i rambled" -> "i rambled")."""
+    r = rules.rating
+    digits = to_digits(" ".join(tokens), r)
+    if len(digits) != len(tokens):
+        return tokens
+    i = 0
+    while i < len(tokens) and (tokens[i] == "a" or digits[i] != tokens[i] or digits[i][:1].isdigit()):
+        i += 1
+        if i < len(tokens) and tuple(tokens[i : i + 3]) in r.halves:
+            i += 3
+    return tokens[i:] if i else tokens
 
 
 # ---------------------------------------------------------------- public API
@@ -312,26 +497,32 @@ def extract(text: str, kind: str | None = None) -> Extraction:
     c = clean(text or "")
     if not c:
         return Extraction()
+    if kind in ("improve", "nailed") and _non_answer(c, rules):
+        return Extraction()  # "nothing really", "can't think of anything": no lesson, nothing named
     digits = " ".join(to_digits(c, rules.rating, keep_phrases=True))
-    causes = find_causes(digits, rules.causes)
+    causes, positive = cause_polarity(digits, rules.causes, kind)
     if kind == "improve":
-        return Extraction(None, _tidy_phrase(c.split(), rules), None, causes)
+        return Extraction(None, _tidy_phrase(c.split(), rules), None, causes, positive)
     if kind == "nailed":
-        return Extraction(None, None, _tidy_phrase(c.split(), rules), causes)
+        return Extraction(None, None, _tidy_phrase(c.split(), rules), causes, positive)
     value = _rating(c, rules.rating, rules.fillers)
     improve = _find_marked(c, rules.improve_re, rules)
     nailed = _find_marked(c, rules.nailed_re, rules)
-    return Extraction(value, improve, nailed, causes)
+    if nailed is not None and improve is None and set(causes) - set(positive):
+        improve = _other_side(c, nailed, rules)
+    return Extraction(value, improve, nailed, causes, positive)
 
 
 def downhill(ratings: list[tuple[str, float | None]]) -> str | None:
-    """The stage where it went downhill: the largest drop from the previous rated
-    stage (earliest on a tie); with no drop, the lowest stage if it is 2 or below."""
+    """The stage where it turned: the largest real drop (at least one point, from
+    the previous rated stage) to a stage rated 3 or less, the earliest on a tie;
+    with no such drop, the lowest stage if it is 2 or less (the earliest); else
+    None, so a good interview (4, 5, 4.5, 4, 5) has no turning point."""
     rated = [(stage, float(r)) for stage, r in ratings if r is not None]
     best, best_drop = None, 0.0
     for (_, before), (stage, now) in zip(rated, rated[1:], strict=False):
         drop = before - now
-        if drop > best_drop:
+        if drop >= 1 and now <= 3 and drop > best_drop:
             best, best_drop = stage, drop
     if best is not None:
         return best
@@ -341,6 +532,40 @@ def downhill(ratings: list[tuple[str, float | None]]) -> str | None:
     if low <= 2:
         return next(stage for stage, r in rated if r == low)
     return None
+
+
+def is_non_answer(text: str) -> bool:
+    """True when an improve/nailed answer names no lesson: "nothing really",
+    "i don't know", "can't think of anything", "everything", "nothing it went as
+    well as it could". "nothing really, but maybe talk less" names one."""
+    rules = _rules()
+    c = clean(text or "")
+    return bool(c) and _non_answer(c, rules)
+
+
+def second_person(phrase: str) -> str:
+    """A lesson said back to the person: "practise my technical answers" ->
+    "practise your technical answers", "i was" -> "you were", "me" -> "you",
+    "mine" -> "yours" ("we" and "our" stay). The word table is [second_person]
+    in prompts/rules.toml."""
+    rules = _rules()
+    words = (phrase or "").split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        core = [w.rstrip(",.;:!?").lower() for w in words[i : i + 3]]
+        for said, back in rules.second_person:
+            n = len(said)
+            if tuple(core[:n]) == said and all(w.rstrip(",.;:!?") for w in words[i : i + n]):
+                tail = words[i + n - 1][len(words[i + n - 1].rstrip(",.;:!?")) :]
+                out.extend(back[:-1])
+                out.append(back[-1] + tail)
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
 
 
 def _command_key(text: str, polite: tuple[tuple[str, ...], ...], fillers: tuple[tuple[str, ...], ...]) -> str:

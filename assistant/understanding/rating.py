@@ -42,6 +42,10 @@ RATING_KEYS = {
     "words",
     "start_words",
     "pronoun_one_after",
+    "not_units",
+    "after_cues",
+    "corrections",
+    "corrections_before_number",
 }
 
 
@@ -75,6 +79,10 @@ class RatingRules:
     negated_values: tuple[float, ...]
     start_words: frozenset[str] = frozenset()
     pronoun_one_after: frozenset[str] = frozenset()
+    not_units: tuple[tuple[str, ...], ...] = ()
+    after_cues: tuple[tuple[str, ...], ...] = ()
+    corrections: tuple[tuple[str, ...], ...] = ()
+    corrections_before_number: tuple[tuple[str, ...], ...] = ()
 
 
 def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
@@ -168,6 +176,10 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         negated_values=tuple(float(v) for v in negated),
         start_words=start_words,
         pronoun_one_after=frozenset(lst("pronoun_one_after")),
+        not_units=phrase_tuples(lst("not_units")),
+        after_cues=phrase_tuples(lst("after_cues")),
+        corrections=phrase_tuples(lst("corrections")),
+        corrections_before_number=phrase_tuples(lst("corrections_before_number")),
     )
 
 
@@ -205,11 +217,27 @@ def _match_at(tokens: list[str], i: int, options: tuple[tuple[str, ...], ...]) -
     return 0
 
 
-def _prev_in(tokens: list[str], i: int, vocab: frozenset[str]) -> bool:
+def _prev_len(tokens: list[str], i: int, vocab: frozenset[str]) -> int:
+    """Length of the longest phrase of `vocab` (up to 3 words) that ends just before tokens[i]."""
     for n in (3, 2, 1):
         if i - n >= 0 and " ".join(tokens[i - n : i]) in vocab:
-            return True
-    return False
+            return n
+    return 0
+
+
+def _prev_in(tokens: list[str], i: int, vocab: frozenset[str]) -> bool:
+    return _prev_len(tokens, i, vocab) > 0
+
+
+def _blocked(tokens: list[str], i: int, rules: RatingRules) -> bool:
+    """A word before the number makes it a count or a time ("at 2", "the 3 of us"),
+    unless a longer rating cue ends there ("go with 3", "stick with 4")."""
+    block = _prev_len(tokens, i, rules.block_before)
+    if not block:
+        return False
+    if any(i >= len(o) and tuple(tokens[i - len(o) : i]) == o for o in rules.corrections_before_number):
+        return False  # "two no three": a correction, not "no one"
+    return block >= _prev_len(tokens, i, rules.cues)
 
 
 def _start_index(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> int:
@@ -233,6 +261,15 @@ def _follower_ok(tokens: list[str], j: int, vocab: frozenset[str]) -> bool:
     return j >= len(tokens) or tokens[j] == "," or tokens[j] in vocab
 
 
+def _scale_follows(tokens: list[str], j: int, rules: RatingRules) -> bool:
+    """ "out of five" / "out of 10" starts at tokens[j]."""
+    n = _match_at(tokens, j, rules.scales)
+    if not n or j + n >= len(tokens):
+        return False
+    s = _number(tokens[j + n])
+    return s is not None and s[1] is None and s[2] is None and s[0] in (5, 10)
+
+
 def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> list[str]:
     out = list(tokens)
     for i, tok in enumerate(tokens):
@@ -240,7 +277,9 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
         if value is None:
             continue
         prev = tokens[i - 1] if i else ""
-        if prev == "a":
+        if _scale_follows(tokens, i + 1, rules):
+            ok = True  # "for out of five", "free out of 5": a misheard number in rating position
+        elif prev == "a":
             ok = _follower_ok(tokens, i + 1, rules.clause_start)
         elif _at_start(tokens, i, start) or _prev_in(tokens, i, rules.cues) or prev == ",":
             vocab = rules.strict_followers if tok in rules.strict else rules.clause_start
@@ -271,6 +310,8 @@ def _countable(tokens: list[str], j: int, rules: RatingRules) -> bool:
     """True when tokens[j] makes the number before it a count ("two questions")."""
     if j >= len(tokens):
         return False
+    if _match_at(tokens, j, rules.not_units):
+        return False  # "four on time", "three at best", "two in the end"
     word = tokens[j]
     if word in rules.units:
         return True
@@ -340,8 +381,26 @@ def _read_value(tokens: list[str], i: int, rules: RatingRules) -> tuple[float, i
     return value, j
 
 
-def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple[int, int, float]]:
-    found: list[tuple[int, int, float]] = []
+def _after_correction(tokens: list[str], i: int, rules: RatingRules) -> bool:
+    """A correction ends just before the number (allowing "a"): "no wait three", "actually a two"."""
+    k = i - 1 if i and tokens[i - 1] == "a" else i
+    return any(
+        k >= len(o) and tuple(tokens[k - len(o) : k]) == o for o in rules.corrections + rules.corrections_before_number
+    )
+
+
+def _after_cue(tokens: list[str], j: int, rules: RatingRules) -> bool:
+    """A rating trailer ends the clause after the number: "... three i suppose", "four overall"."""
+    n = _match_at(tokens, j, rules.after_cues)
+    if not n:
+        return False
+    k = j + n
+    return k >= len(tokens) or tokens[k] == "," or tokens[k] in rules.clause_start
+
+
+def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple[int, int, float, int]]:
+    """(strength, index, value, end index) of each number said as a rating."""
+    found: list[tuple[int, int, float, int]] = []
     i = 0
     while i < len(tokens):
         num = _number(tokens[i])
@@ -379,7 +438,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         strength = 0
         if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
             strength = -1
-        elif _countable(tokens, j, rules) or _prev_in(tokens, i, rules.block_before):
+        elif _countable(tokens, j, rules) or _blocked(tokens, i, rules):
             strength = -1
         elif scale is not None:
             strength = 4 if scale > 0 else -1
@@ -393,6 +452,10 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 _follower_ok(tokens, j, rules.clause_start) or tokens[i - 1] == "a"
             ):
                 strength = 2
+            elif _after_cue(tokens, j, rules):
+                strength = 2
+            elif found and _after_correction(tokens, i, rules) and _follower_ok(tokens, j, rules.clause_start):
+                strength = 2  # "two no wait three they were nice"
             elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
                 strength = 1
             elif i and tokens[i - 1] in rules.words and _follower_ok(tokens, j, rules.clause_start):
@@ -403,7 +466,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
             if value == 0 and not (_follower_ok(tokens, j, rules.clause_start) or (i and tokens[i - 1] == "a")):
                 strength = -1
         if strength > 0:
-            found.append((strength, i, value))
+            found.append((strength, i, value, j))
             nxt = j
         i = max(nxt, i + 1)
     return found
@@ -414,13 +477,38 @@ def round_half(value: float) -> float:
     return math.floor(value * 2 + 0.5) / 2
 
 
+_CORRECTION_REACH = 5  # words between a correction ("actually", "more like") and the number it brings
+
+
+def _corrected(tokens: list[str], found: list[tuple[int, int, float, int]], rules: RatingRules) -> int | None:
+    """Index in `found` of the last rating said as a correction of an earlier one:
+    "a three no actually more like a two", "a four maybe a three actually no i'll
+    stick with four". The last number wins a self-correction."""
+    last = None
+    for k in range(1, len(found)):
+        i, prev_end = found[k][1], found[k - 1][3]
+        lo = max(prev_end, i - _CORRECTION_REACH)
+        said = any(_match_at(tokens, m, rules.corrections) for m in range(lo, i))
+        if not said:
+            # "two no three", "a four no a three": a bare "no" right before the number
+            m = i - 1 if tokens[i - 1] != "a" else i - 2
+            said = any(
+                m - len(opt) + 1 >= prev_end and tuple(tokens[m - len(opt) + 1 : m + 1]) == opt
+                for opt in rules.corrections_before_number
+            )
+        if said:
+            last = k
+    return last
+
+
 def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
     start = _start_index(tokens, rules, fillers)
     tokens = resolve_homophones(tokens, rules, start)
     found = _candidates(tokens, rules, start)
     if not found:
         return None
-    best = max(found, key=lambda c: (c[0], -c[1]))
+    k = _corrected(tokens, found, rules)
+    best = found[k] if k is not None else max(found, key=lambda c: (c[0], -c[1]))
     return round_half(best[2])
 
 
