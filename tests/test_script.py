@@ -79,7 +79,7 @@ def test_every_phrase_renders(prompts):
 
     phrases = load_phrases()
     values = dict(company="Acme", label="x", nailed="x", rating="4", improve="x", cause="x",
-                  fix="x", before="2", after="4")
+                  fix="x", before="2", after="4", why="x")
     for table in (phrases.top, phrases.summary):
         for variants in table.values():
             for v in variants:

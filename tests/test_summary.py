@@ -22,7 +22,7 @@ def test_summary_mentions_win_improvement_fix_and_nudge():
     ans = answers(arrival=(4, []), experience=(2, ["examples"]), improve=(None, ["examples"]))
     text = make(ans, "experience")
     assert "the migration story" in text
-    assert "practise my examples" in text
+    assert "practise your examples" in text  # said back to the person
     assert phrases.advice["examples"] in text
     assert "talking about your experience" in text
     assert any(k in text.lower() for k in ("tomorrow",))
@@ -34,8 +34,10 @@ def test_late_cause_gets_leave_early_fix():
 
 
 def test_poor_fit_is_not_called_a_mistake():
+    _, phrases = load_all()
     text = make(answers(opening=(4, []), tough=(2, ["chemistry"])), "tough")
-    assert "fit" in text or "chemistry" in text
+    assert "wasn't the place for you" in text
+    assert phrases.advice["chemistry"] not in text  # fit is not a mistake to fix
     assert "practise" not in text.split("tough")[-1] or "poor fit" in text
 
 
@@ -55,7 +57,7 @@ def test_wording_varies_across_debriefs():
 
 def test_no_win_no_improvement_still_kind_and_forward():
     text = make(answers(arrival=(4, [])), None, improve=None, nailed=None)
-    assert "getting there and waiting" in text
+    assert "getting there and waiting" in text.lower()
     assert "tomorrow" in text.lower()
 
 
@@ -86,3 +88,88 @@ def test_under_45_seconds_when_really_spoken(tmp_path):
     subprocess.run(["espeak-ng", "-w", str(wav), longest], check=True)
     info = soundfile.info(str(wav))
     assert info.duration < 45, (info.duration, longest)
+
+
+# -- a summary that fits the interview (issue 10) ---------------------------------
+
+def ans(stage, rating, causes=(), positive=(), text="x", improve=None, nailed=None):
+    return Answer(stage, text, rating, tuple(causes), improve, nailed, tuple(positive))
+
+
+def compose_for(answers_, improve=None, nailed=None, seed=0):
+    from assistant.dialogue.answers import conclusions
+
+    script, phrases = load_all()
+    answers_ = {a.stage: a for a in answers_}
+    downhill, imp, nai = conclusions(script, answers_)
+    return compose(script, phrases, answers_, downhill, improve or imp, nailed or nai, random.Random(seed)), downhill
+
+
+def test_a_great_interview_gets_no_turning_point_and_no_rough_patch():
+    _, phrases = load_all()
+    great = [ans("arrival", 4), ans("opening", 5), ans("experience", 4.5), ans("tough", 4, ["technical"], ["technical"],
+             text="the system design question was actually fun"), ans("closing", 5)]
+    for seed in range(8):
+        text, downhill = compose_for(great, improve="ask more about the team", seed=seed)
+        assert downhill is None
+        assert "turned" not in text and "dipped" not in text and "rough patch" not in text.lower()
+        assert any(v.split("$")[0][:20].lower() in text.lower() for v in phrases.summary["good_interview"])
+        assert "ask more about the team" in text  # one thing to keep improving
+        assert phrases.advice["technical"] not in text  # "was actually fun" is no problem to fix
+
+
+def test_a_bad_interview_names_where_it_turned_and_why():
+    _, phrases = load_all()
+    bad = [ans("arrival", 3), ans("opening", 3), ans("experience", 3), ans("tough", 1, ["technical"]), ans("closing", 2)]
+    text, downhill = compose_for(bad, improve="practise my technical answers")
+    assert downhill == "tough"
+    assert phrases.why["technical"] in text and "the toughest questions" in text
+    assert "practise your technical answers" in text  # the lesson said back to the person
+    assert phrases.advice["technical"] in text
+
+
+def test_a_mixed_interview_keeps_the_win_and_the_lesson():
+    mixed = [ans("arrival", 4), ans("opening", 4), ans("experience", 4, ["examples", "rambling"], ["examples"],
+             nailed="the story about the migration"), ans("tough", 2, ["rambling"]), ans("closing", 3)]
+    text, downhill = compose_for(mixed)
+    assert downhill == "tough"
+    assert "the story about the migration" in text
+    _, phrases = load_all()
+    assert phrases.advice["rambling"] in text and phrases.advice["examples"] not in text
+
+
+def test_fit_is_said_as_fit_not_as_a_mistake_to_fix():
+    _, phrases = load_all()
+    fit = [ans("arrival", 4), ans("opening", 4), ans("experience", 4), ans("tough", 2, ["fit"],
+           text="they wanted five years and i have three"), ans("closing", 3)]
+    for seed in range(6):
+        text, _ = compose_for(fit, seed=seed)
+        assert "wasn't the place for you" in text
+        assert phrases.advice["fit"] not in text
+
+
+def test_a_non_answer_is_never_quoted_the_lesson_comes_from_where_it_turned():
+    _, phrases = load_all()
+    answers_ = [ans("arrival", 4), ans("opening", 4), ans("experience", 2, ["examples"]), ans("tough", 3),
+                ans("closing", 3), ans("improve", None, text="nothing really i can't think of anything"),
+                ans("nailed", None, text="i don't know")]
+    text, downhill = compose_for(answers_)
+    assert downhill == "experience"
+    assert "nothing really" not in text and "don't know" not in text
+    assert phrases.lessons["examples"] in text and phrases.advice["examples"] in text
+
+
+def test_the_summary_quotes_only_words_heard_surely():
+    from assistant.dialogue.answers import heard_surely
+
+    heard = Answer("improve", "next time practise my examples", improve="practise my examples", words=(
+        ("next", 0.97), ("time", 0.95), ("practise", 0.55), ("my", 0.93), ("examples", 0.98)))
+    assert not heard_surely("practise my examples", heard)
+    sure = Answer("improve", "next time practise my examples", improve="practise my examples", words=tuple((w, 0.97) for w in
+                  "next time practise my examples".split()))
+    assert heard_surely("practise my examples", sure)
+    assert heard_surely("practise my examples", Answer("improve", "typed"))  # typed: exactly meant
+    script, phrases = load_all()
+    answers_ = {"experience": Answer("experience", "x", 2, ("examples",)), "improve": heard}
+    text = compose(script, phrases, answers_, "experience", "practise my examples", None, random.Random(0))
+    assert "practise your examples" not in text and phrases.lessons["examples"] in text

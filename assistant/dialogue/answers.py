@@ -9,7 +9,7 @@ for corrections).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.dialogue.script import Script, Stage
@@ -29,6 +29,7 @@ class Answer:
     causes: tuple[str, ...] = ()
     improve: str | None = None
     nailed: str | None = None
+    positive: tuple[str, ...] = ()  # the causes named only in a good light ("we clicked")
     # every word heard for this stage with the recogniser's confidence in it
     # (() when typed: typed words are exactly what was meant)
     words: Words = ()
@@ -60,7 +61,24 @@ def understand(stage: Stage, text: str, heard_rating: float | None = None, words
         causes=tuple(found.causes),
         improve=found.improve,
         nailed=found.nailed,
+        positive=tuple(found.positive),
         words=words,
+    )
+
+
+def add_followup(stage: Stage, answer: Answer, reply: str) -> Answer:
+    """The answer with the reply to a follow-up question added: the rules read
+    the reply for causes (and, for the improvement or the win, a lesson)."""
+    found = rules.extract(reply, stage.kind)
+    causes = tuple(dict.fromkeys(answer.causes + tuple(found.causes)))
+    positive = tuple(c for c in causes if c in answer.positive + tuple(found.positive))
+    return replace(
+        answer,
+        causes=causes,
+        positive=positive,
+        improve=answer.improve or found.improve,
+        nailed=answer.nailed or found.nailed,
+        followup=reply,
     )
 
 
@@ -114,6 +132,7 @@ def answers_from_rows(turns: list[dict[str, Any]]) -> dict[str, Answer]:
             causes=tuple(t["causes"]),
             improve=t["improve"],
             nailed=t["nailed"],
+            positive=tuple(t.get("positive") or ()),
             words=tuple((str(w), float(c)) for w, c in t.get("words") or ()),
             followup=t.get("followup"),
         )

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from assistant.console import rating_text
-from assistant.dialogue.answers import Answer, Outcome, conclusions, understand
+from assistant.dialogue.answers import Answer, Outcome, add_followup, conclusions, understand
 from assistant.dialogue.script import Phrases, Script, Stage
 from assistant.dialogue.summary import compose, quoted
 from assistant.errors import DeviceLostError
@@ -111,12 +111,8 @@ class Flow:
                 continue
             answer = understand(stage, text, heard.rating, heard.words)
             self._accept(answers, i, answer, heard)
-            if stage.rated and self.listener.interactive:
-                if answer.rating is not None and not heard.rating_sure:
-                    if self._confirm_rating(answers, i, stage) == "stop":
-                        return self._stop(answers, stopped=True)
-                elif answer.rating is None and self._follow_up(answers, i, stage) == "stop":
-                    return self._stop(answers, stopped=True)
+            if self.listener.interactive and self._follow_ups(answers, i, stage, heard) == "stop":
+                return self._stop(answers, stopped=True)
             i, reprompted = i + 1, False
         return self._finish(answers)
 
@@ -143,6 +139,57 @@ class Flow:
     ) -> None:
         answers[answer.stage] = answer
         self.recorder.save_answer(i, self.script.stages[i], answer, heard, adding=adding)
+
+    def _follow_ups(self, answers: dict[str, Answer], i: int, stage: Stage, heard: Heard) -> str | None:
+        """The short questions an interactive debrief may add after an answer,
+        each at most once: the number when none was heard (or a yes/no when
+        the one heard is in doubt), "even something small?" after a
+        non-answer to the improvement or the win, and, after the last rated
+        stage, why it turned where it did. "stop" when the person said stop."""
+        answer = answers[stage.id]
+        step: str | None = None
+        if stage.rated and answer.rating is not None and not heard.rating_sure:
+            step = self._confirm_rating(answers, i, stage)
+        elif stage.rated and answer.rating is None:
+            step = self._follow_up(answers, i, stage)
+        elif stage.kind in ("improve", "nailed") and getattr(answer, stage.kind) is None and answer.text:
+            if rules.is_non_answer(answer.text):
+                step = self._ask_again(answers, i, stage, "lesson_nudge")
+        if step != "stop" and stage.rated and stage is self._last_rated():
+            step = self._ask_why(answers)
+        return step
+
+    def _last_rated(self) -> Stage | None:
+        return next((s for s in reversed(self.script.stages) if s.rated), None)
+
+    def _ask_again(self, answers: dict[str, Answer], i: int, stage: Stage, key: str, **values: str) -> str | None:
+        """One gentle follow-up question; the reply is kept with that stage's
+        answer and read by the rules."""
+        self.say(key, **values)
+        heard = self.listener.listen("lesson")
+        if heard is None or not heard.text.strip():
+            return None
+        reply = heard.text.strip()
+        command = rules.command_word(reply)
+        if command == "stop":
+            self.say("stop_ack")
+            return "stop"
+        if command is not None or rules.is_non_answer(reply):
+            return None
+        self._accept(answers, i, add_followup(stage, answers[stage.id], reply), None, adding=True)
+        return None
+
+    def _ask_why(self, answers: dict[str, Answer]) -> str | None:
+        """Where it went downhill, when the answer there named no reason: ask
+        why, once."""
+        downhill, _, _ = conclusions(self.script, answers)
+        if downhill is None or downhill not in answers or answers[downhill].text is None:
+            return None
+        turned = answers[downhill]
+        if [c for c in turned.causes if c not in turned.positive] or turned.followup:
+            return None
+        stage = self.script.get(downhill)
+        return self._ask_again(answers, self.script.ids().index(downhill), stage, "ask_why", label=stage.label)
 
     def _confirm_rating(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
         """A rating heard in doubt, checked in one short yes/no turn; "no"

@@ -20,6 +20,9 @@ from assistant.understanding.causes import CAUSES
 
 STAGE_KINDS = ("stage", "improve", "nailed")
 
+# Tables with one plain phrase per cause.
+PER_CAUSE = ("advice", "cause_names", "lessons", "why")
+
 # Each phrase key and the placeholders it may use.
 TOP_PHRASES: dict[str, set[str]] = {
     "greeting": set(),
@@ -34,6 +37,8 @@ TOP_PHRASES: dict[str, set[str]] = {
     "stop_ack": set(),
     "closing": set(),
     "rating_confirm": {"rating"},
+    "lesson_nudge": set(),
+    "ask_why": {"label"},
     "resume_offer": set(),
     "crumple_offer": set(),
     "crumple_done": set(),
@@ -43,12 +48,15 @@ SUMMARY_PHRASES: dict[str, set[str]] = {
     "well": {"nailed"},
     "well_from_stage": {"label", "rating"},
     "well_missing": set(),
+    "good_interview": set(),
     "improve": {"improve"},
-    "improve_missing": {"cause"},
+    "improve_cause": {"cause"},
+    "keep_improving": {"improve"},
+    "keep_improving_cause": {"cause"},
     "improve_unheard": set(),
     "fix": {"fix"},
-    "turn_mistake": {"label"},
-    "turn_fit": {"label"},
+    "turn_why": {"label", "why"},
+    "turn_fit": {"label", "why"},
     "turn_unclear": {"label"},
     "no_turn": set(),
     "laugh": set(),
@@ -90,6 +98,8 @@ class Phrases:
     summary: dict[str, tuple[str, ...]]
     advice: dict[str, str]
     cause_names: dict[str, str]
+    lessons: dict[str, str]  # a cause as the thing to work on, said to the person ("your examples")
+    why: dict[str, str]  # a cause as the reason it turned ("the technical questions threw you")
 
     def pick(self, key: str, rng: random.Random, **values: Any) -> str:
         table = self.summary if key.startswith("summary.") else self.top
@@ -159,14 +169,14 @@ def load_script(folder: Path | None = None) -> Script:
 
 def load_phrases(folder: Path | None = None) -> Phrases:
     path, data = load_toml("phrases.toml", folder)
-    tables = {"summary", "advice", "cause_names"}
+    tables = {"summary", *PER_CAUSE}
     reject_unknown(path, data, set(TOP_PHRASES) | tables)
     top = {k: _variants(path, data, k, allowed) for k, allowed in TOP_PHRASES.items()}
     summary_table = require(path, data, "summary", dict)
     reject_unknown(path, summary_table, set(SUMMARY_PHRASES), "summary")
     summary = {k: _variants(path, data, f"summary.{k}", allowed) for k, allowed in SUMMARY_PHRASES.items()}
     per_cause = {}
-    for table in ("advice", "cause_names"):
+    for table in PER_CAUSE:
         entries = require(path, data, table, dict)
         reject_unknown(path, entries, set(CAUSES), table)
         for cause in CAUSES:
@@ -174,7 +184,7 @@ def load_phrases(folder: Path | None = None) -> Phrases:
             if not text.strip() or "$" in text:
                 raise PromptsError(f"{path}: '{table}.{cause}' must be plain, non-empty text.")
         per_cause[table] = dict(entries)
-    return Phrases(top, summary, per_cause["advice"], per_cause["cause_names"])
+    return Phrases(top, summary, **per_cause)
 
 
 @lru_cache(maxsize=4)

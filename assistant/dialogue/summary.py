@@ -1,10 +1,18 @@
-"""The move-on summary: short, warm, forward-looking, and varied.
+"""The move-on summary: short, warm, forward-looking, and fitted to the interview.
 
-Built from the phrase variants in prompts/phrases.toml: what went well (the
-win, quoted), the one thing to work on with a concrete fix for its cause,
-where it turned and whether that sounds like a poor fit or a mistake, a light
-line, something kind to do today, and a nudge to keep applying. Extra lines
-(the coach nudge, progress noticed) come from the caller.
+Built from the phrase variants in prompts/phrases.toml, in the order of the
+method: what went well (the win, in the person's words when every word was
+heard surely), the one thing to work on with a concrete fix for its cause,
+where it turned and why (or, after a good interview, a line that takes the
+win seriously and no turning point), a light line, something kind to do
+today, and a nudge to keep applying. Extra lines (the coach nudge, progress
+noticed) come from the caller.
+
+- Lessons are said back in the second person ("practise your examples").
+- Advice is given only for a cause that was a problem: named in a stage that
+  felt 3 or less, or in the improvement, and not only in a good light ("the
+  system design question was fun" gets none).
+- `fit` and `chemistry` are said as fit, never as a mistake to fix.
 """
 
 from __future__ import annotations
@@ -15,25 +23,51 @@ from collections.abc import Mapping
 from assistant.console import rating_text
 from assistant.dialogue.answers import Answer, heard_surely, lesson_source
 from assistant.dialogue.script import Phrases, Script
+from assistant.understanding.extract import second_person
 
 POOR_FIT = ("chemistry", "fit")
 MAX_QUOTE_WORDS = 12  # keeps the whole summary well under 45 seconds spoken
 WORDS_PER_SECOND = 2.5  # a calm speaking pace; used to check the length
+GOOD_AVERAGE = 4.0  # a good interview: no stage below 3 and an average of at least this
+PROBLEM_RATING = 3.0  # a cause named in a stage rated this or less was a problem
 
 
 def quote(phrase: str) -> str:
-    words = phrase.split()
+    """A lesson as said back: the person's words, in the second person, short."""
+    words = second_person(phrase).split()
     text = " ".join(words[:MAX_QUOTE_WORDS])
     return text.rstrip(".,;:!? ")
 
 
+def good_interview(script: Script, answers: Mapping[str, Answer]) -> bool:
+    ratings = [a.rating for s in script.stages if s.rated and (a := answers.get(s.id)) and a.rating is not None]
+    return bool(ratings) and min(ratings) >= 3 and sum(ratings) / len(ratings) >= GOOD_AVERAGE
+
+
+def problems(script: Script, answers: Mapping[str, Answer]) -> dict[str, list[str]]:
+    """{stage id: the causes that were a problem there}."""
+    out: dict[str, list[str]] = {}
+    for s in script.stages:
+        a = answers.get(s.id)
+        if a is None:
+            continue
+        felt_bad = s.kind == "improve" or (s.rated and (a.rating is None or a.rating <= PROBLEM_RATING))
+        if not felt_bad:
+            continue
+        bad = [c for c in a.causes if c not in a.positive]
+        if bad:
+            out[s.id] = bad
+    return out
+
+
 def fix_cause(script: Script, answers: Mapping[str, Answer], downhill: str | None) -> str | None:
     """The cause whose fix the summary gives: the improvement's own cause first,
-    then the turning point's, then the first one named anywhere. Chemistry and
-    fit are not mistakes, so they only count when nothing else was named."""
+    then the turning point's, then the first problem named anywhere. Chemistry
+    and fit are not mistakes, so they only count when nothing else was named."""
+    found = problems(script, answers)
     improve_id = next(s.id for s in script.stages if s.kind == "improve")
     order = [improve_id] + ([downhill] if downhill else []) + [s.id for s in script.stages]
-    named = [c for sid in order if sid in answers for c in answers[sid].causes]
+    named = [c for sid in order for c in found.get(sid, [])]
     mistakes = [c for c in named if c not in POOR_FIT]
     return (mistakes or named or [None])[0]  # type: ignore[list-item]
 
@@ -51,6 +85,11 @@ def quoted(
     return out
 
 
+def _sentences(parts: list[str]) -> str:
+    """Each part starts with a capital, whatever its template began with."""
+    return " ".join(p[:1].upper() + p[1:] for p in parts if p)
+
+
 def compose(
     script: Script,
     phrases: Phrases,
@@ -62,13 +101,14 @@ def compose(
     extra: list[str] | None = None,
 ) -> str:
     pick = lambda key, **v: phrases.pick("summary." + key, rng, **v)  # noqa: E731
+    answers = dict(answers)
     parts = [pick("opener")]
-    # Say back only what was said: a lesson is quoted only when every word of
-    # it was heard surely; otherwise the summary says it in its own words.
-    sure = {q["said"] for q in quoted(script, answers, improve, nailed)}
-    sure_nailed, sure_improve = nailed in sure, improve in sure
+    good = good_interview(script, answers)
 
-    if nailed and sure_nailed:
+    sure = {q["said"] for q in quoted(script, answers, improve, nailed)}
+
+    # What went well: the win in their words when every word was heard surely.
+    if nailed and nailed in sure:
         parts.append(pick("well", nailed=quote(nailed)))
     else:
         rated = [(r, s) for s in script.stages if s.id in answers and (r := answers[s.id].rating) is not None]
@@ -77,32 +117,39 @@ def compose(
             parts.append(pick("well_from_stage", label=best[1].label, rating=rating_text(best[0])))
         else:
             parts.append(pick("well_missing"))
+    if good:
+        parts.append(pick("good_interview"))
 
+    # The one thing to work on, and its fix when its cause was a problem.
     cause = fix_cause(script, answers, downhill)
-    if improve and sure_improve:
-        parts.append(pick("improve", improve=quote(improve)))
-    elif cause:
-        parts.append(pick("improve_missing", cause=phrases.cause_names[cause].lower()))
+    lead = "keep_improving" if good else "improve"
+    if improve and improve in sure:
+        parts.append(pick(lead, improve=quote(improve)))
+    elif cause and cause not in POOR_FIT:
+        parts.append(pick(lead + "_cause", cause=phrases.lessons[cause]))
     elif improve:
         parts.append(pick("improve_unheard"))
-    if cause:
+    if cause and cause not in POOR_FIT:
         parts.append(pick("fix", fix=phrases.advice[cause]))
 
-    if downhill:
+    # Where it turned, and why; a good interview has no turning point.
+    if downhill and not good:
         label = script.get(downhill).label
-        causes = set(answers[downhill].causes) if downhill in answers else set()
-        if causes & set(POOR_FIT):
-            parts.append(pick("turn_fit", label=label))
+        turned = answers.get(downhill)
+        causes = [c for c in (turned.causes if turned else ()) if not turned or c not in turned.positive]
+        fit = [c for c in causes if c in POOR_FIT]
+        if fit:
+            parts.append(pick("turn_fit", label=label, why=phrases.why[fit[0]]))
         elif causes:
-            parts.append(pick("turn_mistake", label=label))
+            parts.append(pick("turn_why", label=label, why=phrases.why[causes[0]]))
         else:
             parts.append(pick("turn_unclear", label=label))
-    else:
+    elif not good:
         parts.append(pick("no_turn"))
 
     parts.extend(extra or [])
     parts += [pick("laugh"), pick("kind"), pick("keep_moving")]
-    return " ".join(parts)
+    return _sentences(parts)
 
 
 def spoken_seconds(text: str) -> float:

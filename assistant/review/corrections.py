@@ -104,6 +104,7 @@ def edit(
         "answer": new.text,
         "rating": new.rating,
         "causes": list(new.causes),
+        "positive": json.dumps(list(new.positive)) if new.positive else None,
         "improve": new.improve,
         "nailed": new.nailed,
         "answered_at": existing["answered_at"] if existing else None,

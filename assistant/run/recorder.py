@@ -46,6 +46,7 @@ class StoreRecorder:
             confidence=heard.confidence if heard else None,
             words=answer.words,
             followup=answer.followup,
+            positive=answer.positive,
             keep_heard=adding,
         )
         self.saved += 1

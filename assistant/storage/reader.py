@@ -90,6 +90,7 @@ def turns(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
     for row in found:
         row["causes"] = json.loads(row["causes"] or "[]")
         row["words"] = [tuple(w) for w in json.loads(row.get("words") or "[]")]
+        row["positive"] = json.loads(row.get("positive") or "[]")
     return found
 
 

@@ -89,9 +89,11 @@ def m002_review(db: sqlite_utils.Database) -> None:
 @migration
 def m003_heard(db: sqlite_utils.Database) -> None:
     """Each word heard with its confidence, the reply to a follow-up question,
-    and the lessons the summary quoted in the person's own words."""
+    the causes named only in a good light, and the lessons the summary quoted
+    in the person's own words."""
     db.table("turns").add_column("words", str)
     db.table("turns").add_column("followup", str)
+    db.table("turns").add_column("positive", str)
     db.table("sessions").add_column("quotes", str)
     db.execute("PRAGMA user_version = 3")  # SCHEMA_VERSION
 # fmt: on

@@ -130,6 +130,7 @@ class Store:
         confidence: float | None = None,
         words: list[tuple[str, float]] | tuple[tuple[str, float], ...] = (),
         followup: str | None = None,
+        positive: tuple[str, ...] | list[str] = (),
         keep_heard: bool = False,
     ) -> None:
         """Write one stage's answer (replacing an earlier one for that stage).
@@ -148,6 +149,7 @@ class Store:
             "confidence": confidence,
             "words": json.dumps([[w, c] for w, c in words]) if words else None,
             "followup": followup,
+            "positive": json.dumps(list(positive)) if positive else None,
             "answered_at": now(),
         }
         with self._writing():
