@@ -551,3 +551,20 @@ def test_cause_families_in_other_senses(text, cause):
 ])
 def test_possessive_have_and_non_answers(stage, text, field, want):
     assert getattr(extract(text, stage), field) == want
+
+
+# -- what a recogniser makes of a filler before a rating said first -------------------
+
+@pytest.mark.parametrize("text, rating", [
+    ("i'm too i talked about the unit i designed", 2.0),       # "um, two? i talked about ..."
+    ("i'm the two there was an accident on the bypass", 2.0),  # "ugh, a two. there was ..."
+    ("on for i think i walked them through", 4.0),             # "um, four, i think ..."
+    ("i too i was nervous the guy was nice", 2.0),             # "uh, two. i was nervous ..."
+    ("at two they called me in", None),                        # a time, not a rating
+    ("and two people were late", None),                        # a count
+    ("the two of them were lovely", None),
+    ("oh the two of them were lovely", None),
+    ("in two weeks they will call", None),
+])
+def test_a_filler_heard_as_a_word_before_a_rating_said_first(text, rating):
+    assert extract(text, "stage").rating == rating

@@ -90,4 +90,4 @@ def test_voice_debrief_through_the_virtual_microphone(virtual_mic, spoken, debri
     rated = [stages[s]["rating"] for s in ("arrival", "opening", "experience", "tough", "closing")]
     assert sum(r is not None for r in rated) == 5  # from the answer or the number follow-up
     assert "late" in stages["arrival"]["causes"]
-    assert doc["summary"] and "migration" in doc["summary"]
+    assert doc["summary"] and "migration" in doc["summary"], (doc, log)

@@ -225,3 +225,14 @@ def test_vosk_pass_turns_down_an_unsure_number():
 def test_vosk_pass_listens_to_the_first_seconds_only():
     vpass, engine = _vosk_pass([], window=3.0)
     assert engine.kaldi.fed == pytest.approx(3.0, abs=0.11)
+
+
+@pytest.mark.parametrize("text, phrase, placed", [
+    ("i'm a two the traffic was bad", "a two", True),          # "um, a two, ..." at the start
+    ("on the four the receptionist was nice", "four", True),
+    ("the whole plan was to show my portfolio so four", "four", True),  # said last, after the story
+    ("we had four people on the panel", "four", False),
+    ("four", "four", True),
+])
+def test_rating_place_after_filler_sounds_and_at_the_end(text, phrase, placed):
+    assert in_rating_place(text, phrase) is placed

@@ -217,6 +217,8 @@ class VoiceListener:
                     before.clear()
                     continue
                 waited += secs
+                if text and waited >= self.max_answer:
+                    break  # words heard in sound the detector never called speech: bounded all the same
                 if waited >= self.no_answer_timeout:
                     rec.reset()
                     if self._rating_on:

@@ -135,7 +135,7 @@ class PocketsphinxRatingPass:
         best = None
         for phrase, start, end, prob in self.candidates:
             heard = covered(words, start, end) if words is not None else []
-            if prob < self._min_prob(phrase, heard):
+            if prob < self._min_prob(phrase, heard) or sounds_like_another(heard, phrase):
                 continue
             text = merge(words, phrase, start, end) if words is not None else phrase
             if text is None:
@@ -230,6 +230,15 @@ def sounds_like(heard: list[str], phrase: str) -> bool:
     return bool(heard) and number is not None and heard[0] in SOUNDS.get(number, {number})
 
 
+def sounds_like_another(heard: list[str], phrase: str) -> bool:
+    """Is the first free word under the phrase a usual mishearing of another
+    number only? ("far" under a spotted "five" is a four.)"""
+    number = next((w for w in phrase.split() if w in SOUNDS), None)
+    if not heard or number is None or heard[0] in SOUNDS[number]:
+        return False
+    return any(heard[0] in sounds for n, sounds in SOUNDS.items() if n != number)
+
+
 # Short words the free decoder writes for a spoken "a" before a number
 # ("i think the one", "probably in five", "i would give it to four").
 A_SOUNDS = {"a", "the", "in", "to", "it", "up", "uh", "of", "and", "an", "her"}
@@ -249,6 +258,40 @@ def a_sound_before(text: str, phrase: str) -> tuple[str | None, str]:
         return " ".join(words[: at - 1] + words[at:]), phrase
     return " ".join(words[: at - 1] + ["a"] + words[at:]), "a " + phrase
 
+
+# A number said last is a rating ("... they were nice, four"), but not after
+# one of these ("the team was three", "the fourth floor", "a team of five").
+_NOT_BEFORE_A_LAST_RATING = {
+    "was",
+    "is",
+    "were",
+    "are",
+    "be",
+    "been",
+    "of",
+    "about",
+    "than",
+    "the",
+    "a",
+    "an",
+    "my",
+    "our",
+    "their",
+    "his",
+    "her",
+    "to",
+    "for",
+    "with",
+    "by",
+    "on",
+    "at",
+    "in",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+}
 
 # Words that may come just before a spotted rating: the rules' cues without
 # the ones that also start ordinary phrases ("the", "a", "so", "was", ...).
@@ -274,7 +317,8 @@ _WEAK_CUES = {
 
 def in_rating_place(text: str, phrase: str) -> bool:
     """Is the spotted phrase where a rating is said? At the start of the answer
-    (after any hedges: "maybe a four, ..."), after a rating cue ("i'd say",
+    (after any hedges, or what a recogniser made of "um": "maybe a four, ..."),
+    last, after the story ("... so, four."), after a rating cue ("i'd say",
     "give it", "honestly"), or a phrase that is a rating by its shape
     ("four out of five", "three and a half", "two or three")."""
     r = rating_rules()
@@ -294,9 +338,18 @@ def in_rating_place(text: str, phrase: str) -> bool:
                 rest = rest[len(h) :]
                 break
         else:
+            if rest[0] in r.start_sounds and len(rest) <= 3:
+                rest = rest[1:]  # what a recogniser made of "um" or "ugh" before the rating
+                continue
             break
     if not rest:
         return True
+    if (
+        at + n == len(words)
+        and len(words) > n + 2
+        and before[-1] not in _NOT_BEFORE_A_LAST_RATING | r.block_before | NUMBER_WORDS
+    ):
+        return True  # said last, after the story: "... so, four." (not "the team was three")
     cues = {c for c in r.cues} - _WEAK_CUES
     for k in (2, 1):
         if len(before) >= k and " ".join(before[-k:]) in cues:

@@ -46,6 +46,7 @@ RATING_KEYS = {
     "after_cues",
     "corrections",
     "corrections_before_number",
+    "start_sounds",
 }
 
 
@@ -83,6 +84,7 @@ class RatingRules:
     after_cues: tuple[tuple[str, ...], ...] = ()
     corrections: tuple[tuple[str, ...], ...] = ()
     corrections_before_number: tuple[tuple[str, ...], ...] = ()
+    start_sounds: frozenset[str] = frozenset()
 
 
 def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
@@ -180,6 +182,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         after_cues=phrase_tuples(lst("after_cues")),
         corrections=phrase_tuples(lst("corrections")),
         corrections_before_number=phrase_tuples(lst("corrections_before_number")),
+        start_sounds=frozenset(lst("start_sounds")),
     )
 
 
@@ -229,9 +232,13 @@ def _prev_in(tokens: list[str], i: int, vocab: frozenset[str]) -> bool:
     return _prev_len(tokens, i, vocab) > 0
 
 
-def _blocked(tokens: list[str], i: int, rules: RatingRules) -> bool:
+def _blocked(tokens: list[str], i: int, rules: RatingRules, start: int = 0, j: int = 0) -> bool:
     """A word before the number makes it a count or a time ("at 2", "the 3 of us"),
-    unless a longer rating cue ends there ("go with 3", "stick with 4")."""
+    unless a longer rating cue ends there ("go with 3", "stick with 4"), or it is
+    the sound a recogniser made of a filler before a rating said first ("ugh, a
+    two" heard as "i'm the two") and no "of" follows."""
+    if i == start and start > 0 and tokens[start - 1] in rules.start_sounds:
+        return j < len(tokens) and tokens[j] == "of"
     block = _prev_len(tokens, i, rules.block_before)
     if not block:
         return False
@@ -247,10 +254,23 @@ def _start_index(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str
             i += 1
             continue
         n = _match_at(tokens, i, fillers) or _match_at(tokens, i, rules.hedges)
+        if not n and tokens[i] in rules.start_sounds:
+            j = i
+            while j < len(tokens) and j - i < 3 and tokens[j] in rules.start_sounds:
+                j += 1
+            if _numberish(tokens, j, rules):
+                n = j - i  # "i'm the two, there was ..." is "ugh, a two, there was ..." heard by a recogniser
         if not n:
             break
         i += n
     return i
+
+
+def _numberish(tokens: list[str], i: int, rules: RatingRules) -> bool:
+    """A number, or a word a recogniser writes for one, at tokens[i] (after an optional "a")."""
+    if i < len(tokens) and tokens[i] == "a":
+        i += 1
+    return i < len(tokens) and (_number(tokens[i]) is not None or tokens[i] in rules.homophones)
 
 
 def _at_start(tokens: list[str], i: int, start: int) -> bool:
@@ -438,7 +458,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         strength = 0
         if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
             strength = -1
-        elif _countable(tokens, j, rules) or _blocked(tokens, i, rules):
+        elif _countable(tokens, j, rules) or _blocked(tokens, i, rules, start, j):
             strength = -1
         elif scale is not None:
             strength = 4 if scale > 0 else -1

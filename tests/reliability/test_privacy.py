@@ -17,8 +17,8 @@ TEXT = [
     "3, some traffic on the way so I was rushing",
     "four, the small talk was easy",
     "2 because I couldn't think of good examples of my work",
-    "two, a coding question stumped me; rm -rf ~ $(reboot) `id` && echo pwned",
-    "three, I had questions ready | cat /etc/passwd > /tmp/x",
+    "two, a coding question stumped me; rm -rf ~ $(reboot) `id` && touch CANARY",
+    "three, I had questions ready | cat /etc/passwd > CANARY",
     "next time I should practise my examples out loud",
     "I nailed the story about the migration",
 ]
@@ -122,10 +122,11 @@ def test_nothing_but_download_model_opens_a_network_connection(tmp_path, voice_a
     assert "192.0.2.1" in attempts()
     log.unlink()
 
+    canary = tmp_path / "canary"
     steps = [
         (["start", "--input", voice_audio.full, "--engine", "pocketsphinx", "--no-speak",
           "--speak-to", tmp_path / "said.wav", "--company", "Acme"], ""),
-        (["start", "--text"], "\n".join(TEXT) + "\n"),
+        (["start", "--text"], "\n".join(TEXT).replace("CANARY", str(canary)) + "\n"),
         (["list"], ""), (["show", "--json"], ""), (["search", "traffic"], ""), (["trends"], ""),
         (["export", "--all", "--format", "json"], ""), (["replay", "--print"], ""),
         (["edit", "2", "--stage", "arrival", "--rating", "4"], ""), (["extract", "four, fine"], ""),
@@ -138,7 +139,7 @@ def test_nothing_but_download_model_opens_a_network_connection(tmp_path, voice_a
     # the text answers with shell syntax were stored as typed, not run
     doc = json.loads(run(["export", "1", "--format", "json"], home, env=env).stdout)
     assert doc["debriefs"][0]["id"] == 1
-    assert not Path("/tmp/x").exists() or "pwned" not in Path("/tmp/x").read_text(errors="replace")
+    assert not canary.exists(), "a typed answer was run as a shell command"
 
 
 def _calls(tree):
