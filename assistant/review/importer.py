@@ -257,10 +257,18 @@ def _one_of(where: str, value: Any, allowed: list[str] | tuple[str, ...], what: 
     return value
 
 
-def _turn(where: str, raw: Any, script: Script, latest: datetime) -> dict[str, Any]:
+class _Known:
+    """What the script and the rules allow, worked out once per import."""
+
+    def __init__(self, script: Script):
+        self.stages = script.ids()
+        self.rated = [s.id for s in script.stages if s.rated]
+
+
+def _turn(where: str, raw: Any, known: _Known, latest: datetime) -> dict[str, Any]:
     t = _object(where, raw)
-    stage_id = _one_of(f"{where}.stage", t.get("stage"), script.ids(), "a stage of the script")
-    rated = script.get(stage_id).rated
+    stage_id = _one_of(f"{where}.stage", t.get("stage"), known.stages, "a stage of the script")
+    rated = stage_id in known.rated
     rating = _rating(f"{where}.rating", t.get("rating"))
     if rating is not None and not rated:
         raise _Bad(f"{where}.rating", f"is {_show(rating)}, but the stage '{stage_id}' has no rating (use null)")
@@ -289,10 +297,10 @@ def _turn(where: str, raw: Any, script: Script, latest: datetime) -> dict[str, A
     }
 
 
-def _edit(where: str, raw: Any, script: Script, latest: datetime) -> dict[str, Any]:
+def _edit(where: str, raw: Any, known: _Known, latest: datetime) -> dict[str, Any]:
     e = _object(where, raw)
     return {
-        "stage": _one_of(f"{where}.stage", e.get("stage"), script.ids(), "a stage of the script"),
+        "stage": _one_of(f"{where}.stage", e.get("stage"), known.stages, "a stage of the script"),
         "field": _one_of(f"{where}.field", e.get("field"), EDIT_FIELDS, "a field `debrief edit` changes"),
         "old_value": _text(f"{where}.old_value", e.get("old_value")),
         "new_value": _text(f"{where}.new_value", e.get("new_value")),
@@ -300,12 +308,11 @@ def _edit(where: str, raw: Any, script: Script, latest: datetime) -> dict[str, A
     }
 
 
-def _nudge(where: str, raw: Any, script: Script, latest: datetime) -> dict[str, Any]:
+def _nudge(where: str, raw: Any, known: _Known, latest: datetime) -> dict[str, Any]:
     n = _object(where, raw)
     pattern = n.get("pattern")
     kind, _, key = pattern.partition(":") if isinstance(pattern, str) else ("", "", "")
-    known = (kind in ("stage", "progress") and key in script.ids()) or (kind == "cause" and key in CAUSES)
-    if not known:
+    if not ((kind in ("stage", "progress") and key in known.stages) or (kind == "cause" and key in CAUSES)):
         raise _Bad(f"{where}.pattern", f"is {_show(pattern)}, but it must be stage:ID, progress:ID or cause:TAG")
     return {
         "pattern": pattern,
@@ -314,9 +321,10 @@ def _nudge(where: str, raw: Any, script: Script, latest: datetime) -> dict[str, 
     }
 
 
-def check_debrief(raw: Any, index: int, script: Script, latest: datetime | None = None) -> dict[str, Any]:
+def check_debrief(raw: Any, index: int, script: Script | _Known, latest: datetime | None = None) -> dict[str, Any]:
     """One debrief of an export, checked and in the shape it is stored in
     (only the fields debrief knows; the turns in order). Raises _Bad."""
+    known = script if isinstance(script, _Known) else _Known(script)
     latest = latest or datetime.now(UTC) + timedelta(days=1)
     where = f"debriefs[{index}]"
     d = _object(where, raw)
@@ -329,9 +337,9 @@ def check_debrief(raw: Any, index: int, script: Script, latest: datetime | None 
         raise _Bad(f"{where}.demo", f"is {_show(demo)}, but it must be 0 or 1")
     downhill = d.get("downhill")
     if downhill is not None:
-        _one_of(f"{where}.downhill", downhill, [s.id for s in script.stages if s.rated], "a rated stage")
-    raw_turns = _list(f"{where}.turns", d.get("turns"), len(script.stages))
-    turns = [_turn(f"{where}.turns[{i}]", t, script, latest) for i, t in enumerate(raw_turns)]
+        _one_of(f"{where}.downhill", downhill, known.rated, "a rated stage")
+    raw_turns = _list(f"{where}.turns", d.get("turns"), len(known.stages))
+    turns = [_turn(f"{where}.turns[{i}]", t, known, latest) for i, t in enumerate(raw_turns)]
     for field in ("stage", "position"):
         values = [t[field] for t in turns]
         if len(set(values)) != len(values):
@@ -354,11 +362,11 @@ def check_debrief(raw: Any, index: int, script: Script, latest: datetime | None 
         "crumpled_at": _stamp(f"{where}.crumpled_at", d.get("crumpled_at"), latest=latest),
         "turns": turns,
         "edits": [
-            _edit(f"{where}.edits[{i}]", e, script, latest)
+            _edit(f"{where}.edits[{i}]", e, known, latest)
             for i, e in enumerate(_list(f"{where}.edits", d.get("edits"), MAX_ITEMS))
         ],
         "nudges": [
-            _nudge(f"{where}.nudges[{i}]", n, script, latest)
+            _nudge(f"{where}.nudges[{i}]", n, known, latest)
             for i, n in enumerate(_list(f"{where}.nudges", d.get("nudges"), MAX_ITEMS))
         ],
     }
@@ -366,9 +374,10 @@ def check_debrief(raw: Any, index: int, script: Script, latest: datetime | None 
 
 def checked(raws: Iterator[Any], script: Script, source: str) -> Iterator[dict[str, Any]]:
     latest = datetime.now(UTC) + timedelta(days=1)
+    known = _Known(script)
     for i, raw in enumerate(raws):
         try:
-            yield check_debrief(raw, i, script, latest)
+            yield check_debrief(raw, i, known, latest)
         except _Bad as e:
             raise DebriefError(
                 f"{source} has a malformed debrief: {e.where} {e.problem}; "
