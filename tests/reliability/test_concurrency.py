@@ -52,6 +52,7 @@ class Reviewers:
                 self.failures.append(f"{args}: exit {proc.returncode}: {proc.stderr[-500:]}")
             if args[0] == "export" and proc.returncode == 0:
                 json.loads(proc.stdout)  # a whole, consistent document
+            self.stop.wait(0.2)  # alongside, not crowding the two debriefs off the CPU
 
     def __enter__(self):
         self.thread.start()
