@@ -136,7 +136,7 @@ def make_private(path: Path) -> None:
 
 # The ranges the command line accepts (cli/common.py uses these too), so a
 # config.toml value is held to the same limits as the option it stands for.
-SILENCE_RANGE = (0.2, 10.0)  # seconds of silence that end an answer
+SILENCE_RANGE = (0.2, 10)  # seconds of silence that end an answer
 RATE_RANGE = (50, 500)  # words per minute
 SECONDS_RANGES = {
     "silence": SILENCE_RANGE,

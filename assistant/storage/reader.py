@@ -65,6 +65,14 @@ def connect(home: Path | None = None) -> sqlite3.Connection | None:
     return prepare(conn)
 
 
+MAX_INTEGER = 2**63 - 1  # SQLite's largest integer
+
+
+def most(n: int) -> int:
+    """A count asked for on the command line (--limit, --last), as SQLite can take it."""
+    return max(0, min(int(n), MAX_INTEGER))
+
+
 def rows(conn: sqlite3.Connection, sql: str, args: Sequence[Any] | dict = ()) -> list[dict[str, Any]]:
     cursor = conn.execute(sql, args)
     names = [d[0] for d in cursor.description]
@@ -149,7 +157,7 @@ def list_sessions(
         sql += " where " + " and ".join(where)
     sql += " order by started_at desc, id desc"
     if limit:
-        sql += f" limit {int(limit)}"
+        sql += f" limit {most(limit)}"
     return [_clean_session(r) for r in rows(conn, sql, args)]
 
 
@@ -166,7 +174,7 @@ def search(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> list[dic
         join sessions on sessions.id = turns.session_id
         order by sessions.started_at desc, turns.session_id desc, turns.position
     """
-    return rows(conn, sql, {"q": fts_query(text), "limit": int(limit)})
+    return rows(conn, sql, {"q": fts_query(text), "limit": most(limit)})
 
 
 def fts_query(text: str) -> str:
@@ -195,7 +203,7 @@ def recent_sessions(
     if exclude is not None:
         where.append("id != ?")
         args.append(exclude)
-    args.append(int(n))
+    args.append(most(n))
     return rows(
         conn,
         f"""

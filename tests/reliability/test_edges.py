@@ -51,6 +51,16 @@ def test_ids_are_ascii_digits_within_range(debrief_home):
                                                                         debrief_home))
 
 
+def test_counts_past_sqlite_integers(debrief_home):
+    typed(debrief_home)
+    for huge in ("9223372036854775807", "9223372036854775808", "9" * 40):
+        for args in (["list", "--limit", huge], ["search", "traffic", "--limit", huge], ["trends", "--last", huge],
+                     ["trends", "--last", huge, "--json"]):
+            bad_input()
+            proc = run(args, debrief_home)
+            assert proc.returncode == 0 and "Traceback" not in proc.stderr, (args, proc.stderr[-1500:])
+
+
 def test_since_at_the_edges_of_time(debrief_home):
     import json
 
