@@ -3,6 +3,7 @@ sentence, the options of a spoken debrief, ids, and opening the data."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sqlite3
@@ -27,6 +28,7 @@ class DebriefGroup(click.Group):
     for anything a person can cause."""
 
     def invoke(self, ctx: click.Context):
+        refuse_live_outputs(ctx)
         try:
             return super().invoke(ctx)
         except DebriefError as e:
@@ -40,6 +42,39 @@ class DebriefGroup(click.Group):
         except click.ClickException as e:  # click's own messages quote what was typed
             e.message = clean(e.message)  # type: ignore[misc]  # Final in the stubs; a plain attribute
             raise
+
+
+def _is_live_file(stream) -> bool:
+    """Is this stream (redirected by the shell) the live database or a file beside it?"""
+    import os
+    import stat
+
+    from assistant.files import database_files
+
+    try:
+        info = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        return False
+    for path in database_files(env().home):
+        try:
+            if os.path.samestat(info, os.stat(path)):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def refuse_live_outputs(ctx: click.Context) -> None:
+    """`debrief export >> debrief.db` would write into the database: refuse
+    before anything is written (and say nothing when stderr is the database)."""
+    if _is_live_file(sys.stderr):
+        ctx.exit(1)
+    if _is_live_file(sys.stdout):
+        raise click.ClickException(
+            "Standard output is debrief's own database; writing there would damage it, so send it to another file."
+        )
 
 
 def env() -> Environment:

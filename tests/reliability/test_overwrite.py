@@ -225,3 +225,28 @@ def test_data_folder_others_can_open_is_made_private(tmp_path, folder_mode):
     os.chmod(home, folder_mode)
     assert run(["list"], home).returncode == 0
     assert mode(home) == 0o700
+
+
+def test_output_redirected_into_the_live_database_is_refused(debrief_home):
+    """`debrief export >> debrief.db`: the shell opens the file, debrief must not write to it."""
+    import hashlib
+    import subprocess
+
+    from rel_support import child_env, debrief_cmd
+
+    typed(debrief_home)
+    db = db_path(debrief_home)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    for args, stream in ((["export", "--all"], "stdout"), (["export", "--all", "--format", "json"], "stdout"),
+                         (["list"], "stdout"), (["show", "abc"], "stderr"), (["list"], "stderr")):
+        with open(db, "ab") as f:
+            streams = {"stdout": f, "stderr": subprocess.PIPE} if stream == "stdout" else \
+                {"stdout": subprocess.PIPE, "stderr": f}
+            proc = subprocess.run(debrief_cmd() + args, env=child_env(debrief_home), stdin=subprocess.DEVNULL,
+                                  timeout=60, **streams)
+        bad_input()
+        assert proc.returncode != 0, (args, stream)
+        if stream == "stdout":
+            assert b"debrief's own database" in proc.stderr, proc.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert [a for _, a in turns(debrief_home, 1)] == TYPED_ANSWERS
