@@ -44,6 +44,8 @@ def load_toml(name: str, folder: Path | None = None) -> tuple[Path, dict[str, An
         return path, tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise PromptsError(f"{path} is not valid TOML ({e}); fix the file or restore it.") from None
+    except RecursionError:
+        raise PromptsError(f"{path} is not valid TOML (nested too deeply); fix the file or restore it.") from None
 
 
 def require(path: Path, data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:

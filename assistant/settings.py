@@ -9,7 +9,9 @@ from `$DEBRIEF_HOME/config.toml`; command-line options override them.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,11 +38,12 @@ def environment(environ: Mapping[str, str] | None = None) -> Environment:
     env = os.environ if environ is None else environ
     home = env.get("DEBRIEF_HOME")
     if home:
-        home_path = Path(home).expanduser()
+        # absolute, so the data folder does not depend on the folder a command is run from
+        home_path = Path(os.path.abspath(Path(home).expanduser()))
     else:
         from platformdirs import user_data_dir
 
-        home_path = Path(user_data_dir("debrief", appauthor=False))
+        home_path = Path(user_data_dir("debrief", appauthor=False)).absolute()
     return Environment(
         home=home_path,
         prompts=Path(env["DEBRIEF_PROMPTS"]) if env.get("DEBRIEF_PROMPTS") else None,
@@ -54,8 +57,14 @@ def data_dir() -> Path:
     return environment().home
 
 
+MIN_FREE_BYTES = 64 * 1024  # less than this free and the first answer could not be written
+
+
 def ensure_data_dir(path: Path | None = None) -> Path:
-    """Create the data dir (mode 0700) and check it is writable, or say how to fix it."""
+    """Create the data dir (mode 0700), make it private if others can get in,
+    and check that it can take an answer, or say how to fix it. Nothing is
+    written to check: other debriefs may be using the folder at the same
+    moment; opening the database for writing is the real check."""
     path = path or data_dir()
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -63,24 +72,79 @@ def ensure_data_dir(path: Path | None = None) -> Path:
         raise StorageError(
             f"Cannot create the data folder {path} ({e.strerror}); set DEBRIEF_HOME to a folder you can write to."
         ) from None
-    probe = path / ".write-check"
-    try:
-        with open(probe, "wb") as f:
-            f.write(b"x" * 4096)
-            f.flush()
-            os.fsync(f.fileno())
-        probe.unlink()
-    except OSError as e:
-        try:
-            probe.unlink()
-        except OSError:
-            pass
-        reason = "the disk is full" if e.errno == 28 else (e.strerror or str(e)).lower()
+    if not path.is_dir():
+        raise StorageError(f"The data folder {path} is not a folder; set DEBRIEF_HOME to a folder you can write to.")
+    make_private(path)
+    reason = None
+    if not os.access(path, os.W_OK | os.X_OK):
+        reason = "permission denied" if not _read_only_fs(path) else "read-only file system"
+    elif free_bytes(path) < MIN_FREE_BYTES:
+        reason = "the disk is full"
+    if reason:
         raise StorageError(
             f"Cannot write to the data folder {path} ({reason}); "
             "free some space or set DEBRIEF_HOME to a folder you can write to."
-        ) from None
+        )
     return path
+
+
+def _read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def free_bytes(path: Path) -> int:
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return MIN_FREE_BYTES  # cannot tell: let the database say
+    return st.f_bavail * st.f_frsize
+
+
+def folder_exposure(path: Path) -> int | None:
+    """The folder's mode when others (group or world) may read, enter or
+    write it; None when it is private (or missing)."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None
+
+
+def make_private(path: Path) -> None:
+    """A data folder others can get into is made private (0700) when it is
+    ours, and said so; when it is not ours, a warning says how to fix it."""
+    mode = folder_exposure(path)
+    if mode is None:
+        return
+    from assistant.console import note
+
+    try:
+        if os.stat(path).st_uid != os.geteuid():
+            raise PermissionError
+        os.chmod(path, stat.S_IMODE(mode) & 0o700)
+    except OSError:
+        note(
+            f"Warning: others can open the data folder {path} (mode {mode:04o}); "
+            f"make it private with `chmod 700 {path}`."
+        )
+        return
+    note(f"Made the data folder {path} private (mode 0700; it was {mode:04o}), so only you can open it.")
+
+
+# The ranges the command line accepts (cli/common.py uses these too), so a
+# config.toml value is held to the same limits as the option it stands for.
+SILENCE_RANGE = (0.2, 10)  # seconds of silence that end an answer
+RATE_RANGE = (50, 500)  # words per minute
+SECONDS_RANGES = {
+    "silence": SILENCE_RANGE,
+    "max_pause": (0.2, 10.0),  # seconds of quiet allowed after an unfinished clause
+    "no_answer_timeout": (1.0, 120.0),  # seconds to wait for an answer to begin
+    "max_answer": (5.0, 3600.0),  # seconds one answer may last
+}
+CONFIG_MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -109,34 +173,83 @@ _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 INT_RANGES = {"noise_suppression": (0, 4), "auto_gain": (0, 31)}
 
 
+def read_config(path: Path) -> str | None:
+    """The text of config.toml, or None when there is none. Only a regular
+    file of a sensible size is read: a symbolic link (it could point anywhere,
+    even at /dev/zero), a pipe or a device is refused in one sentence."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        if os.path.islink(path):
+            raise DebriefError(
+                f"{path} is a symbolic link; debrief reads only a regular config.toml, so copy the file there instead."
+            ) from None
+        raise DebriefError(f"{path} cannot be read ({e.strerror}); fix its permissions or delete it.") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise DebriefError(f"{path} is not a regular file; replace it with a plain text config.toml.")
+        data = f.read(CONFIG_MAX_BYTES + 1)
+    if len(data) > CONFIG_MAX_BYTES:
+        raise DebriefError(f"{path} is larger than {CONFIG_MAX_BYTES // 1024} KB; a config.toml is a few lines.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DebriefError(f"{path} is not UTF-8 text; save it as UTF-8.") from None
+
+
+def _seconds(path: Path, key: str, key_: str, value: Any) -> float:
+    low, high = SECONDS_RANGES[key_]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise DebriefError(f"{path}: '{key}' must be a positive number of seconds, from {low:g} to {high:g}.")
+    return float(value)
+
+
+def _device(path: Path, key: str, value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    raise DebriefError(f"{path}: '{key}' must be a device index (0 or more) or part of a device name, in quotes.")
+
+
 def load_settings(home: Path | None = None) -> Settings:
     path = (home or data_dir()) / "config.toml"
-    if not path.exists():
+    text = read_config(path)
+    if text is None:
         return Settings()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
         raise DebriefError(f"{path} is not valid TOML ({e}); fix or delete it.") from None
+    except RecursionError:
+        raise DebriefError(f"{path} is not valid TOML (nested too deeply); fix or delete it.") from None
     values: dict[str, Any] = {}
     for key, value in data.items():
         key_ = key.replace("-", "_")
         if key_ not in _FIELDS:
             raise DebriefError(f"{path}: unknown setting '{key}'; known: {', '.join(sorted(_FIELDS))}.")
-        if key_ in ("silence", "max_pause", "no_answer_timeout", "max_answer"):
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                raise DebriefError(f"{path}: '{key}' must be a positive number of seconds.")
-            value = float(value)
+        if key_ in SECONDS_RANGES:
+            value = _seconds(path, key, key_, value)
         elif key_ == "rate":
-            if not isinstance(value, int) or isinstance(value, bool) or not 50 <= value <= 500:
-                raise DebriefError(f"{path}: 'rate' must be words per minute, 50 to 500.")
+            low, high = RATE_RANGE
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise DebriefError(f"{path}: 'rate' must be words per minute, {low} to {high}.")
         elif key_ in INT_RANGES:
             low, high = INT_RANGES[key_]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise DebriefError(f"{path}: '{key}' must be a whole number from {low} to {high}.")
-        elif key_ in ("input_device", "output_device") and isinstance(value, int):
-            value = str(value)
-        elif not isinstance(value, str):
-            raise DebriefError(f"{path}: '{key}' must be a string.")
+        elif key_ in ("input_device", "output_device"):
+            value = _device(path, key, value)
+        elif not isinstance(value, str) or not value.strip():
+            raise DebriefError(f"{path}: '{key}' must be a non-empty string, in quotes.")
         if key_ == "engine" and value not in ("vosk", "pocketsphinx"):
             raise DebriefError(f'{path}: \'engine\' must be "vosk" or "pocketsphinx".')
         if key_ == "vad" and value not in ("silero", "energy"):

@@ -151,7 +151,7 @@ def startup_to_first_word(recording: Path, home: Path) -> float:
         "sp.TtsSpeaker.say = say\n"
         "from assistant.cli import cli\n"
         f"cli(['start', '--input', {str(recording)!r}, '--engine', 'pocketsphinx', "
-        f"'--speak-to', {str(home / 's.wav')!r}], prog_name='debrief')\n"
+        f"'--speak-to', {str(home / 's.wav')!r}, '--force'], prog_name='debrief')\n"
     )
     env = dict(os.environ, DEBRIEF_HOME=str(home))
     probe.unlink(missing_ok=True)

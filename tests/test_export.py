@@ -5,7 +5,7 @@ import os
 import stat
 
 
-from assistant.review import export
+from assistant.review import export, importer
 from assistant.storage.store import Store
 from tests.support import TYPED_ANSWERS as ANSWERS, run, saved_id, typed_debrief
 
@@ -62,7 +62,7 @@ def test_load_json_into_a_fresh_store(debrief_home):
     sid = start()
     text = run("export", str(sid), "--format", "json").stdout
     fresh = Store.memory()
-    ids, skipped = export.load_json(fresh, text)
+    ids, skipped = importer.load_json(fresh, text)
     assert ids == [sid] and skipped == 0
     assert export.to_json(export.documents(fresh, None)) == text
 

@@ -221,18 +221,26 @@ class WavWriter:
     """Append chunks to one WAV file (16-bit mono at `rate`), e.g. for --speak-to.
 
     Chunks of another rate, width or channel count are converted first.
-    Use as a context manager, or call close().
+    Use as a context manager, or call close(). The file is written private
+    (0600) beside `path` and moved over it by close() (files.Replacement): an
+    existing file stays whole until then, and a link or a device is refused.
     """
 
     def __init__(self, path: str | Path, rate: int = RATE):
+        from assistant.errors import DebriefError
+        from assistant.files import Replacement
+
         self.path = Path(path)
         self.rate = rate
         self._resamplers: dict[int, Resampler] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._w = wave.open(str(self.path), "wb")
+            self._replacement = Replacement(self.path)
+            self._w = wave.open(str(self._replacement.temp), "wb")
         except OSError as e:
             raise AudioError(f"Cannot write {self.path}: {e.strerror or e}.") from None
+        except DebriefError as e:
+            raise AudioError(str(e)) from None
         self._w.setnchannels(1)
         self._w.setsampwidth(WIDTH)
         self._w.setframerate(rate)
@@ -251,10 +259,16 @@ class WavWriter:
     def close(self) -> None:
         if self._w is None:
             return
-        for r in self._resamplers.values():
-            self._w.writeframes(r.flush().audio)
-        self._w.close()
-        self._w = None  # type: ignore[assignment]  # closed
+        try:
+            for r in self._resamplers.values():
+                self._w.writeframes(r.flush().audio)
+            self._w.close()
+            self._replacement.commit()
+        except OSError as e:
+            self._replacement.discard()
+            raise AudioError(f"Cannot write {self.path}: {e.strerror or e}.") from None
+        finally:
+            self._w = None  # type: ignore[assignment]  # closed
 
     def __enter__(self) -> WavWriter:
         return self

@@ -3,8 +3,11 @@ sentence, the options of a spoken debrief, ids, and opening the data."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +15,12 @@ from typing import Any
 
 import click
 
+from assistant.console import clean, one_line
 from assistant.errors import DebriefError, NotFoundError
-from assistant.settings import Environment, environment
+from assistant.settings import RATE_RANGE, SILENCE_RANGE, Environment, environment
+
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+_ID = re.compile(r"[0-9]+", re.ASCII)
 
 
 class DebriefGroup(click.Group):
@@ -21,14 +28,53 @@ class DebriefGroup(click.Group):
     for anything a person can cause."""
 
     def invoke(self, ctx: click.Context):
+        refuse_live_outputs(ctx)
         try:
             return super().invoke(ctx)
         except DebriefError as e:
-            raise click.ClickException(str(e)) from None
+            raise click.ClickException(clean(str(e))) from None
         except sqlite3.DatabaseError as e:  # a damaged database met by a query, not by Store.open
             from assistant.storage.connection import database_path, storage_error
 
-            raise click.ClickException(str(storage_error(e, database_path(env().home)))) from None
+            raise click.ClickException(clean(str(storage_error(e, database_path(env().home))))) from None
+        except RecursionError:  # anything nested past Python's limit that slipped past a check
+            raise click.ClickException("That input is nested too deeply to read; give a flatter file.") from None
+        except click.ClickException as e:  # click's own messages quote what was typed
+            e.message = clean(e.message)  # type: ignore[misc]  # Final in the stubs; a plain attribute
+            raise
+
+
+def _is_live_file(stream) -> bool:
+    """Is this stream (redirected by the shell) the live database or a file beside it?"""
+    import os
+    import stat
+
+    from assistant.files import database_files
+
+    try:
+        info = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return False
+    if not stat.S_ISREG(info.st_mode):
+        return False
+    for path in database_files(env().home):
+        try:
+            if os.path.samestat(info, os.stat(path)):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def refuse_live_outputs(ctx: click.Context) -> None:
+    """`debrief export >> debrief.db` would write into the database: refuse
+    before anything is written (and say nothing when stderr is the database)."""
+    if _is_live_file(sys.stderr):
+        ctx.exit(1)
+    if _is_live_file(sys.stdout):
+        raise click.ClickException(
+            "Standard output is debrief's own database; writing there would damage it, so send it to another file."
+        )
 
 
 def env() -> Environment:
@@ -52,10 +98,34 @@ def parse_id(value: str | None) -> int | None:
 
 
 def required_id(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise DebriefError(f"'{value}' is not a debrief id; ids are numbers, see `debrief list`.") from None
+    """A debrief id: ASCII digits only (int() would also take '١' for 1) and
+    within SQLite's range."""
+    if not _ID.fullmatch(value or ""):
+        raise DebriefError(f"'{one_line(value)[:40]}' is not a debrief id; ids are numbers, see `debrief list`.")
+    if len(value.lstrip("0")) > 19 or int(value) > MAX_ID:
+        raise DebriefError(f"'{value[:40]}' is not a debrief id; ids are numbers up to {MAX_ID}, see `debrief list`.")
+    return int(value)
+
+
+def confirm_replace(path: Path, force: bool) -> None:
+    """Before writing FILE: refuse the live database (and its -wal and -shm),
+    links and anything that is not a regular file; an existing file is
+    replaced with --force, or when the person says so at a terminal."""
+    from assistant.files import check_target, database_files
+
+    if not check_target(path, protected=database_files(env().home)) or force:
+        return
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        if click.confirm(clean(f"{path} already exists; replace it?"), default=False, err=True):
+            return
+        raise DebriefError(f"Left {path} as it was.")
+    raise DebriefError(f"{path} already exists; choose another file or add --force to replace it.")
+
+
+def live_files() -> list[Path]:
+    from assistant.files import database_files
+
+    return database_files(env().home)
 
 
 @contextmanager
@@ -106,16 +176,19 @@ def voice_options(func):
         click.option("--input-device", help="Microphone, by index or part of its name (see `debrief devices`)."),
         click.option("--output-device", help="Speaker, by index or part of its name."),
         click.option("--voice", help="Text-to-speech voice, by id or part of its name."),
-        click.option("--rate", type=click.IntRange(50, 500), help="Speaking rate in words per minute."),
+        click.option("--rate", type=click.IntRange(*RATE_RANGE), help="Speaking rate in words per minute."),
         click.option(
-            "--silence", type=click.FloatRange(0.2, 10), help="Seconds of silence that end an answer (default 1.0)."
+            "--silence",
+            type=click.FloatRange(*SILENCE_RANGE),
+            help="Seconds of silence that end an answer (default 1.0).",
         ),
         click.option("--no-speak", is_flag=True, help="Print the questions instead of speaking them."),
         click.option(
             "--speak-to",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Also write everything said into this WAV file.",
+            help="Also write everything said into this WAV file (private, mode 0600).",
         ),
+        click.option("--force", is_flag=True, help="Replace the --speak-to file if it already exists."),
         click.option("--no-audio", is_flag=True, help="Do not keep the audio of your answers."),
     ]
     for option in reversed(options):
@@ -135,6 +208,7 @@ def make_mode(
     silence=None,
     no_speak=False,
     speak_to=None,
+    force=False,
     no_audio=False,
     demo=False,
 ):
@@ -143,6 +217,8 @@ def make_mode(
 
     if text_mode and input_file:
         raise DebriefError("Use either --text or --input FILE, not both.")
+    if speak_to is not None:
+        confirm_replace(speak_to, force)
     options = dict(
         engine=engine,
         model=model,

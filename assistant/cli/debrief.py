@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from assistant.cli.common import echo_json, env, existing_db, load_prompts, make_mode, parse_id, voice_options
+from assistant.console import one_line, out
 from assistant.errors import DebriefError
 
 
@@ -49,9 +50,12 @@ def resume(id, text_mode, **voice):
 @click.option("--model", help="Path to a Vosk model folder.")
 @click.option("--no-speak", is_flag=True, help="Print the questions instead of speaking them.")
 @click.option(
-    "--speak-to", type=click.Path(dir_okay=False, path_type=Path), help="Also write everything said into this WAV file."
+    "--speak-to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write everything said into this WAV file (private, mode 0600).",
 )
-def demo(engine, model, no_speak, speak_to):
+@click.option("--force", is_flag=True, help="Replace the --speak-to file if it already exists.")
+def demo(engine, model, no_speak, speak_to, force):
     """Hear the whole voice loop on a recording of answers that ships with
     debrief: the questions are spoken (when there is a speaker), each answer
     is transcribed and rated, and the summary is spoken. Demo debriefs are
@@ -59,7 +63,13 @@ def demo(engine, model, no_speak, speak_to):
     from assistant.run.runner import demo_recording, start_debrief
 
     mode = make_mode(
-        input_file=demo_recording(), engine=engine, model=model, no_speak=no_speak, speak_to=speak_to, demo=True
+        input_file=demo_recording(),
+        engine=engine,
+        model=model,
+        no_speak=no_speak,
+        speak_to=speak_to,
+        force=force,
+        demo=True,
     )
     start_debrief(mode, env(), company="Demo Corp", role="demo")
 
@@ -77,7 +87,7 @@ def replay(id, print_only):
             f"Debrief {s['id']} has no summary yet because it was not finished; "
             f"finish it with `debrief resume {s['id']}`."
         )
-    click.echo(s["summary"])
+    out(s["summary"])
     if not print_only:
         from assistant.run.runner import speak_text
 
@@ -107,5 +117,5 @@ def extract(text, stage, as_json):
         echo_json(found)
         return
     for key in ("rating", "improve", "nailed"):
-        click.echo(f"{key}: {found[key] if found[key] is not None else '-'}")
-    click.echo(f"causes: {', '.join(found['causes']) or '-'}")
+        out(f"{key}: {one_line(found[key]) if found[key] is not None else '-'}")
+    out(f"causes: {', '.join(found['causes']) or '-'}")

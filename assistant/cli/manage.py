@@ -3,13 +3,15 @@ backup. Click glue only; the work is in review/ and storage/."""
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from assistant.cli.common import env, load_prompts, required_id, store_open
-from assistant.console import note, rating_text
+from assistant.cli.common import confirm_replace, env, live_files, load_prompts, required_id, store_open
+from assistant.console import note, one_line, out, rating_text
 from assistant.errors import DebriefError
 
 
@@ -17,8 +19,8 @@ def _show(value) -> str:
     if value is None or isinstance(value, float):
         return rating_text(value)
     if isinstance(value, list):
-        return ", ".join(value) or "-"
-    return str(value)
+        return ", ".join(one_line(v) for v in value) or "-"
+    return one_line(value)
 
 
 @click.command()
@@ -47,10 +49,10 @@ def edit(id, stage, rating, answer):
         note(f"Nothing changed in debrief {session_id}: {stage} already says that.")
         return
     for field, old, new in result["changes"]:
-        click.echo(f"{stage} {field}: {_show(old)} -> {_show(new)}")
+        out(f"{stage} {field}: {_show(old)} -> {_show(new)}")
     before, after = result["downhill"]
     if before != after:
-        click.echo(f"turning point: {_show(before)} -> {_show(after)}")
+        out(f"turning point: {_show(before)} -> {_show(after)}")
     if result["summary_recomposed"]:
         note(f"The summary of debrief {session_id} was composed again; see `debrief show {session_id}`.")
 
@@ -106,17 +108,34 @@ def delete(id, yes):
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 def import_(file):
     """Read back debriefs from `debrief export --format json` (FILE, or -
-    for standard input). Debriefs already here are skipped."""
-    from assistant.review.export import load_json
+    for standard input). Every debrief is checked before anything is
+    written, and the whole file is imported or none of it; debriefs already
+    here (the same start time and content) are skipped."""
+    from assistant.review.importer import load
 
+    script, _ = load_prompts()
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise DebriefError(f"Cannot read {file} ({getattr(e, 'strerror', None) or e}); check the path.") from None
-    with store_open() as store:
-        ids, skipped = load_json(store, text, source=file)
-    for new_id in ids:
-        click.echo(new_id)
+        raw = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115 - closed below
+    except OSError as e:
+        raise DebriefError(f"Cannot read {file} ({e.strerror}); check the path.") from None
+    try:
+        size = 0 if file == "-" else os.fstat(raw.fileno()).st_size
+        show_bar = sys.stderr.isatty() and size > 1_000_000
+        shown_on = sys.stderr if show_bar else io.StringIO()
+        with click.progressbar(length=max(size, 1), label="Importing", file=shown_on) as bar:
+
+            def progress(done: int) -> None:
+                bar.update(min(done, size) - bar.pos)
+
+            with store_open() as store:
+                ids, skipped = load(store, raw, script, source=file, on_debrief=progress if show_bar else None)
+    except OSError as e:
+        raise DebriefError(f"Cannot read {file} ({e.strerror}); check the path.") from None
+    finally:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+    if ids:
+        out("\n".join(str(i) for i in ids))
     note(
         f"Imported {len(ids)} debrief{'s' if len(ids) != 1 else ''}"
         + (f"; {skipped} already here." if skipped else ".")
@@ -124,19 +143,21 @@ def import_(file):
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 def backup(file, force):
     """Copy the database to FILE (private, mode 0600) while it may be in use;
-    restore by putting the copy back as debrief.db in the data folder."""
+    restore by putting the copy back as debrief.db in the data folder. The
+    copy is made beside FILE and moved into place when complete."""
     from assistant.storage.backup import backup_to
     from assistant.storage.reader import connect
 
+    confirm_replace(file, force)
     conn = connect(env().home)
     if conn is None:
         raise DebriefError("There is nothing to back up yet; run `debrief start` to record a debrief.")
     try:
-        backup_to(conn, Path(file), force=force)
+        backup_to(conn, file, force=True, protected=live_files())
     finally:
         conn.close()
     note(f"Backed up to {file}.")

@@ -5,12 +5,14 @@ a database; the commands that change data are in manage.py."""
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import click
 
-from assistant.cli.common import echo_json, existing_db, load_prompts, parse_id, read_db
-from assistant.console import note
+from assistant.cli.common import confirm_replace, echo_json, existing_db, live_files, load_prompts, parse_id, read_db
+from assistant.console import clean, note, out
 
 
 @click.command()
@@ -24,7 +26,7 @@ def show(id, as_json):
     session_id = parse_id(id)
     script, _ = load_prompts()
     doc = session_document(read_db(), script, session_id)
-    echo_json(doc) if as_json else click.echo(show_text(doc))
+    echo_json(doc) if as_json else out(show_text(doc))
 
 
 @click.command(name="list")
@@ -50,7 +52,7 @@ def list_(company, since, limit, show_all, as_json):
     if as_json:
         echo_json([{k: r[k] for k in LIST_JSON_KEYS} for r in rows])
     elif rows:
-        click.echo(list_text(rows))
+        out(list_text(rows))
         if more:
             note(f"Showing the {limit} newest; use --limit 0 (or --all) to see every one.")
     elif conn is None:
@@ -80,8 +82,10 @@ def search(text, as_json, limit):
         return
     if not hits:
         note("No answers match.")
-    for h in hits:
-        click.echo(f"{h['session_id']:>5}  {h['started_at'][:10]}  {h['stage']:10}  {h['answer']}")
+        return
+    from assistant.review.views import search_text
+
+    out(search_text(hits))
 
 
 @click.command()
@@ -117,7 +121,7 @@ def trends(last, as_json):
     elif not doc["debriefs"]:
         note("No debriefs with ratings yet; trends appear after your first `debrief start`.")
     else:
-        click.echo(trends_text(doc, shutil.get_terminal_size((80, 24)).columns))
+        out(trends_text(doc, shutil.get_terminal_size((80, 24)).columns))
 
 
 @click.command()
@@ -134,26 +138,48 @@ def trends(last, as_json):
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write to this file (created private, mode 0600) instead of standard output.",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (private, mode 0600) instead of standard output.",
 )
-def export(ids, export_all, fmt, output):
+@click.option("--force", is_flag=True, help="Replace the --output file if it already exists.")
+def export(ids, export_all, fmt, output, force):
     """Export debriefs as Markdown (a journal entry per debrief) or JSON
-    (everything but the audio). Without IDs or --all, the latest."""
+    (everything but the audio). Without IDs or --all, the latest. The file
+    is written beside FILE and moved into place when complete."""
+    from assistant.files import write_text
     from assistant.review import export as ex
+    from assistant.storage.reader import count_sessions
 
     if ids and export_all:
         raise click.UsageError("Give debrief ids or --all, not both.")
     wanted = [parse_id(i) for i in ids]
+    if output:
+        confirm_replace(output, force)
     script, _ = load_prompts()
     conn = read_db()
-    docs = ex.documents(conn, None if export_all else (wanted or [None]))
-    text = ex.to_json(docs) if fmt == "json" else ex.to_markdown(docs, script)
+    assert conn is not None  # read_db raises when there is nothing yet
+    chosen = ex.wanted_ids(conn, None if export_all else (wanted or [None]))
+    total = count_sessions(conn) if export_all else len(wanted or [None])
+    show_bar = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty()) and total > 100
+    with click.progressbar(length=total, label="Exporting", file=sys.stderr if show_bar else io.StringIO()) as bar:
+        docs = _counted(ex.iter_documents(conn, chosen), bar)
+        if fmt == "json":
+            chunks = ex.json_chunks(docs)
+        else:
+            chunks = (clean(chunk) for chunk in ex.markdown_chunks(docs, script))
+        if output:
+            write_text(output, chunks, protected=live_files())
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
     if output:
-        ex.write_private(output, text)
-        note(f"Exported {len(docs)} debrief{'s' if len(docs) != 1 else ''} to {output}.")
-    else:
-        click.echo(text, nl=False)
+        note(f"Exported {bar.pos} debrief{'s' if bar.pos != 1 else ''} to {output}.")
+
+
+def _counted(docs, bar):
+    for doc in docs:
+        yield doc
+        bar.update(1)
 
 
 @click.command()
@@ -174,12 +200,14 @@ def listen(id, stage, to_file, force, output_device):
     from assistant.review.recordings import answer_audio, joined_wav
 
     script, _ = load_prompts()
+    if to_file is not None:
+        confirm_replace(to_file, force)
     recordings = answer_audio(existing_db(), script, parse_id(id), stage)
     data = joined_wav(recordings)
     if to_file is not None:
-        from assistant.storage.files import write_file
+        from assistant.files import write_bytes
 
-        write_file(to_file, data, force=force)
+        write_bytes(to_file, data, protected=live_files())
         note(f"Wrote {len(recordings)} answer{'s' if len(recordings) != 1 else ''} to {to_file}.")
         return
     from assistant.speech_out.player import play_wav

@@ -8,7 +8,7 @@ import sys
 import click
 
 from assistant.cli.common import echo_json, env
-from assistant.console import note
+from assistant.console import note, out
 
 
 @click.command()
@@ -23,12 +23,12 @@ def devices(as_json):
         echo_json(found)
         return
     for kind in ("inputs", "outputs"):
-        click.echo(f"{kind.capitalize()}:")
+        out(f"{kind.capitalize()}:")
         if not found[kind]:
-            click.echo("  (none)")
+            out("  (none)")
         for d in found[kind]:
             mark = "*" if d.get("default") else " "
-            click.echo(f" {mark}{d['index']:>3}  {d['name']}  ({d['channels']} ch, {d['default_rate']:g} Hz)")
+            out(f" {mark}{d['index']:>3}  {d['name']}  ({d['channels']} ch, {d['default_rate']:g} Hz)")
 
 
 @click.command(name="download-model")
@@ -51,7 +51,7 @@ def download_model(url):
 
         path = fetch(home, url=url or DEFAULT_URL, progress=progress)
     note(f"Model ready at {path}.")
-    click.echo(str(path))
+    out(str(path))
 
 
 @click.command()
@@ -61,7 +61,7 @@ def doctor():
     Each missing piece comes with the exact fix."""
     from assistant.run.doctor import run_checks
 
-    ok = run_checks(click.echo, env())
+    ok = run_checks(out, env())
     if not ok:
         sys.exit(1)
 
@@ -75,7 +75,7 @@ def path(db_only):
 
     home = env().home
     if db_only:
-        click.echo(database_path(home))
+        out(str(database_path(home)))
         return
-    click.echo(f"data folder: {home}")
-    click.echo(f"database:    {database_path(home)}")
+    out(f"data folder: {home}")
+    out(f"database:    {database_path(home)}")

@@ -44,7 +44,14 @@ def edit(
     rng: random.Random | None = None,
 ) -> dict[str, Any]:
     """Apply one correction; returns {"changes": [(field, old, new)],
-    "downhill": (old, new), "summary_recomposed": bool}."""
+    "downhill": (old, new), "summary_recomposed": bool}. The whole correction
+    is one transaction: the turn, the turning point, the lessons, the summary
+    and the `edits` rows change together or not at all."""
+    with store.transaction():  # read, work out and write under one lock: all of the correction or none
+        return _edit(store, script, phrases, session_id, stage_id, rating, answer, rng)
+
+
+def _edit(store, script, phrases, session_id, stage_id, rating, answer, rng) -> dict[str, Any]:
     from assistant.dialogue.answers import (  # the rules load only when editing
         Answer,
         answers_from_rows,

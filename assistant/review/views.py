@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from assistant.console import rating_text
+from assistant.console import one_line, rating_text
 from assistant.dialogue.script import Script
 from assistant.errors import DebriefError
 from assistant.storage import reader
@@ -67,9 +67,16 @@ def _heading(s: dict[str, Any]) -> dict[str, Any]:
     return {**{k: s[k] for k in keys}, "demo": bool(s["demo"]), "crumpled": bool(s.get("crumpled_at"))}
 
 
+def when_text(stamp: Any, length: int = 16) -> str:
+    """A stored UTC time as shown in a line: 2024-05-01 17:30."""
+    return one_line(str(stamp)[:length].replace("T", " "))
+
+
 def show_text(doc: dict[str, Any]) -> str:
-    head = f"Debrief {doc['id']}  {doc['started_at'][:16].replace('T', ' ')} UTC  {doc['status']}"
-    who = " / ".join(x for x in (doc["company"], doc["role"]) if x)
+    """`debrief show`: every field a person or a file put there is shown on
+    its own line, with control characters made visible (console.one_line)."""
+    head = f"Debrief {doc['id']}  {when_text(doc['started_at'])} UTC  {one_line(doc['status'])}"
+    who = " / ".join(one_line(x) for x in (doc["company"], doc["role"]) if x)
     lines = [
         head
         + (f"  {who}" if who else "")
@@ -77,17 +84,17 @@ def show_text(doc: dict[str, Any]) -> str:
         + ("  (crumpled: the lessons are kept, the words are gone)" if doc.get("crumpled") else "")
     ]
     for st in doc["stages"]:
-        causes = f"  [{', '.join(st['causes'])}]" if st["causes"] else ""
-        lines.append(f"\n{st['id']}  rating {rating_text(st['rating'])}{causes}")
-        lines.append(f"  Q: {st['question']}")
-        answer = st["answer"] if st["answer"] is not None else "(no answer)"
+        causes = f"  [{', '.join(one_line(c) for c in st['causes'])}]" if st["causes"] else ""
+        lines.append(f"\n{one_line(st['id'])}  rating {rating_text(st['rating'])}{causes}")
+        lines.append(f"  Q: {one_line(st['question'])}")
+        answer = one_line(st["answer"]) if st["answer"] is not None else "(no answer)"
         lines.append(f"  A: {answer}")
     lines.append("")
-    lines.append(f"Turning point: {doc['downhill'] or 'none'}")
-    lines.append(f"To improve:    {doc['improve'] or '-'}")
-    lines.append(f"Nailed:        {doc['nailed'] or '-'}")
+    lines.append(f"Turning point: {one_line(doc['downhill'] or 'none')}")
+    lines.append(f"To improve:    {one_line(doc['improve'] or '-')}")
+    lines.append(f"Nailed:        {one_line(doc['nailed'] or '-')}")
     if doc["summary"]:
-        lines.append(f"\n{doc['summary']}")
+        lines.append(f"\n{one_line(doc['summary'])}")
     return "\n".join(lines)
 
 
@@ -102,32 +109,51 @@ def list_text(rows: Iterable[dict[str, Any]]) -> str:
     out = [f"{'id':>5}  {'date':16}  {'company':18} {'role':18} {'avg':>4}  {'turned at':11} status"]
     for r in rows:
         out.append(
-            f"{r['id']:>5}  {r['started_at'][:16].replace('T', ' '):16}  "
-            f"{(r['company'] or '-')[:18]:18} {(r['role'] or '-')[:18]:18} "
-            f"{rating_text(r['average_rating']):>4}  {(r['downhill'] or '-'):11} {r['status']}"
+            f"{r['id']:>5}  {when_text(r['started_at']):16}  "
+            f"{one_line(r['company'] or '-')[:18]:18} {one_line(r['role'] or '-')[:18]:18} "
+            f"{rating_text(r['average_rating']):>4}  {one_line(r['downhill'] or '-'):11} {one_line(r['status'])}"
             + (" (demo)" if r["demo"] else "")
             + (" (crumpled)" if r.get("crumpled") else "")
         )
     return "\n".join(out)
 
 
-_SPAN = re.compile(r"\s*(\d+)\s*([dw])\s*", re.IGNORECASE)
+def search_text(hits: Iterable[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{h['session_id']:>5}  {when_text(h['started_at'], 10)}  {one_line(h['stage']):10}  {one_line(h['answer'])}"
+        for h in hits
+    )
+
+
+_SPAN = re.compile(r"\s*([0-9]+)\s*([dw])\s*", re.IGNORECASE | re.ASCII)
+_DATE = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*", re.ASCII)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # nothing is older: a --since before it means every debrief
 
 
 def parse_since(text: str, now: datetime | None = None) -> str:
     """`--since` as the UTC timestamp `started_at` is compared with: a local
-    date (YYYY-MM-DD, from its midnight) or a span back from now (7d, 2w)."""
+    date (YYYY-MM-DD, from its midnight) or a span back from now (7d, 2w).
+    Only ASCII digits count; a date or span reaching back before 1970 means
+    every debrief (it is not an error to ask for more than there is)."""
     now = now or datetime.now(UTC)
-    span = _SPAN.fullmatch(text or "")
+    text = text or ""
+    span = _SPAN.fullmatch(text)
     if span:
-        days = int(span.group(1)) * (7 if span.group(2).lower() == "w" else 1)
-        start = now - timedelta(days=days)
+        digits = span.group(1).lstrip("0") or "0"
+        days = int(digits) * (7 if span.group(2).lower() == "w" else 1) if len(digits) < 10 else None
+        limit = (now - EPOCH).days
+        start = EPOCH if days is None or days > limit else now - timedelta(days=days)
     else:
         try:
-            day = date.fromisoformat((text or "").strip())
+            if not _DATE.fullmatch(text):
+                raise ValueError(text)
+            day = date.fromisoformat(text.strip())
         except ValueError:
             raise DebriefError(
-                f"'{text}' is not a date; use YYYY-MM-DD or a span back from today like 7d or 2w."
+                f"'{one_line(text)[:40]}' is not a date; use YYYY-MM-DD or a span back from today like 7d or 2w."
             ) from None
-        start = datetime(day.year, day.month, day.day).astimezone()  # local midnight
+        if day.year < 1971:
+            start = EPOCH
+        else:
+            start = datetime(day.year, day.month, day.day).astimezone()  # local midnight
     return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

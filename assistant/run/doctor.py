@@ -15,16 +15,46 @@ def _line(echo: Callable[[str], None], status: str, what: str, detail: str) -> N
     echo(f"[{status:>4}] {what}: {detail}")
 
 
+def check_folder(echo, home) -> bool:
+    """The data folder, looked at without changing it: there (or not yet), a
+    folder, writable, private, with room for an answer."""
+    import os
+
+    from assistant.settings import MIN_FREE_BYTES, folder_exposure, free_bytes
+
+    fix = "set DEBRIEF_HOME to a folder you can write to"
+    if not home.exists():
+        _line(echo, OK, "data folder", f"{home} (not created yet; the first debrief creates it, private)")
+        return True
+    if not home.is_dir():
+        _line(echo, FAIL, "data folder", f"{home} is not a folder; {fix}.")
+        return False
+    if not os.access(home, os.W_OK | os.X_OK):
+        _line(echo, FAIL, "data folder", f"{home} is not writable; {fix}.")
+        return False
+    if free_bytes(home) < MIN_FREE_BYTES:
+        _line(echo, FAIL, "data folder", f"the disk holding {home} is full; free some space or {fix}.")
+        return False
+    mode = folder_exposure(home)
+    if mode is not None:
+        _line(
+            echo,
+            WARN,
+            "data folder",
+            f"{home} can be opened by others (mode {mode:04o}); the next debrief command makes it private, "
+            f"or run `chmod 700 {home}`",
+        )
+    else:
+        _line(echo, OK, "data folder", f"{home} (writable, private)")
+    return True
+
+
 def check_data(echo, env: Environment) -> bool:
     from assistant.errors import DebriefError
-    from assistant.settings import DB_NAME, ensure_data_dir, load_settings
+    from assistant.settings import DB_NAME, load_settings
 
     home = env.home
-    try:
-        ensure_data_dir(home)
-        _line(echo, OK, "data folder", f"{home} (writable)")
-    except DebriefError as e:
-        _line(echo, FAIL, "data folder", str(e))
+    if not check_folder(echo, home):
         return False
     try:
         load_settings(home)
@@ -41,23 +71,43 @@ def check_data(echo, env: Environment) -> bool:
 
 
 def check_database(echo, path) -> bool:
+    import os
+
+    from assistant.errors import DebriefError
+    from assistant.storage.connection import refuse_link
+
     restore = (
         f"restore a copy made with `debrief backup FILE` by copying it to {path} (move the damaged file aside first)"
     )
+    try:
+        refuse_link(path)
+    except DebriefError as e:
+        _line(echo, FAIL, "database", str(e))
+        return False
     if not path.exists():
         _line(echo, OK, "database", f"{path} (not created yet; the first debrief creates it)")
+        return True
+    if os.path.getsize(path) == 0:
+        _line(echo, OK, "database", f"{path} (empty; the next debrief sets it up)")
         return True
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
         journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        applied = {r[0] for r in conn.execute("select name from _sqlite_migrations")}
+        has_log = conn.execute(
+            "select count(*) from sqlite_master where type = 'table' and name = '_sqlite_migrations'"
+        ).fetchone()[0]
+        tables = conn.execute("select count(*) from sqlite_master where type = 'table'").fetchone()[0]
+        applied = {r[0] for r in conn.execute("select name from _sqlite_migrations")} if has_log else set()
         conn.close()
     except sqlite3.DatabaseError as e:
         _line(echo, FAIL, "database", f"{path} cannot be read ({e}); {restore}.")
         return False
     if result != "ok":
         _line(echo, FAIL, "database", f"{path} failed its integrity check ({result}); {restore}.")
+        return False
+    if not has_log and tables:
+        _line(echo, FAIL, "database", f"{path} holds tables debrief did not make; {restore}.")
         return False
     from assistant.storage.schema import MIGRATIONS
 
@@ -67,11 +117,13 @@ def check_database(echo, path) -> bool:
     version = f"schema {len(applied & known)}/{len(known)}"
     if newer:
         _line(echo, WARN, "database", f"{path} was written by a newer debrief ({', '.join(newer)}); upgrade debrief.")
+    elif not applied:
+        _line(echo, OK, "database", f"{path} (not set up yet; the next debrief sets it up)")
     elif pending:
         _line(echo, OK, "database", f"{path} ({version}; the next command upgrades it)")
     else:
         _line(echo, OK, "database", f"{path} (integrity ok, {version}, journal {journal})")
-    if journal != "wal":
+    if journal != "wal" and applied:
         _line(echo, WARN, "database journal", f"{journal}, expected wal; the next debrief turns WAL on.")
     return True
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.console import note
+from assistant.console import note, one_line
 from assistant.errors import EngineError
 from assistant.interfaces import Heard, Utterance
 from assistant.settings import Environment, Settings
@@ -76,7 +76,7 @@ class EchoListener:
             if sys.stderr.isatty():
                 sys.stderr.write("\r\033[K")
             if heard is not None:
-                note(f"  you said: {heard.text or '(nothing)'}")
+                note(f"  you said: {one_line(heard.text) if heard.text else '(nothing)'}")
         return heard
 
     @property
@@ -88,7 +88,7 @@ def partial_printer(text: str) -> None:
     """Live partial text on one terminal line (only on a terminal: a log
     file would fill up with every intermediate guess)."""
     if text and sys.stderr.isatty():
-        sys.stderr.write("\r\033[K  … " + text[-100:])
+        sys.stderr.write("\r\033[K  … " + one_line(text[-100:]))
         sys.stderr.flush()
 
 

@@ -195,8 +195,14 @@ def recent_unfinished(store: Store) -> dict | None:
         return None
     if latest["status"] != "interrupted" or latest["demo"]:
         return None
-    started = datetime.fromisoformat(latest["started_at"].replace("Z", "+00:00"))
-    if datetime.now(UTC) - started > timedelta(hours=RESUME_OFFER_HOURS):
+    try:
+        started = datetime.fromisoformat(str(latest["started_at"]).replace("Z", "+00:00"))
+        if started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        age = datetime.now(UTC) - started
+    except (ValueError, OverflowError):  # a start time changed by hand: offer nothing rather than stop
+        return None
+    if not timedelta(0) <= age <= timedelta(hours=RESUME_OFFER_HOURS):
         return None
     if not store.turns(latest["id"]):
         return None

@@ -12,11 +12,9 @@ pyttsx3 only in the worker).
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
 import weakref
@@ -27,8 +25,16 @@ from pathlib import Path
 from typing import TextIO
 
 from assistant.audio.pcm import WavWriter
+from assistant.console import one_line
 from assistant.errors import AudioError, EngineError
-from assistant.speech_out.tts_process import NO_ESPEAK, TtsProcess, WorkerFailed, check_engine, list_voices  # noqa: F401
+from assistant.speech_out.tts_process import (  # noqa: F401
+    NO_ESPEAK,
+    TtsProcess,
+    WorkerFailed,
+    check_engine,
+    list_voices,
+    temp_dir,
+)
 from assistant.speech_out.tts_worker import MAX_CHARS
 
 TTS_RATE = 22_050
@@ -44,7 +50,7 @@ class PrintSpeaker:
 
     def say(self, text: str) -> None:
         stream = self._stream or sys.stderr
-        print(text, file=stream, flush=True)
+        print(one_line(text), file=stream, flush=True)  # a prompt may quote a company name someone typed
 
     def prepare(self, text: str) -> None:
         pass
@@ -151,7 +157,7 @@ class TtsSpeaker:
         self.print_mode = False
         self.last_timing = SayTiming()
         self.fault: str | None = None  # test hook: the next render request fails this way
-        self._tmpdir = tempfile.mkdtemp(prefix="debrief-tts-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        self._tmpdir = temp_dir()  # removes the folders of killed debriefs first
         self._config = {"voice": voice, "rate": rate, "tmpdir": self._tmpdir, "fault": fault}
         self.close_error: str | None = None  # why the output stream would not close, if it would not
         self._lock = threading.Lock()  # guards self._worker

@@ -1,12 +1,20 @@
 """The text-to-speech worker process, seen from the parent: start it, send it
 one request at a time with a deadline, and kill it when it hangs or dies.
-The child program itself is tts_worker.py (pyttsx3 + espeak-ng)."""
+The child program itself is tts_worker.py (pyttsx3 + espeak-ng).
+
+The worker renders into a private temporary folder (in /dev/shm when there is
+one), named after the debrief process that made it: `temp_dir` first removes
+the folders of debrief processes that are gone (killed, so they could not
+clean up after themselves)."""
 
 from __future__ import annotations
 
 import json
+import os
 import queue
+import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -18,6 +26,56 @@ from typing import IO
 from assistant.errors import EngineError
 
 WORKER = Path(__file__).with_name("tts_worker.py")
+TEMP_PREFIX = "debrief-tts-"
+_TEMP_PID = re.compile(r"debrief-tts-([0-9]+)-")
+OLD_TEMP_IDLE_S = 3600  # a folder from before pids were in the name, untouched this long, is a leftover
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temp(base: str | None = None) -> int:
+    """Remove the TTS temporary folders of debrief processes that are gone
+    (ours only); returns how many were removed."""
+    base = base or tempfile.gettempdir()
+    removed = 0
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            continue
+        m = _TEMP_PID.match(entry.name)
+        if m and _alive(int(m.group(1))):
+            continue
+        if not m and time.time() - info.st_mtime < OLD_TEMP_IDLE_S:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def temp_dir() -> str:
+    """A new private folder for the worker's audio, in memory when possible."""
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    sweep_temp(base)
+    return tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=base)
+
+
 NO_ESPEAK = "Text-to-speech needs espeak-ng: sudo apt-get install espeak-ng (or use --no-speak)."
 NO_PYTTSX3 = "Text-to-speech needs pyttsx3: pip install pyttsx3 (or use --no-speak)."
 
@@ -157,7 +215,7 @@ class TtsProcess:
 def list_voices(timeout: float = 10.0) -> list[dict]:
     """The text-to-speech voices (id, name, languages, gender): for `debrief doctor`."""
     check_engine()
-    tmp = tempfile.mkdtemp(prefix="debrief-tts-")
+    tmp = temp_dir()
     worker = TtsProcess({"tmpdir": tmp})
     try:
         ready = worker.wait_ready(timeout)

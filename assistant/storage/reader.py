@@ -12,15 +12,17 @@ copy of every query. A database whose schema is older than this code
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import NotFoundError, StorageError
-from assistant.settings import data_dir
-from assistant.storage.connection import SCHEMA_VERSION, database_path, storage_error
+from assistant.settings import data_dir, make_private
+from assistant.storage.connection import SCHEMA_VERSION, database_path, refuse_link, storage_error
 from assistant.storage.connection import connect as connect_file
 
 
@@ -44,20 +46,31 @@ def connect(home: Path | None = None) -> sqlite3.Connection | None:
     """A connection for reading, or None when nothing has been recorded yet.
     Creates nothing; migrates an older schema first (importing sqlite-utils
     only then)."""
-    path = database_path(home or data_dir())
+    home = home or data_dir()
+    path = database_path(home)
+    refuse_link(path)
     if not path.exists():
         return None
+    make_private(home)
     conn = connect_file(path)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION:
             from assistant.storage.schema import upgrade  # the slow path, once per schema change
 
-            upgrade(conn)
+            upgrade(conn, path)
     except sqlite3.DatabaseError as e:
         conn.close()
         raise storage_error(e, path) from None
     return prepare(conn)
+
+
+MAX_INTEGER = 2**63 - 1  # SQLite's largest integer
+
+
+def most(n: int) -> int:
+    """A count asked for on the command line (--limit, --last), as SQLite can take it."""
+    return max(0, min(int(n), MAX_INTEGER))
 
 
 def rows(conn: sqlite3.Connection, sql: str, args: Sequence[Any] | dict = ()) -> list[dict[str, Any]]:
@@ -80,17 +93,64 @@ def session(conn: sqlite3.Connection, session_id: int | None = None, *, status: 
     found = rows(conn, "select * from sessions where id = ?", [session_id])
     if not found:
         raise NotFoundError(f"There is no debrief with id {session_id}; see `debrief list` for ids.")
-    return found[0]
+    return _clean_session(found[0])
+
+
+# -- values as stored --------------------------------------------------------------
+# What the code writes is always well formed, and `debrief import` checks what it
+# reads; a database changed by other means (an older import, a hand edit) may still
+# hold a rating that is not a number or causes that are not a list. Those are read
+# as "none" here, so no view, summary or chart can be stopped by them.
+def rating(value: Any) -> float | None:
+    """A stored rating: a finite number from 1 to 5, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and 1 <= value <= 5 else None
+
+
+def causes(text: Any) -> list[str]:
+    """Stored cause tags (a JSON array of strings), else none."""
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) else text
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        return []
+    return value
+
+
+def words(text: Any) -> list[tuple[str, float]]:
+    """Stored heard words with their confidences (a JSON array of [word, confidence]), else none."""
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) else text
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(value, list):
+        return []
+    out = []
+    for w in value:
+        if not (isinstance(w, list | tuple) and len(w) == 2 and isinstance(w[0], str)):
+            return []
+        c = w[1]
+        if isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c):
+            return []
+        out.append((w[0], float(c)))
+    return out
+
+
+def _clean_session(row: dict[str, Any]) -> dict[str, Any]:
+    if "average_rating" in row:
+        row["average_rating"] = rating(row["average_rating"])
+    return row
 
 
 def turns(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
-    import json
-
     found = rows(conn, "select * from turns where session_id = ? order by position", [session_id])
     for row in found:
-        row["causes"] = json.loads(row["causes"] or "[]")
-        row["words"] = [tuple(w) for w in json.loads(row.get("words") or "[]")]
-        row["positive"] = json.loads(row.get("positive") or "[]")
+        row["causes"] = causes(row["causes"])
+        row["rating"] = rating(row["rating"])
+        row["words"] = words(row.get("words"))
+        row["positive"] = causes(row.get("positive"))
     return found
 
 
@@ -118,8 +178,8 @@ def list_sessions(
         sql += " where " + " and ".join(where)
     sql += " order by started_at desc, id desc"
     if limit:
-        sql += f" limit {int(limit)}"
-    return rows(conn, sql, args)
+        sql += f" limit {most(limit)}"
+    return [_clean_session(r) for r in rows(conn, sql, args)]
 
 
 def search(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -135,7 +195,7 @@ def search(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> list[dic
         join sessions on sessions.id = turns.session_id
         order by sessions.started_at desc, turns.session_id desc, turns.position
     """
-    return rows(conn, sql, {"q": fts_query(text), "limit": int(limit)})
+    return rows(conn, sql, {"q": fts_query(text), "limit": most(limit)})
 
 
 def fts_query(text: str) -> str:
@@ -164,7 +224,7 @@ def recent_sessions(
     if exclude is not None:
         where.append("id != ?")
         args.append(exclude)
-    args.append(int(n))
+    args.append(most(n))
     return rows(
         conn,
         f"""
@@ -177,17 +237,43 @@ def recent_sessions(
 
 def ratings_and_causes(conn: sqlite3.Connection, session_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """{session id: {"ratings": {stage: rating}, "causes": set of tags}}."""
-    import json
-
     ids = list(session_ids)
     out: dict[int, dict[str, Any]] = {i: {"ratings": {}, "causes": set()} for i in ids}
     if not ids:
         return out
     marks = ",".join("?" * len(ids))
-    for sid, stage, rating, causes in conn.execute(
+    for sid, stage, stored_rating, stored_causes in conn.execute(
         f"select session_id, stage, rating, causes from turns where session_id in ({marks})", ids
     ):
-        if rating is not None:
-            out[sid]["ratings"][stage] = rating
-        out[sid]["causes"].update(json.loads(causes or "[]"))
+        value = rating(stored_rating)
+        if value is not None:
+            out[sid]["ratings"][stage] = value
+        out[sid]["causes"].update(causes(stored_causes))
     return out
+
+
+# -- whole debriefs (export, import) ----------------------------------------------------
+def document(conn: sqlite3.Connection, session_id: int) -> dict[str, Any]:
+    """Everything about one debrief but its audio: the session's columns, its
+    turns (without their row ids), its corrections and its coach nudges."""
+    doc = session(conn, session_id)
+    doc["turns"] = [{k: v for k, v in t.items() if k not in ("id", "session_id")} for t in turns(conn, session_id)]
+    doc["edits"] = rows(
+        conn,
+        "select stage, field, old_value, new_value, edited_at from edits where session_id = ? order by id",
+        [session_id],
+    )
+    doc["nudges"] = rows(
+        conn, "select pattern, nudged_at, resolved_at from nudges where session_id = ? order by id", [session_id]
+    )
+    return doc
+
+
+def all_ids(conn: sqlite3.Connection) -> Iterator[int]:
+    """Every debrief's id, oldest first, read as they are needed."""
+    for (session_id,) in conn.execute("select id from sessions order by started_at, id"):
+        yield session_id
+
+
+def count_sessions(conn: sqlite3.Connection) -> int:
+    return conn.execute("select count(*) from sessions").fetchone()[0]

@@ -8,10 +8,12 @@ reader compares it to decide whether a database must be migrated first.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import sqlite_utils
 
 from assistant.settings import DB_NAME
+from assistant.storage.connection import SCHEMA_VERSION, writing
 
 migrations = sqlite_utils.Migrations("debrief")
 MIGRATIONS: list[str] = []  # every migration's name, in order
@@ -99,9 +101,13 @@ def m003_heard(db: sqlite_utils.Database) -> None:
 # fmt: on
 
 
-def upgrade(conn: sqlite3.Connection) -> None:
-    """Apply the migrations a database still needs (idempotent)."""
-    migrations.apply(sqlite_utils.Database(conn))
+def upgrade(conn: sqlite3.Connection, path: Path | None = None) -> None:
+    """Apply the migrations a database still needs (idempotent), all in one
+    write transaction: two commands opening a new database at the same moment
+    take turns, and the second finds the work done."""
+    with writing(conn, path):
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            migrations.apply(sqlite_utils.Database(conn))
 
 
 def schema_markdown() -> str:

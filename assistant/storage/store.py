@@ -10,6 +10,11 @@ coach suggestions and progress notes were already spoken), and
 `sessions.crumpled_at`. The read queries live in reader.py (plain sqlite3, for
 fast review commands); `Store` uses them on its own connection.
 
+Every logical change is one write transaction (`transaction()`, through
+connection.writing: `BEGIN IMMEDIATE`, the busy timeout, a bounded retry):
+an answer with its audio, a correction with its summary and edit record, a
+whole import file. Transactions nest: the outer one commits.
+
 Privacy: `secure_delete` is on for every connection, so freed rows are zeroed
 in the file; `crumple` and `delete` also merge the full-text index (dropping
 the deleted words from its old segments) and truncate the WAL, so the text
@@ -21,19 +26,30 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from assistant.console import rating_text
+from assistant.console import note, rating_text
 from assistant.errors import NotFoundError, StorageError
 from assistant.settings import DB_NAME, data_dir, ensure_data_dir
 from assistant.storage import reader
-from assistant.storage.connection import connect, storage_error
+from assistant.storage.connection import BUSY_TIMEOUT_S, SCHEMA_VERSION, connect, refuse_link, storage_error, writing
 from assistant.storage.schema import migrations
+
+TURN_COLUMNS = (
+    "position", "stage", "question", "answer", "rating", "causes",
+    "improve", "nailed", "confidence", "answered_at", "words", "followup", "positive",
+)  # fmt: skip
+SESSION_COLUMNS = (
+    "started_at", "updated_at", "status", "company", "role", "demo", "engine",
+    "downhill", "average_rating", "improve", "nailed", "summary", "crumpled_at", "quotes",
+)  # fmt: skip
 
 
 def now() -> str:
@@ -41,12 +57,19 @@ def now() -> str:
 
 
 def _create_private(path: Path) -> None:
-    """Create the database file with mode 0600 before SQLite opens it."""
-    if path.exists():
+    """Create the database file with mode 0600 before SQLite opens it; never
+    through a symbolic link (one that dangles included)."""
+    refuse_link(path)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        refuse_link(path)  # it appeared meanwhile: the same checks
         return
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError as e:
+        raise StorageError(
+            f"Cannot create {path} ({e.strerror}); check the folder's permissions or set DEBRIEF_HOME."
+        ) from None
     os.close(fd)
-    os.chmod(path, 0o600)
 
 
 class Store:
@@ -67,7 +90,11 @@ class Store:
             store = cls(sqlite_utils.Database(conn), path)
             store._setup()
         except sqlite3.DatabaseError as e:
+            conn.close()
             raise storage_error(e, path) from None
+        except BaseException:
+            conn.close()
+            raise
         finally:
             os.umask(old_umask)
         return store
@@ -75,6 +102,7 @@ class Store:
     @classmethod
     def memory(cls) -> Store:
         store = cls(sqlite_utils.Database(memory=True), None)
+        store.db.conn.isolation_level = None  # transactions are explicit, as on disk
         store._setup()
         return store
 
@@ -83,36 +111,78 @@ class Store:
         self.db.execute("PRAGMA secure_delete = ON")  # freed rows are zeroed, not left behind
         reader.prepare(self.db.conn)
         if self.path is not None:
-            self.db.enable_wal()
+            self._wal()
             self.db.execute("PRAGMA synchronous = FULL")
-        migrations.apply(self.db)
+        if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            with self.transaction():  # the version is read again under the write lock
+                if self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                    migrations.apply(self.db)
+        # Writable? Opening the database for writing is the check: taking the write
+        # lock fails on a read-only file or folder, before the first question.
+        with self.transaction():
+            pass
+
+    def _wal(self) -> None:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.db.enable_wal()  # needs a moment alone with a new database
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def close(self) -> None:
         self.db.close()
+
+    # -- transactions ----------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One logical change: all of it or none of it. Inside another
+        transaction it simply joins it."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        with writing(conn, self.path, on_wait=note):
+            yield conn
+
+    def _execute(self, sql: str, args: Iterable[Any] | dict = ()) -> sqlite3.Cursor:
+        return self.db.conn.execute(sql, args)  # type: ignore[arg-type]
+
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        names = list(row)
+        cursor = self._execute(
+            f"insert into {table} ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+            [row[n] for n in names],
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def _update(self, table: str, row_id: int, row: dict[str, Any]) -> None:
+        names = list(row)
+        self._execute(
+            f"update {table} set {', '.join(f'{n} = ?' for n in names)} where id = ?",
+            [row[n] for n in names] + [row_id],
+        )
 
     # -- writing, one answer at a time --------------------------------------
     def start_session(
         self, *, company: str | None = None, role: str | None = None, demo: bool = False, engine: str | None = None
     ) -> int:
         stamp = now()
-        with self._writing():
-            session_id = (
-                self.db.table("sessions")
-                .insert(
-                    {
-                        "started_at": stamp,
-                        "updated_at": stamp,
-                        "status": "interrupted",
-                        "company": company,
-                        "role": role,
-                        "demo": int(demo),
-                        "engine": engine,
-                    }
-                )
-                .last_pk
-            )
-        assert session_id is not None  # the row was just inserted
-        return int(session_id)
+        row = {
+            "started_at": stamp,
+            "updated_at": stamp,
+            "status": "interrupted",
+            "company": company,
+            "role": role,
+            "demo": int(demo),
+            "engine": engine,
+        }
+        with self.transaction():
+            return self._insert("sessions", row)
 
     def save_answer(
         self,
@@ -152,22 +222,20 @@ class Store:
             "positive": json.dumps(list(positive)) if positive else None,
             "answered_at": now(),
         }
-        with self._writing():
-            existing = self._turn_id(session_id, stage)
-            if existing is None:
-                turn_id = self.db.table("turns").insert(row).last_pk
+        with self.transaction():
+            turn_id = self._turn_id(session_id, stage)
+            if turn_id is None:
+                turn_id = self._insert("turns", row)
             elif keep_heard:
-                turn_id = existing
                 kept = {k: v for k, v in row.items() if k not in ("confidence", "words")}
-                self.db.table("turns").update(turn_id, kept)
+                self._update("turns", turn_id, kept)
                 audio = None
             else:
-                turn_id = existing
-                self.db.table("turns").update(turn_id, row)
-                self.db.table("audio").delete_where("turn_id = ?", [turn_id])
+                self._update("turns", turn_id, row)
+                self._execute("delete from audio where turn_id = ?", [turn_id])
             if audio:
-                self.db.table("audio").insert({"turn_id": turn_id, "session_id": session_id, "wav": audio})
-            self.db.table("sessions").update(session_id, {"updated_at": row["answered_at"]})
+                self._insert("audio", {"turn_id": turn_id, "session_id": session_id, "wav": audio})
+            self._execute("update sessions set updated_at = ? where id = ?", [row["answered_at"], session_id])
 
     def finish(
         self,
@@ -180,15 +248,9 @@ class Store:
         summary: str | None,
         quotes: list[dict[str, str]] | None = None,
     ) -> None:
-        ratings = [
-            r
-            for (r,) in self.db.execute(
-                "select rating from turns where session_id = ? and rating is not null", [session_id]
-            )
-        ]
-        average = round(sum(ratings) / len(ratings), 2) if ratings else None
-        with self._writing():
-            self.db.table("sessions").update(
+        with self.transaction():
+            self._update(
+                "sessions",
                 session_id,
                 {
                     "status": status,
@@ -197,30 +259,22 @@ class Store:
                     "nailed": nailed,
                     "summary": summary,
                     "quotes": json.dumps(quotes) if quotes else None,
-                    "average_rating": average,
+                    "average_rating": self._average(session_id),
                     "updated_at": now(),
                 },
             )
 
+    def _average(self, session_id: int) -> float | None:
+        ratings = [
+            value
+            for (r,) in self._execute("select rating from turns where session_id = ?", [session_id])
+            if (value := reader.rating(r)) is not None
+        ]
+        return round(sum(ratings) / len(ratings), 2) if ratings else None
+
     def _turn_id(self, session_id: int, stage: str) -> int | None:
-        row = self.db.execute("select id from turns where session_id = ? and stage = ?", [session_id, stage]).fetchone()
+        row = self._execute("select id from turns where session_id = ? and stage = ?", [session_id, stage]).fetchone()
         return row[0] if row else None
-
-    class _Writing:
-        def __init__(self, store: Store):
-            self.store = store
-
-        def __enter__(self):
-            self.tx = self.store.db.conn.__enter__()
-
-        def __exit__(self, kind, error, tb):
-            self.store.db.conn.__exit__(kind, error, tb)
-            if isinstance(error, sqlite3.DatabaseError):
-                raise storage_error(error, self.store.path) from None
-            return False
-
-    def _writing(self) -> Store._Writing:
-        return Store._Writing(self)
 
     # -- reading (the queries are in reader.py) -----------------------------
     def session(self, session_id: int | None = None, *, status: str | None = None) -> dict[str, Any]:
@@ -265,14 +319,15 @@ class Store:
         stamp = now()
         row = dict(turn, session_id=session_id, stage=stage, answered_at=turn.get("answered_at") or stamp)
         row["causes"] = json.dumps(list(row.get("causes") or []))
-        with self._writing():
+        with self.transaction():
             turn_id = self._turn_id(session_id, stage)
             if turn_id is None:
-                self.db.table("turns").insert(row)
+                self._insert("turns", row)
             else:
-                self.db.table("turns").update(turn_id, row)
-            self.db.table("edits").insert_all(
-                [
+                self._update("turns", turn_id, row)
+            for field, old, new in changes:
+                self._insert(
+                    "edits",
                     {
                         "session_id": session_id,
                         "stage": stage,
@@ -280,14 +335,10 @@ class Store:
                         "old_value": _text(old),
                         "new_value": _text(new),
                         "edited_at": stamp,
-                    }
-                    for field, old, new in changes
-                ]
-            )
-            (average,) = self.db.execute(
-                "select round(avg(rating), 2) from turns where session_id = ? and rating is not null", [session_id]
-            ).fetchone()
-            self.db.table("sessions").update(session_id, dict(outcome, average_rating=average, updated_at=stamp))
+                    },
+                )
+            average = self._average(session_id)
+            self._update("sessions", session_id, dict(outcome, average_rating=average, updated_at=stamp))
 
     def edits(self, session_id: int) -> list[dict[str, Any]]:
         return reader.rows(self.db.conn, "select * from edits where session_id = ? order by id", [session_id])
@@ -295,34 +346,33 @@ class Store:
     # -- the coach nudge ---------------------------------------------------------
     def open_nudges(self) -> set[str]:
         """Patterns spoken about and not gone away since."""
-        return {p for (p,) in self.db.execute("select pattern from nudges where resolved_at is null")}
+        return {p for (p,) in self._execute("select pattern from nudges where resolved_at is null")}
 
     def record_nudges(self, session_id: int, given: list[str], resolved: list[str]) -> None:
         stamp = now()
-        with self._writing():
+        with self.transaction():
             for pattern in resolved:
-                self.db.execute(
+                self._execute(
                     "update nudges set resolved_at = ? where pattern = ? and resolved_at is null", [stamp, pattern]
                 )
-            self.db.table("nudges").insert_all(
-                [{"pattern": p, "session_id": session_id, "nudged_at": stamp} for p in given]
-            )
+            for p in given:
+                self._insert("nudges", {"pattern": p, "session_id": session_id, "nudged_at": stamp})
 
     # -- letting go ----------------------------------------------------------------
     def crumple(self, session_id: int) -> None:
         """Let go of a debrief's words: every answer's text and audio, and the old
         and new answers of its corrections. The ratings, causes, the improvement,
         the win, the turning point and the summary stay."""
-        self.session(session_id)
-        with self._writing():
-            self.db.execute("update turns set answer = null where session_id = ?", [session_id])
-            self.db.execute("delete from audio where session_id = ?", [session_id])
-            self.db.execute(
+        with self.transaction():
+            self.session(session_id)
+            self._execute("update turns set answer = null where session_id = ?", [session_id])
+            self._execute("delete from audio where session_id = ?", [session_id])
+            self._execute(
                 "update edits set old_value = null, new_value = null where session_id = ? and field = 'answer'",
                 [session_id],
             )
             stamp = now()
-            self.db.execute(
+            self._execute(
                 "update sessions set crumpled_at = coalesce(crumpled_at, ?), updated_at = ? where id = ?",
                 [stamp, stamp, session_id],
             )
@@ -330,76 +380,131 @@ class Store:
 
     def delete(self, session_id: int) -> None:
         """Remove a debrief entirely: its turns, audio, corrections, nudges and row."""
-        self.session(session_id)
-        with self._writing():
+        with self.transaction():
+            self.session(session_id)
             for table in ("audio", "edits", "nudges", "turns"):
-                self.db.execute(f"delete from {table} where session_id = ?", [session_id])
-            self.db.execute("delete from sessions where id = ?", [session_id])
+                self._execute(f"delete from {table} where session_id = ?", [session_id])
+            self._execute("delete from sessions where id = ?", [session_id])
         self._scrub()
 
     def _scrub(self) -> None:
         """Make removed text unrecoverable from the files: merge the full-text
         index into one segment (old segments still hold deleted words), with
         secure_delete zeroing every freed page, then copy the WAL into the
-        database and truncate it to nothing."""
+        database and truncate it to nothing. Another program reading the
+        database holds the WAL back: that is waited for (and said) for at most
+        twice the busy timeout."""
+        with self.transaction():
+            self._execute("insert into turns_fts(turns_fts) values('optimize')")
+        if self.path is None:
+            return
+        conn = self.db.conn
+        (timeout_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        deadline = time.monotonic() + 2 * BUSY_TIMEOUT_S
+        told = False
         try:
-            with self.db.conn:
-                self.db.execute("insert into turns_fts(turns_fts) values('optimize')")
-            if self.path is None:
-                return
-            for _ in range(50):
-                busy, _log, _done = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            conn.execute("PRAGMA busy_timeout = 500")
+            while True:
+                busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                 if not busy:
                     return
-                import time
-
+                if time.monotonic() > deadline:
+                    break
+                if not told:
+                    note(f"Another program has {self.path} open; waiting for it so the removed words can be wiped.")
+                    told = True
                 time.sleep(0.1)
         except sqlite3.DatabaseError as e:
             raise storage_error(e, self.path) from None
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
         raise StorageError(
             f"Another program has {self.path} open, so the removed words may still be in its "
             "write-ahead log; close it and run the same command again."
         )
 
     # -- import ------------------------------------------------------------------
-    def import_debriefs(self, docs: list[dict[str, Any]]) -> tuple[list[int], int]:
-        """Documents as export.documents makes them, in one transaction:
-        (new ids, how many were already there). A debrief already there (same
-        id and start time) is skipped; one whose id is taken gets a new id."""
-        columns = {
-            t: {c[1] for c in self.db.execute(f"PRAGMA table_info({t})")}
-            for t in ("sessions", "turns", "edits", "nudges")
-        }
+    def import_debriefs(
+        self, docs: Iterable[dict[str, Any]], *, progress: Callable[[], None] | None = None
+    ) -> tuple[list[int], int]:
+        """Whole debriefs (as reader.document makes them, already checked), in
+        one transaction: all of them or none. Returns (new ids, how many were
+        already here). A debrief is already here when one with the same start
+        time has the same content (whatever its id); a debrief whose id is taken
+        by another gets a new id."""
         imported, skipped = [], 0
-        with self._writing():
+        with self.transaction():
             for doc in docs:
-                new_id = self._import_one(doc, columns)
+                new_id = self._import_one(doc)
                 if new_id is None:
                     skipped += 1
                 else:
                     imported.append(new_id)
+                if progress is not None:
+                    progress()
         return imported, skipped
 
-    def _import_one(self, doc: dict[str, Any], columns: dict[str, set[str]]) -> int | None:
-        existing = self.db.execute("select started_at from sessions where id = ?", [doc["id"]]).fetchone()
-        if existing and existing[0] == doc["started_at"]:
+    def _already_here(self, doc: dict[str, Any]) -> bool:
+        same_start = [i for (i,) in self._execute("select id from sessions where started_at = ?", [doc["started_at"]])]
+        return any(_same_content(reader.document(self.db.conn, i), doc) for i in same_start)
+
+    def _import_one(self, doc: dict[str, Any]) -> int | None:
+        if self._already_here(doc):
             return None
-        session = {k: v for k, v in doc.items() if k in columns["sessions"]}
-        if existing:
-            session.pop("id")
-        session_id = self.db.table("sessions").insert(session).last_pk
-        for turn in doc["turns"]:
-            row = {k: v for k, v in turn.items() if k in columns["turns"] and k != "id"}
-            row.update(session_id=session_id, causes=json.dumps(list(turn.get("causes") or [])))
-            self.db.table("turns").insert(row)
-        for table in ("edits", "nudges"):
-            rows = [
-                dict({k: v for k, v in r.items() if k in columns[table] and k != "id"}, session_id=session_id)
-                for r in doc.get(table) or []
-            ]
-            if rows:
-                self.db.table(table).insert_all(rows)
+        session = {k: doc.get(k) for k in SESSION_COLUMNS}
+        wanted = doc.get("id")
+        if wanted is not None and self._execute("select 1 from sessions where id = ?", [wanted]).fetchone() is None:
+            session["id"] = wanted
+        session_id = self._insert("sessions", session)
+        names = ("session_id",) + TURN_COLUMNS
+        self.db.conn.executemany(
+            f"insert into turns ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+            [[session_id] + [_turn_value(t, k) for k in TURN_COLUMNS] for t in doc.get("turns") or []],
+        )
+        self.db.conn.executemany(
+            "insert into edits (session_id, stage, field, old_value, new_value, edited_at) values (?, ?, ?, ?, ?, ?)",
+            [
+                [session_id, e.get("stage"), e.get("field"), e.get("old_value"), e.get("new_value"), e.get("edited_at")]
+                for e in doc.get("edits") or []
+            ],
+        )
+        self.db.conn.executemany(
+            "insert into nudges (session_id, pattern, nudged_at, resolved_at) values (?, ?, ?, ?)",
+            [[session_id, n.get("pattern"), n.get("nudged_at"), n.get("resolved_at")] for n in doc.get("nudges") or []],
+        )
         return session_id
+
+
+def _turn_value(turn: dict[str, Any], key: str) -> Any:
+    """A checked imported turn's value as it is stored: lists as JSON text
+    (causes always; words and positive only when there are some)."""
+    value = turn.get(key)
+    if key == "causes":
+        return json.dumps(value or [])
+    if key in ("words", "positive"):
+        return json.dumps(value) if value else None
+    return value
+
+
+def _same_content(stored: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """The same debrief, whatever its id: every field the document gives has
+    the same value stored (lists compared item by item, on the item's fields)."""
+    for key, value in doc.items():
+        if key == "id":
+            continue
+        have = stored.get(key)
+        if isinstance(value, list):
+            if not isinstance(have, list) or len(have) != len(value):
+                return False
+            for a, b in zip(have, value, strict=True):
+                if isinstance(b, dict):
+                    if not isinstance(a, dict) or any(a.get(k) != v for k, v in b.items()):
+                        return False
+                elif a != b:
+                    return False
+        elif have != value:
+            return False
+    return True
 
 
 def _text(value: Any) -> str | None:

@@ -61,7 +61,9 @@ def voice_audio(tmp_path_factory):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     line = (f"reliability: {COUNTS['faults']} faults injected, {COUNTS['bad_inputs']} bad inputs tried, "
-            f"{COUNTS['lost']} answers lost, {COUNTS['fuzzed']} fuzz cases")
+            f"{COUNTS['lost']} answers lost, {COUNTS['fuzzed']} fuzz cases, "
+            f"{COUNTS['rounds']} rounds of two debriefs at once, {COUNTS['escapes']} escape sequences kept "
+            f"off the terminal")
     terminalreporter.write_sep("-", "reliability")
     terminalreporter.write_line(line)
     for what in LOST_DETAILS:

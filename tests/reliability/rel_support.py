@@ -19,7 +19,7 @@ from tests.support import TYPED_ANSWERS  # noqa: E402,F401  (the typed debrief e
 STAGES = ["arrival", "opening", "experience", "tough", "closing", "improve", "nailed"]
 
 # What the section did, printed at the end of every run (see conftest.py).
-COUNTS = {"faults": 0, "bad_inputs": 0, "lost": 0, "fuzzed": 0}
+COUNTS = {"faults": 0, "bad_inputs": 0, "lost": 0, "fuzzed": 0, "rounds": 0, "escapes": 0}
 LOST_DETAILS: list[str] = []
 
 
@@ -33,6 +33,16 @@ def bad_input(n: int = 1) -> None:
 
 def fuzzed(n: int = 1) -> None:
     COUNTS["fuzzed"] += n
+
+
+def concurrent_round(n: int = 1) -> None:
+    """Two debriefs answered at the same instant, with review commands alongside."""
+    COUNTS["rounds"] += n
+
+
+def escape_checked(n: int = 1) -> None:
+    """A command's human-readable output checked for one escape sequence."""
+    COUNTS["escapes"] += n
 
 
 def lost(what: str) -> None:
@@ -206,3 +216,100 @@ class Stepper:
         time.sleep(0.1)  # let the pumps drain
         return subprocess.CompletedProcess(self.proc.args, self.proc.returncode,
                                            "".join(self.out), "".join(self.err))
+
+
+# -- synthetic exports (import tests, the scale check) -------------------------------------
+RATED = STAGES[:5]
+CAUSE_TAGS = ["late", "nerves", "examples", "preparation", "rambling", "technical", "questions"]
+
+
+def synthetic_debrief(i: int, *, id_base: int = 1) -> dict:
+    """A valid exported debrief, different for every i (a few hundred bytes of answers)."""
+    day, minute = divmod(i, 1440)
+    started = f"2020-{1 + day // 28 % 12:02d}-{1 + day % 28:02d}T{minute // 60:02d}:{minute % 60:02d}:00.{i % 1000000:06d}Z"
+    turns = []
+    for pos, stage in enumerate(STAGES):
+        rated = stage in RATED
+        turns.append({
+            "position": pos, "stage": stage, "question": f"Question about {stage}?",
+            "answer": f"answer {i} for {stage}: the interview at company {i % 97} went on about the pipeline",
+            "rating": float(1 + (i + pos) % 5) if rated else None,
+            "causes": [CAUSE_TAGS[(i + pos) % len(CAUSE_TAGS)]] if rated and (i + pos) % 3 == 0 else [],
+            "improve": f"practise example {i}" if stage == "improve" else None,
+            "nailed": f"the story {i}" if stage == "nailed" else None,
+            "confidence": None, "answered_at": started,
+        })
+    return {
+        "id": id_base + i, "started_at": started, "updated_at": started, "status": "complete",
+        "company": f"Company {i % 97}", "role": "Engineer", "demo": 0, "engine": "text",
+        "downhill": RATED[i % 5], "average_rating": 3.0, "improve": f"practise example {i}",
+        "nailed": f"the story {i}", "summary": f"Summary {i}.", "crumpled_at": None,
+        "turns": turns, "edits": [], "nudges": [],
+    }
+
+
+def write_synthetic_export(path: Path, n: int, *, id_base: int = 1) -> Path:
+    """An export file of n debriefs, written a debrief at a time."""
+    import json
+
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('{"format": "debrief-export", "version": 1, "debriefs": [\n')
+        for i in range(n):
+            f.write(("," if i else "") + json.dumps(synthetic_debrief(i, id_base=id_base)) + "\n")
+        f.write("]}\n")
+    return path
+
+
+# -- killing a command at an exact point ---------------------------------------------------
+KILL_HOOK = '''
+import atexit, os, signal, sqlite3
+
+_AT = int(os.environ.get("DEBRIEF_KILL_AT_STATEMENT") or 0)
+_PAGE = int(os.environ.get("DEBRIEF_KILL_AT_PAGE") or 0)
+_COUNT = os.environ.get("DEBRIEF_KILL_COUNT_FILE")
+_seen = [0, 0]
+
+
+def _die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _trace(statement):
+    _seen[0] += 1
+    if _AT and _seen[0] >= _AT:
+        _die()
+
+
+class _Connection(sqlite3.Connection):
+    def backup(self, target, *, pages=-1, progress=None, name="main", sleep=0.25):
+        def step(status, remaining, total):
+            _seen[1] += 1
+            if _PAGE and _seen[1] >= _PAGE:
+                _die()
+        return super().backup(target, pages=1, progress=step, name=name, sleep=0)
+
+
+_connect = sqlite3.connect
+
+
+def connect(*args, **kwargs):
+    kwargs.setdefault("factory", _Connection)
+    conn = _connect(*args, **kwargs)
+    conn.set_trace_callback(_trace)
+    return conn
+
+
+sqlite3.connect = connect
+if _COUNT:
+    atexit.register(lambda: open(_COUNT, "w").write(f"{_seen[0]} {_seen[1]}"))
+'''
+
+
+def kill_hook_env(home: Path, site: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `debrief` process that SIGKILLs itself at the
+    N-th SQL statement (DEBRIEF_KILL_AT_STATEMENT) or after the N-th page of a
+    backup (DEBRIEF_KILL_AT_PAGE): the exact points between its writes."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "sitecustomize.py").write_text(KILL_HOOK)
+    return child_env(home, PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
+                     **extra)
