@@ -170,10 +170,33 @@ def compile_causes(path: Path, data: dict[str, Any]) -> CauseRules:
     return CauseRules(tuple(compiled), _polarity(path, data), tuple(absent), tuple(problem))
 
 
-# Recognisers often drop the apostrophe: "couldnt", "didnt", "im".
+# Recognisers often drop the apostrophe: "couldnt", "didnt", "im", "theyre", "thats".
 _BARE_NT = re.compile(r"(?<![\w'])(could|did|was|had|would|is|were|have|has|does|do|should|are|must|need)nt(?![\w'])")
-_BARE_OTHER = re.compile(r"(?<![\w'])(cant|wont|im|ive)(?![\w'])")
-_BARE_FIX = {"cant": "can't", "wont": "won't", "im": "i'm", "ive": "i've"}
+_BARE_FIX = {
+    "cant": "can't",
+    "wont": "won't",
+    "im": "i'm",
+    "ive": "i've",
+    "theyre": "they're",
+    "youre": "you're",
+    "thats": "that's",
+    "whats": "what's",
+    "theres": "there's",
+    "theyve": "they've",
+    "weve": "we've",
+    "youve": "you've",
+    "theyd": "they'd",
+    "youd": "you'd",
+    "shes": "she's",
+    "whos": "who's",
+    "theyll": "they'll",
+    "youll": "you'll",
+    "id": "i'd",
+}
+# "id" is "i'd" unless it is an identity card ("my id", "photo id").
+_BARE_OTHER = re.compile(
+    r"(?<![\w'])(?<!my )(?<!your )(?<!the )(?<!photo )(?<!an )(?<!staff )(" + "|".join(_BARE_FIX) + r")(?![\w'])"
+)
 
 
 def restore_apostrophes(text: str) -> str:

@@ -502,14 +502,15 @@ def extract(text: str, kind: str | None = None) -> Extraction:
     digits = " ".join(to_digits(c, rules.rating, keep_phrases=True))
     causes, positive = cause_polarity(digits, rules.causes, kind)
     if kind == "improve":
-        return Extraction(None, _tidy_phrase(c.split(), rules), None, causes, positive)
+        return Extraction(None, _tidy_phrase(restore_apostrophes(c).split(), rules), None, causes, positive)
     if kind == "nailed":
-        return Extraction(None, None, _tidy_phrase(c.split(), rules), causes, positive)
+        return Extraction(None, None, _tidy_phrase(restore_apostrophes(c).split(), rules), causes, positive)
     value = _rating(c, rules.rating, rules.fillers)
-    improve = _find_marked(c, rules.improve_re, rules)
-    nailed = _find_marked(c, rules.nailed_re, rules)
+    said = restore_apostrophes(c)  # "next time id bring" reads as "next time i'd bring"
+    improve = _find_marked(said, rules.improve_re, rules)
+    nailed = _find_marked(said, rules.nailed_re, rules)
     if nailed is not None and improve is None and set(causes) - set(positive):
-        improve = _other_side(c, nailed, rules)
+        improve = _other_side(said, nailed, rules)
     return Extraction(value, improve, nailed, causes, positive)
 
 

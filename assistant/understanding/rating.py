@@ -47,6 +47,7 @@ RATING_KEYS = {
     "corrections",
     "corrections_before_number",
     "start_sounds",
+    "labels",
 }
 
 
@@ -85,6 +86,8 @@ class RatingRules:
     corrections: tuple[tuple[str, ...], ...] = ()
     corrections_before_number: tuple[tuple[str, ...], ...] = ()
     start_sounds: frozenset[str] = frozenset()
+    labels: frozenset[str] = frozenset()
+    no_one: re.Pattern[str] | None = None  # "two no one actually": a correction to 1, not "no one"
 
 
 def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
@@ -183,6 +186,26 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         corrections=phrase_tuples(lst("corrections")),
         corrections_before_number=phrase_tuples(lst("corrections_before_number")),
         start_sounds=frozenset(lst("start_sounds")),
+        labels=frozenset(" ".join(w.split()) for w in lst("labels")),
+        no_one=_no_one_pattern(
+            lst("grammar_numbers"), set(homophones), lst("corrections_before_number"), lst("corrections")
+        ),
+    )
+
+
+def _no_one_pattern(
+    numbers: list[str], homophones: set[str], nos: list[str], corrections: list[str]
+) -> re.Pattern[str]:
+    """ "two no one actually", "three nope one": a number corrected to one, which the
+    not-a-rating phrase "no one" would otherwise hide. Only where the "one" ends the
+    clause or a correction word follows ("three no one was rude" stays "no one")."""
+
+    def alt(items: list[str]) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
+
+    nums = alt([w for w in numbers[1:6]] + sorted(homophones)) + r"|[1-5](?:\.5)?"
+    return re.compile(
+        rf"(?<![\w'])(?P<num>{nums})\s+(?P<no>{alt(nos)})\s+one(?=\s*(?:$|,|(?:{alt(corrections)})(?![\w'])))"
     )
 
 
@@ -409,6 +432,14 @@ def _after_correction(tokens: list[str], i: int, rules: RatingRules) -> bool:
     )
 
 
+def _labelled(tokens: list[str], i: int, rules: RatingRules) -> bool:
+    """A label ("rating", "score") comes just before the number, maybe across a pause or "a"."""
+    k = i
+    while k and tokens[k - 1] in (",", "a", "is", "was", "of"):
+        k -= 1
+    return _prev_in(tokens, k, rules.labels)
+
+
 def _after_cue(tokens: list[str], j: int, rules: RatingRules) -> bool:
     """A rating trailer ends the clause after the number: "... three i suppose", "four overall"."""
     n = _match_at(tokens, j, rules.after_cues)
@@ -466,7 +497,9 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         elif value > 10:
             strength = -1
         else:
-            if _at_start(tokens, i, start):
+            if _labelled(tokens, i, rules):
+                strength = 5  # "rating... 2": the number named as the rating
+            elif _at_start(tokens, i, start):
                 strength = 3
             elif _prev_in(tokens, i, rules.cues) and (
                 _follower_ok(tokens, j, rules.clause_start) or tokens[i - 1] == "a"
@@ -539,12 +572,24 @@ def _front(text: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) 
     return len(" ".join(tokens[:i])) + (1 if i else 0)
 
 
+# The words before a verdict that make it a relative clause about a thing:
+# "which is fine", "which was a bit annoying", "a scheme that sounded good".
+_RELATIVE_VERDICT = re.compile(
+    r"(?:(?<![\w'])which|(?<=[a-z] )(?<!and )(?<!but )(?<!so )(?<!think )(?<!thought )(?<!say )(?<!said )"
+    r"(?<!guess )(?<!reckon )(?<!felt )(?<!feel )that(?= (?:sounded|sounds|seemed|seems|looked|looks) ))"
+    r" (?:(?:is|was|'s|sounded|sounds|seemed|seems|looked|looks|felt|feels"
+    r"|really|very|pretty|quite|so|all|a bit|kind of) ){1,3}$"
+)
+
+
 def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...] = ()) -> float | None:
     """The first rating word said as a verdict ("it was rough, ..."), not before a noun ("a good story").
     A few verdicts ("a disaster", "gutted") count at the start of an answer whatever follows."""
     text = " ".join(clean.replace(",", " , ").split())
     front = _front(text, rules, fillers) if rules.start_words else -1
     for m in rules.words_re.finditer(text):
+        if _RELATIVE_VERDICT.search(text, 0, m.start()):
+            continue  # "a scheme that sounded good", "which is fine": a verdict on a thing, not the stage
         after = text[m.end() :].split(maxsplit=1)
         word = " ".join(m.group("word").split())
         at_front = m.start() == front and not m.group("neg") and word in rules.start_words
@@ -558,6 +603,8 @@ def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], 
 
 
 def rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
+    if rules.no_one is not None:
+        clean = rules.no_one.sub(lambda m: f"{m.group('num')} {m.group('no')} 1", clean)
     value = number_rating(to_digits(clean, rules), rules, fillers)
     if value is None:
         value = word_rating(clean, rules, fillers)
