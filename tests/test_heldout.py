@@ -3,8 +3,9 @@
 heldout.jsonl was written blind, then the rules were widened on its misses; heldout2.jsonl was
 written after that and measured once before any change, as the honest estimate; heldout3.jsonl
 (242 answers, mostly causes and decoys) likewise, before the third round of widening; heldout4.jsonl
-(120 answers in plain car-ride words) likewise, before the fourth round. Floors sit a
-little under the figures reached, never under the targets of scripts/eval_rules.py.
+(120 answers in plain car-ride words) likewise, before the fourth round; heldout5.jsonl (130
+recogniser-style answers) and heldout6.jsonl (110 typed) likewise, before rules v3. Floors sit a
+little under the figures reached; for heldout1-4 never under the targets of scripts/eval_rules.py.
 All of them are labelled by the convention in tests/data/README.md (topics in either
 direction, absent problems untagged); "non_answers" is the share of improve/nailed
 answers labelled with no lesson that give none.
@@ -30,6 +31,13 @@ FLOORS = {
                        "cause_precision": 0.95, "phrase_accuracy": 0.93, "non_answers": 0.95},
     "heldout4.jsonl": {"rating_accuracy": 0.97, "no_rating": 0.95, "cause_recall": 0.95,
                        "cause_precision": 0.95, "phrase_accuracy": 0.90, "non_answers": 0.95},
+    # heldout5/6 (issue 10): first run, then one round of generalising (rules v3). Their
+    # causes, said in roundabout ways, are still under the corpus targets: the floors hold
+    # the figures reached (recall 0.82 and 0.80), not the targets.
+    "heldout5.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.98, "cause_recall": 0.80,
+                       "cause_precision": 0.92, "phrase_accuracy": 0.88, "non_answers": 0.95},
+    "heldout6.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.98, "cause_recall": 0.78,
+                       "cause_precision": 0.92, "phrase_accuracy": 0.85, "non_answers": 0.80},
 }
 
 

@@ -173,3 +173,23 @@ def test_the_summary_quotes_only_words_heard_surely():
     answers_ = {"experience": Answer("experience", "x", 2, ("examples",)), "improve": heard}
     text = compose(script, phrases, answers_, "experience", "practise my examples", None, random.Random(0))
     assert "practise your examples" not in text and phrases.lessons["examples"] in text
+
+
+def test_a_topic_named_neutrally_where_it_turned_at_a_two_is_why_it_turned():
+    """ "two, the technical question about databases": no problem word, but at
+    a 2 the topic named is the trouble; the demo's summary used to give the
+    advice for being late (a problem named earlier) instead."""
+    script, _ = load_all()
+    bad = {
+        "arrival": ans("arrival", 2, ["late"]),
+        "opening": ans("opening", None),  # as in the demo: "far out of five" gives none
+        "experience": ans("experience", 3),
+        "tough": ans("tough", 2, ["technical"], positive=["technical"]),
+        "closing": ans("closing", 4),
+    }
+    assert fix_cause(script, bad, "tough") == "technical"
+    text, downhill = compose_for(list(bad.values()))
+    assert downhill == "tough" and "technical" in text.lower()
+    # at a 3, a neutral mention is not taken as the trouble
+    fine = dict(bad, tough=ans("tough", 3, ["technical"], positive=["technical"]), experience=ans("experience", 4))
+    assert fix_cause(script, fine, "tough") == "late"

@@ -45,6 +45,42 @@ def test_demo_runs_the_whole_voice_loop_and_is_marked_demo(debrief_home):
     assert trends["debriefs"] == []  # demo debriefs never count
 
 
+# What the demo recording says (a flite voice), stage by stage.
+DEMO_SAID = {
+    "arrival": (2, "two out of five there was a lot of traffic and i was rushing to find parking"),
+    "opening": (4, "four out of five the receptionist was friendly and the small talk was easy"),
+    "experience": (3, "three out of five i could not think of a good example of my work"),
+    "tough": (2, "two out of five the technical question about databases confused me"),
+    "closing": (4, "four out of five i asked about the team and how they work"),
+    "improve": (None, "next time i should practise my examples out loud"),
+    "nailed": (None, "i nailed the story about the migration project"),
+}
+
+
+def test_the_demo_summary_says_only_what_its_recording_says(debrief_home):
+    """The first thing a newcomer hears: no misheard lesson quoted back, no
+    rating the recording did not give."""
+    import re
+
+    result = debrief("demo", "--no-speak", env=NO_SOUND)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(debrief("show", result.stdout.strip().splitlines()[-1], "--json").stdout)
+    for stage in doc["stages"]:
+        said_rating, _ = DEMO_SAID[stage["id"]]
+        assert stage["rating"] in (None, said_rating), stage
+    for q in doc["quotes"] or []:
+        assert q["said"] in DEMO_SAID[q["stage"]][1], q
+    summary = doc["summary"].lower()
+    labels = {s["id"]: s["question"] for s in doc["stages"]}
+    for number in re.findall(r"\ba (\d)\b", summary):
+        assert int(number) in {r for r, _ in DEMO_SAID.values() if r is not None}, summary
+    heard_wrong = {w for s in doc["stages"] for w in s["answer"].split()} - {
+        w for _, text in DEMO_SAID.values() for w in text.split()
+    }
+    spoken = set(re.findall(r"[a-z']+", summary))
+    assert not heard_wrong & spoken - {"the", "a", "i", "and"}, (heard_wrong & spoken, summary, labels)
+
+
 def test_demo_speaks_to_a_wav_file(debrief_home, tmp_path):
     import soundfile
 

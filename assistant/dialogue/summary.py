@@ -60,11 +60,26 @@ def problems(script: Script, answers: Mapping[str, Answer]) -> dict[str, list[st
     return out
 
 
+def turn_causes(answer: Answer | None) -> list[str]:
+    """Why the turning point went badly: the causes named there as a problem,
+    or, at a 2 or less, any topic named there in no clear light ("two, the
+    technical question about databases")."""
+    if answer is None:
+        return []
+    bad = [c for c in answer.causes if c not in answer.positive]
+    if not bad and answer.rating is not None and answer.rating <= 2:
+        return list(answer.causes)
+    return bad
+
+
 def fix_cause(script: Script, answers: Mapping[str, Answer], downhill: str | None) -> str | None:
     """The cause whose fix the summary gives: the improvement's own cause first,
-    then the turning point's, then the first problem named anywhere. Chemistry
+    then the turning point's (at a 2 or less, any topic named there), then the
+    first problem named anywhere. Chemistry
     and fit are not mistakes, so they only count when nothing else was named."""
     found = problems(script, answers)
+    if downhill and downhill not in found and (why := turn_causes(answers.get(downhill))):
+        found[downhill] = why
     improve_id = next(s.id for s in script.stages if s.kind == "improve")
     order = [improve_id] + ([downhill] if downhill else []) + [s.id for s in script.stages]
     named = [c for sid in order for c in found.get(sid, [])]
@@ -136,7 +151,7 @@ def compose(
     if downhill and not good:
         label = script.get(downhill).label
         turned = answers.get(downhill)
-        causes = [c for c in (turned.causes if turned else ()) if not turned or c not in turned.positive]
+        causes = turn_causes(turned)
         fit = [c for c in causes if c in POOR_FIT]
         if fit:
             parts.append(pick("turn_fit", label=label, why=phrases.why[fit[0]]))
