@@ -204,12 +204,15 @@ def reference_text(text: str) -> str:
 # --------------------------------------------------------------------------- running
 
 
-def run_recording(rec: Path, debrief_bin: Path = DEBRIEF, timeout: float | None = None) -> dict:
-    """One recording through `debrief start --input` and `debrief show --json`."""
+def run_recording(rec: Path, debrief_bin: Path = DEBRIEF, timeout: float | None = None, config: str = "") -> dict:
+    """One recording through `debrief start --input` and `debrief show --json`
+    (`config`: the text of a config.toml for the run, e.g. 'noise_suppression = 2')."""
     import soundfile as sf
 
     seconds = sf.info(str(rec)).duration
     home = Path(tempfile.mkdtemp(prefix="debrief-eval-"))
+    if config:
+        (home / "config.toml").write_text(config + "\n", encoding="utf-8")
     env = dict(os.environ, DEBRIEF_HOME=str(home))
     env.pop("DEBRIEF_MODEL", None)
     result = {"recording": str(rec), "seconds": seconds, "error": None, "show": None}
@@ -494,7 +497,19 @@ def _fmt(x, pct=True):
 
 
 def table(report: dict) -> str:
-    head = ["condition", "recs", "ratings right", "invented", "filed right", "WER", "cause P", "cause R", "RTF", "turn gap", "echo P"]
+    head = [
+        "condition",
+        "recs",
+        "ratings right",
+        "invented",
+        "filed right",
+        "WER",
+        "cause P",
+        "cause R",
+        "RTF",
+        "turn gap",
+        "echo P",
+    ]
     lines = [head]
     for cond, f in report["conditions"].items():
         rr, inv, fr = f["ratings_right"], f["ratings_invented"], f["filed_right"]
@@ -529,11 +544,15 @@ def examples_text(report: dict) -> str:
         if ex["number_words_misheard"]:
             out.append("  number words misheard: " + ", ".join(f"{k} x{v}" for k, v in ex["number_words_misheard"]))
         for e in ex["rating_wrong"]:
-            out.append(f"  rating {e['got']} want {e['want']} [{e['debrief']} {e['stage']}] said: {e['ref']!r} heard: {e['hyp']!r}")
+            out.append(
+                f"  rating {e['got']} want {e['want']} [{e['debrief']} {e['stage']}] said: {e['ref']!r} heard: {e['hyp']!r}"
+            )
         for e in ex["rating_invented"]:
             out.append(f"  invented {e['got']} [{e['debrief']} {e['stage']}] said: {e['ref']!r} heard: {e['hyp']!r}")
         for e in ex["misfiled"]:
-            out.append(f"  misfiled (closest {e['closest']}) [{e['debrief']} {e['stage']}] said: {e['ref']!r} heard: {e['hyp']!r}")
+            out.append(
+                f"  misfiled (closest {e['closest']}) [{e['debrief']} {e['stage']}] said: {e['ref']!r} heard: {e['hyp']!r}"
+            )
         for e in ex["failed"]:
             out.append(f"  FAILED {e['debrief']}: {e['error']}")
     return "\n".join(out)
@@ -546,7 +565,9 @@ def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def find_recordings(recordings: Path, conditions: list[str] | None, only: set[str] | None, labels: dict) -> list[tuple[str, str, Path]]:
+def find_recordings(
+    recordings: Path, conditions: list[str] | None, only: set[str] | None, labels: dict
+) -> list[tuple[str, str, Path]]:
     jobs = []
     conds = conditions or sorted(p.parent.name for p in recordings.glob("*/manifest.json"))
     for cond in conds:
@@ -567,14 +588,14 @@ def find_recordings(recordings: Path, conditions: list[str] | None, only: set[st
 
 
 def run_all(recordings: Path, debriefs: list[dict], conditions=None, only=None, jobs: int = 1, progress=None,
-            debrief_bin: Path = DEBRIEF, skip: set | None = None) -> list[dict]:  # fmt: skip
+            debrief_bin: Path = DEBRIEF, skip: set | None = None, config: str = "") -> list[dict]:  # fmt: skip
     """Run every selected recording through the product (but those in skip, (condition, id)); the raw runs."""
     labels = {d["id"]: d for d in debriefs}
     todo = [j for j in find_recordings(Path(recordings), conditions, only, labels) if (j[0], j[1]) not in (skip or ())]
 
     def one(job):
         cond, did, rec = job
-        run = run_recording(rec, debrief_bin)
+        run = run_recording(rec, debrief_bin, config=config)
         run.update(condition=cond, debrief=did)
         if progress:
             progress(run, score_recording(run, labels[did]))
@@ -621,9 +642,18 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="one JSON document (figures, examples, runs)")
     ap.add_argument("--examples", type=int, default=0, help="print N error examples per condition")
     ap.add_argument("--details", type=Path, help="write one JSON line per scored answer")
-    ap.add_argument("--save", type=Path, help="append each raw run (stored debrief, timings) to this JSON-lines file as it ends")
+    ap.add_argument(
+        "--save", type=Path, help="append each raw run (stored debrief, timings) to this JSON-lines file as it ends"
+    )
     ap.add_argument("--load", type=Path, nargs="+", help="score runs saved with --save instead of running")
     ap.add_argument("--debrief-bin", type=Path, default=DEBRIEF)
+    ap.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="LINE",
+        help="a config.toml line for every run (repeatable), e.g. 'noise_suppression = 2'",
+    )
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args(argv)
 
@@ -641,21 +671,31 @@ def main(argv=None) -> int:
                 f.write(json.dumps(run) + "\n")
         if not args.quiet:
             status = run["error"] or f"{sum(r['filed_ok'] for r in rows)}/{len(rows)} filed"
-            print(f"  {run['condition']}/{run['debrief']}: {run.get('wall', 0):.1f} s, {status}", file=sys.stderr, flush=True)
+            print(
+                f"  {run['condition']}/{run['debrief']}: {run.get('wall', 0):.1f} s, {status}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     t0 = time.perf_counter()
     if args.load:
         runs = [r for f in args.load for r in load_jsonl(f)]
-        runs = [r for r in runs if (only is None or r["debrief"] in only) and (conds is None or r["condition"] in conds)]
+        runs = [
+            r for r in runs if (only is None or r["debrief"] in only) and (conds is None or r["condition"] in conds)
+        ]
     else:
         if not args.recordings:
             ap.error("--recordings is needed (or --load)")
         done = []
         if args.save and args.save.exists():  # carry on where a cut-short run stopped
             done = [r for r in load_jsonl(args.save) if not r.get("error")]
-            done = [r for r in done if (only is None or r["debrief"] in only) and (conds is None or r["condition"] in conds)]
+            done = [
+                r for r in done if (only is None or r["debrief"] in only) and (conds is None or r["condition"] in conds)
+            ]
         skip = {(r["condition"], r["debrief"]) for r in done}
-        runs = done + run_all(args.recordings, debriefs, conds, only, args.jobs, progress, args.debrief_bin, skip)
+        runs = done + run_all(
+            args.recordings, debriefs, conds, only, args.jobs, progress, args.debrief_bin, skip, "\n".join(args.config)
+        )
     report = build_report(runs, debriefs, max(args.examples, 10))
     report.update(wall=round(time.perf_counter() - t0, 1), jobs=args.jobs)
     if args.details:

@@ -90,4 +90,9 @@ def test_voice_debrief_through_the_virtual_microphone(virtual_mic, spoken, debri
     rated = [stages[s]["rating"] for s in ("arrival", "opening", "experience", "tough", "closing")]
     assert sum(r is not None for r in rated) == 5  # from the answer or the number follow-up
     assert "late" in stages["arrival"]["causes"]
-    assert doc["summary"] and "migration" in doc["summary"], (doc, log)
+    said = {"getting there": 2, "first impressions": 4, "your experience": 3, "toughest": 2, "wrap-up": 4}
+    assert rated == list(said.values()), log  # misheard numbers were confirmed or asked again
+    assert doc["summary"], log
+    # the summary says back only words that were said (a misheard lesson is stated, not quoted)
+    for q in doc["quotes"] or []:
+        assert q["said"] in " ".join(ANSWERS.values()), (q, log)
