@@ -31,13 +31,13 @@ FLOORS = {
                        "cause_precision": 0.95, "phrase_accuracy": 0.93, "non_answers": 0.95},
     "heldout4.jsonl": {"rating_accuracy": 0.97, "no_rating": 0.95, "cause_recall": 0.95,
                        "cause_precision": 0.95, "phrase_accuracy": 0.90, "non_answers": 0.95},
-    # heldout5/6 (issue 10): first run, then one round of generalising (rules v3). Their
+    # heldout5/6 (issue 10): first run, then two rounds of generalising (rules v3). Their
     # causes, said in roundabout ways, are still under the corpus targets: the floors hold
-    # the figures reached (recall 0.82 and 0.80), not the targets.
-    "heldout5.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.98, "cause_recall": 0.80,
+    # the figures reached (recall 0.91 and 0.89), not the targets.
+    "heldout5.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.98, "cause_recall": 0.89,
                        "cause_precision": 0.92, "phrase_accuracy": 0.88, "non_answers": 0.95},
-    "heldout6.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.98, "cause_recall": 0.78,
-                       "cause_precision": 0.92, "phrase_accuracy": 0.85, "non_answers": 0.80},
+    "heldout6.jsonl": {"rating_accuracy": 0.98, "no_rating": 0.98, "cause_recall": 0.87,
+                       "cause_precision": 0.92, "phrase_accuracy": 0.88, "non_answers": 0.90},
 }
 
 
