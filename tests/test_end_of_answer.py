@@ -129,3 +129,82 @@ def test_constant_noise_ends_each_answer_at_max_answer_and_nothing_hangs(tmp_pat
                              detector=SileroDetector(), no_answer_timeout=4.0, max_answer=6.0)
     first = listener.listen("answer")
     assert first is not None and first.text == ""
+
+
+# -- a recording is planned whole (assistant/speech_in/plan.py) -----------------
+
+
+class _Scripted:
+    """A detector that calls each chunk voiced or not from a string of 1s and 0s."""
+
+    def __init__(self, pattern: str):
+        self.marks = iter(pattern)
+
+    def voiced(self, chunk) -> bool:
+        return next(self.marks) == "1"
+
+
+def _chunks(n: int):
+    from assistant.interfaces import AudioChunk
+
+    return [AudioChunk(16000, 2, 1, b"\0\0" * 1600) for _ in range(n)]  # 0.1 s each
+
+
+def test_quiet_stretches_between_the_first_and_last_speech():
+    from assistant.speech_in.plan import quiet_stretches
+
+    pattern = "000" + "11" + "0000" + "1" + "00" + "111" + "000000"
+    got = quiet_stretches(_chunks(len(pattern)), _Scripted(pattern), silence=0.3)
+    # the lead-in and the tail are not gaps; 0.2 s is shorter than `silence`
+    assert [(round(a, 1), round(b, 1)) for a, b in got] == [(0.5, 0.9)]
+
+
+def test_the_longest_quiet_stretches_end_the_answers():
+    from assistant.speech_in.plan import plan_answer_ends
+
+    stretches = [(1.0, 2.2), (5.0, 9.0), (12.0, 13.5), (20.0, 24.0), (30.0, 31.0)]
+    assert plan_answer_ends(stretches, 3) == [(5.0, 9.0), (20.0, 24.0)]
+    assert plan_answer_ends(stretches, 9) == stretches  # fewer gaps than answers: all of them
+    assert plan_answer_ends(stretches, 1) == []
+
+
+SEVEN_WITH_PAUSES = {
+    "id": "pp",
+    "answers": [
+        # pauses after complete clauses with a rating: the live pause rules end these answers there
+        {"stage": "arrival", "text": "two. the bus was late. | so i ran the last bit to the office"},
+        {"stage": "opening", "text": "four. the interviewer was friendly. | we chatted about football"},
+        {"stage": "experience", "text": "three. i talked about the warehouse project"},
+        {"stage": "tough", "text": "two. the salary question threw me. | i had no number ready"},
+        {"stage": "closing", "text": "four. i asked about the team"},
+        {"stage": "improve", "text": "have a salary number ready"},
+        {"stage": "nailed", "text": "the warehouse story"},
+    ],
+}
+KEYS = {"arrival": "office", "opening": "football", "tough": "ready", "closing": "team"}
+
+
+def test_a_recording_with_pauses_after_finished_clauses_is_filed_answer_by_answer(tmp_path):
+    """Live, a pause after "two. the bus was late." ends the answer; in a
+    recording (`--input`) the planned gaps keep each answer whole, so every
+    answer lands under its own question."""
+    import json
+    import os
+    import subprocess
+
+    mss = _module()
+    path, entry = mss.render_one(SEVEN_WITH_PAUSES, "pauses", tmp_path, gap=3.5, synth=mss.Synth(tmp_path / ".c"),
+                                 manifest=False)  # fmt: skip
+    assert sum(len(a["pauses"]) for a in entry["answers"]) == 3
+    live = listen_all(path)  # the pause rules alone: the first answer ends at its pause
+    assert "office" not in live[0].text
+    env = dict(os.environ, DEBRIEF_HOME=str(tmp_path / "home"))
+    run = subprocess.run([sys.executable, "-m", "assistant", "start", "--input", str(path), "--engine", "pocketsphinx",
+                          "--no-speak"], capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    show = subprocess.run([sys.executable, "-m", "assistant", "show", "--json"], capture_output=True, text=True,
+                          env=env, timeout=60, cwd=ROOT)  # fmt: skip
+    stages = {s["id"]: s for s in json.loads(show.stdout)["stages"]}
+    for stage, key in KEYS.items():
+        assert key in (stages[stage]["answer"] or ""), (stage, stages[stage]["answer"], run.stderr)
+    assert "story" in (stages["nailed"]["answer"] or ""), run.stderr

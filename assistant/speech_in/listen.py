@@ -89,6 +89,9 @@ class VoiceListener:
         self.denoise = denoise
         self.denoise_recognizer = denoise_recognizer  # False: the cleaned audio only decides speech or not
         self.position = 0.0  # audio seconds read from the stream so far
+        # For a recording: the quiet stretches planned as the gaps between
+        # answers (speech_in/plan.py); an answer ends only inside one. None: live.
+        self.answer_ends: list[tuple[float, float]] | None = None
         self._chunks: Iterator[AudioChunk] | None = None
         self._resamplers: dict[int, Resampler] = {}
 
@@ -229,7 +232,7 @@ class VoiceListener:
             if self.keep_audio:
                 kept.append(chunk.audio)
             quiet = 0.0 if voiced else quiet + secs
-            if quiet >= allowed or spoken >= self.max_answer:
+            if spoken >= self.max_answer or self._ends_here(quiet, allowed):
                 break
         utt = rec.finish()
         rating = self._pass_call("finish") if self._rating_on else None
@@ -237,6 +240,15 @@ class VoiceListener:
         if self._kind == "answer":
             heard = replace(heard, rating_sure=self._rating_sure(heard, rating))
         return heard
+
+    def _ends_here(self, quiet: float, allowed: float) -> bool:
+        """Does this much quiet end the answer? Live: when it is as long as the
+        pause rules allow. In a planned recording: inside a planned gap, once
+        the quiet is as long as `silence`, and nowhere else."""
+        if self.answer_ends is None:
+            return quiet >= allowed
+        slack = 0.06
+        return quiet >= self.silence and any(s - slack <= self.position <= e + slack for s, e in self.answer_ends)
 
     def _rating_sure(self, heard: Heard, spotted: float | None) -> bool:
         """Is the rating heard beyond doubt? Not when the number pass and the

@@ -1,0 +1,52 @@
+"""Plan where the answers in a recording end, before listening to it.
+
+A live debrief must decide at each pause whether the answer is over. A
+recording (`--input`) can be looked at whole first: it holds one answer per
+question, so of all the quiet stretches long enough to end an answer, the
+longest ones (one fewer than the answers expected) are the gaps between
+answers, and the shorter ones are pauses to think inside an answer. The
+listener then ends an answer only inside one of these planned gaps, so a
+recording is cut at most once fewer than the answers expected, and a pause to
+think, however long, never moves the later answers to the wrong question
+(unless it is longer than a gap between answers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from assistant.interfaces import AudioChunk
+from assistant.speech_in.vad import VoiceDetector
+
+
+def quiet_stretches(
+    chunks: Iterable[AudioChunk], detector: VoiceDetector, *, silence: float, denoise=None
+) -> list[tuple[float, float]]:
+    """(start, end) seconds of each stretch of at least `silence` seconds that
+    the detector calls quiet, between the first and the last speech."""
+    out: list[tuple[float, float]] = []
+    position = 0.0
+    quiet_from: float | None = None
+    spoke = False
+    for chunk in chunks:
+        if not chunk.audio:
+            continue
+        cleaned = denoise.process(chunk) if denoise is not None else chunk
+        voiced = detector.voiced(cleaned) if cleaned.audio else False
+        if voiced:
+            if spoke and quiet_from is not None and position - quiet_from >= silence:
+                out.append((quiet_from, position))
+            spoke, quiet_from = True, None
+        elif quiet_from is None:
+            quiet_from = position
+        position += chunk.seconds
+    return out
+
+
+def plan_answer_ends(stretches: list[tuple[float, float]], answers: int) -> list[tuple[float, float]]:
+    """The stretches that end answers: the `answers - 1` longest (the earlier
+    of two equally long ones first), in time order."""
+    if answers <= 1:
+        return []
+    ranked = sorted(stretches, key=lambda s: (-(s[1] - s[0]), s[0]))
+    return sorted(ranked[: answers - 1])
