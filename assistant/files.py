@@ -71,7 +71,8 @@ def _temp_prefix(path: Path) -> str:
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\..+\.tmp(-journal|-wal|-shm)?$")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Is a process with this id running (perhaps as another user)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -89,7 +90,7 @@ def sweep_leftovers(path: Path) -> None:
         return
     for name in names:
         m = _TEMP.match(name)
-        if m and m.group("name") == path.name and not _pid_alive(int(m.group("pid"))):
+        if m and m.group("name") == path.name and not pid_alive(int(m.group("pid"))):
             with contextlib.suppress(OSError):
                 os.unlink(path.parent / name)
 

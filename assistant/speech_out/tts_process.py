@@ -24,21 +24,12 @@ from pathlib import Path
 from typing import IO
 
 from assistant.errors import EngineError
+from assistant.files import pid_alive
 
 WORKER = Path(__file__).with_name("tts_worker.py")
 TEMP_PREFIX = "debrief-tts-"
 _TEMP_PID = re.compile(r"debrief-tts-([0-9]+)-")
 OLD_TEMP_IDLE_S = 3600  # a folder from before pids were in the name, untouched this long, is a leftover
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def sweep_temp(base: str | None = None) -> int:
@@ -60,7 +51,7 @@ def sweep_temp(base: str | None = None) -> int:
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
             continue
         m = _TEMP_PID.match(entry.name)
-        if m and _alive(int(m.group(1))):
+        if m and pid_alive(int(m.group(1))):
             continue
         if not m and time.time() - info.st_mtime < OLD_TEMP_IDLE_S:
             continue
