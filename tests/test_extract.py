@@ -13,7 +13,7 @@ from assistant.understanding import extract as ex
 from assistant.dialogue.script import load_all
 from assistant.errors import PromptsError
 from assistant.understanding.extract import (
-    CAUSES, Extraction, command_word, downhill, extract, reply_vocabulary, yes_no,
+    CAUSES, Extraction, command_word, downhill, extract, is_non_answer, reply_vocabulary, yes_no,
 )
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -598,3 +598,12 @@ def test_rules_v3_bare_apostrophes_in_lessons(text, kind, phrase):
     e = extract(text, kind)
     assert (e.improve or e.nailed) == phrase
     assert extract("i showed my photo id at the desk", "arrival").rating is None
+
+
+@pytest.mark.parametrize("text", ["nothing absolutely nothing next question", "nothing, absolutely nothing",
+                                  "nothing next question", "nothing. moving on"])  # fmt: skip
+def test_a_repeated_or_waved_off_nothing_is_a_non_answer(text):
+    """Heard in a spoken debrief: "nailed? nothing. absolutely nothing. next
+    question." was quoted back as the win."""
+    assert is_non_answer(text)
+    assert extract(text, "nailed").nailed is None
