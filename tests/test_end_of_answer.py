@@ -147,16 +147,19 @@ class _Scripted:
 def _chunks(n: int):
     from assistant.interfaces import AudioChunk
 
-    return [AudioChunk(16000, 2, 1, b"\0\0" * 1600) for _ in range(n)]  # 0.1 s each
+    return [AudioChunk(16000, 2, 1, b"\1\0" * 1600) for _ in range(n)]  # 0.1 s each, not digital silence
 
 
 def test_quiet_stretches_between_the_first_and_last_speech():
     from assistant.speech_in.plan import quiet_stretches
 
     pattern = "000" + "11" + "0000" + "1" + "00" + "111" + "000000"
-    got = quiet_stretches(_chunks(len(pattern)), _Scripted(pattern), silence=0.3)
+    got, seen = quiet_stretches(_chunks(len(pattern)), _Scripted(pattern), silence=0.3)
     # the lead-in and the tail are not gaps; 0.2 s is shorter than `silence`
-    assert [(round(a, 1), round(b, 1)) for a, b in got] == [(0.5, 0.9)]
+    assert [(round(a, 1), round(b, 1)) for a, b in got] == [(0.5, 0.9)] and round(seen, 1) == 2.1
+    # only the first `limit` seconds are looked at
+    got, seen = quiet_stretches(_chunks(len(pattern)), _Scripted(pattern), silence=0.3, limit=0.8)
+    assert got == [] and round(seen, 1) == 0.8
 
 
 def test_the_longest_quiet_stretches_end_the_answers():

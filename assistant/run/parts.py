@@ -210,11 +210,11 @@ def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
         rating_pass=make_rating_pass(recognizer),
     )
     if options.input_file is not None:
-        listener.answer_ends = plan_recording(settings, options.input_file)
+        listener.answer_ends, listener.planned_until = plan_recording(settings, options.input_file)
     return speaker, EchoListener(listener), mic
 
 
-def plan_recording(settings: Settings, path) -> list[tuple[float, float]]:
+def plan_recording(settings: Settings, path) -> tuple[list[tuple[float, float]], float]:
     """The gaps between the answers of a recording (speech_in/plan.py): the
     longest quiet stretches, one fewer than the questions, found with a
     detector (and noise suppression) of its own over the whole file first."""
@@ -224,10 +224,11 @@ def plan_recording(settings: Settings, path) -> list[tuple[float, float]]:
     from assistant.speech_in.vad import make_detector
 
     script, _ = load_all()
-    stretches = quiet_stretches(
+    stretches, seen = quiet_stretches(
         read_chunks(path, CHUNK_SECONDS),
         make_detector(settings.vad, lambda _text: None),  # the listener's own detector says any fallback
         silence=settings.silence,
         denoise=make_denoise(settings),
+        limit=len(script.stages) * settings.max_answer,
     )
-    return plan_answer_ends(stretches, len(script.stages))
+    return plan_answer_ends(stretches, len(script.stages)), seen

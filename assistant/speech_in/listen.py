@@ -92,6 +92,7 @@ class VoiceListener:
         # For a recording: the quiet stretches planned as the gaps between
         # answers (speech_in/plan.py); an answer ends only inside one. None: live.
         self.answer_ends: list[tuple[float, float]] | None = None
+        self.planned_until = float("inf")  # past this second of a recording, the pause rules alone
         self._chunks: Iterator[AudioChunk] | None = None
         self._resamplers: dict[int, Resampler] = {}
 
@@ -245,7 +246,7 @@ class VoiceListener:
         """Does this much quiet end the answer? Live: when it is as long as the
         pause rules allow. In a planned recording: inside a planned gap, once
         the quiet is as long as `silence`, and nowhere else."""
-        if self.answer_ends is None:
+        if self.answer_ends is None or self.position > self.planned_until:
             return quiet >= allowed
         slack = 0.06
         return quiet >= self.silence and any(s - slack <= self.position <= e + slack for s, e in self.answer_ends)

@@ -8,7 +8,9 @@ answers, and the shorter ones are pauses to think inside an answer. The
 listener then ends an answer only inside one of these planned gaps, so a
 recording is cut at most once fewer than the answers expected, and a pause to
 think, however long, never moves the later answers to the wrong question
-(unless it is longer than a gap between answers).
+(unless it is longer than a gap between answers). Only the first part of a
+long recording is planned (as long as every answer at its longest); past it,
+the pause rules alone end answers.
 """
 
 from __future__ import annotations
@@ -20,19 +22,30 @@ from assistant.speech_in.vad import VoiceDetector
 
 
 def quiet_stretches(
-    chunks: Iterable[AudioChunk], detector: VoiceDetector, *, silence: float, denoise=None
-) -> list[tuple[float, float]]:
-    """(start, end) seconds of each stretch of at least `silence` seconds that
-    the detector calls quiet, between the first and the last speech."""
+    chunks: Iterable[AudioChunk],
+    detector: VoiceDetector,
+    *,
+    silence: float,
+    denoise=None,
+    limit: float = float("inf"),
+) -> tuple[list[tuple[float, float]], float]:
+    """(stretches, seconds looked at): the (start, end) seconds of each stretch
+    of at least `silence` seconds that the detector calls quiet, between the
+    first and the last speech, in the first `limit` seconds."""
     out: list[tuple[float, float]] = []
     position = 0.0
     quiet_from: float | None = None
     spoke = False
     for chunk in chunks:
+        if position >= limit - 1e-6:
+            break
         if not chunk.audio:
             continue
-        cleaned = denoise.process(chunk) if denoise is not None else chunk
-        voiced = detector.voiced(cleaned) if cleaned.audio else False
+        if not chunk.audio.strip(b"\0"):
+            voiced = False  # digital silence: no need to ask the detector
+        else:
+            cleaned = denoise.process(chunk) if denoise is not None else chunk
+            voiced = detector.voiced(cleaned) if cleaned.audio else False
         if voiced:
             if spoke and quiet_from is not None and position - quiet_from >= silence:
                 out.append((quiet_from, position))
@@ -40,7 +53,7 @@ def quiet_stretches(
         elif quiet_from is None:
             quiet_from = position
         position += chunk.seconds
-    return out
+    return out, position
 
 
 def plan_answer_ends(stretches: list[tuple[float, float]], answers: int) -> list[tuple[float, float]]:
