@@ -207,3 +207,17 @@ def test_nudge_through_the_spoken_summary(debrief_home):
         summaries.append(json.loads(run("show", "--json").stdout)["summary"])
     coached = ["coach" in s for s in summaries]
     assert coached == [False, False, True, False], summaries
+
+
+def test_show_marks_the_words_heard_unsure(store):
+    """`show` names the words the recogniser was unsure of, so a misheard
+    answer can be checked with `debrief listen` and put right with `edit`."""
+    sid = store.start_session(engine="pocketsphinx")
+    words = [("for", 0.31), ("out", 0.8), ("of", 0.8), ("five", 0.7), ("the", 0.82), ("small", 0.75), ("child", 0.2)]
+    store.save_answer(sid, 1, "opening", "First impressions?", "for out of five the small child", None, [], None, None,
+                      words=words)  # fmt: skip
+    result = CliRunner().invoke(cli, ["show", str(sid)])
+    assert result.exit_code == 0, result.output
+    assert "(heard unsure: for, child;" in result.output
+    doc = json.loads(CliRunner().invoke(cli, ["show", str(sid), "--json"]).output)
+    assert next(s for s in doc["stages"] if s["id"] == "opening")["unsure"] == ["for", "child"]

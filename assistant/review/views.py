@@ -47,6 +47,7 @@ def session_document(
                 "answer": t["answer"] if t else None,
                 "rating": (t["rating"] if t else None) if rated else None,
                 "causes": t["causes"] if t else [],
+                "unsure": [w for w, c in (t.get("words") or []) if c < UNSURE_WORD] if t else [],
             }
         )
     return {
@@ -59,6 +60,9 @@ def session_document(
         "summary": s["summary"],
         "quotes": json.loads(s.get("quotes") or "[]"),
     }
+
+
+UNSURE_WORD = 0.5  # a word heard with less confidence than this is marked in `show`
 
 
 def _heading(s: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +93,9 @@ def show_text(doc: dict[str, Any]) -> str:
         lines.append(f"  Q: {one_line(st['question'])}")
         answer = one_line(st["answer"]) if st["answer"] is not None else "(no answer)"
         lines.append(f"  A: {answer}")
+        if st.get("unsure"):
+            unsure = ", ".join(one_line(w) for w in st["unsure"])
+            lines.append(f"     (heard unsure: {unsure}; `debrief listen` plays it)")
     lines.append("")
     lines.append(f"Turning point: {one_line(doc['downhill'] or 'none')}")
     lines.append(f"To improve:    {one_line(doc['improve'] or '-')}")
