@@ -32,8 +32,11 @@ def interrupt_by_text(home, how: str) -> tuple[int, int]:
 
 
 def interrupt_by_ctrl_c(home, recording) -> tuple[int, int]:
+    # Ctrl-C must reach the child even when the tests themselves were started in the
+    # background (`cmd &` in a script ignores SIGINT, and children inherit that).
     proc = popen(["start", "--input", recording, "--engine", "pocketsphinx", "--no-speak"], home,
-                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     err = []
     try:
         for line in proc.stderr:  # wait for the second saved answer, then press Ctrl-C
