@@ -161,7 +161,7 @@ def test_broken_worker_prints_prompt_and_next_prompt_works(fault, capfd):
         start = time.monotonic()
         s.say("How did the interview go?")
         elapsed = time.monotonic() - start
-        assert elapsed < 1.0 + 0.8
+        assert elapsed < 1.0 + 3.0  # the 1 s timeout, not a hang (generous: shared machines are slow)
         assert s.last_timing.fallback
         err = capfd.readouterr().err
         assert "How did the interview go?" in err

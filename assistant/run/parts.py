@@ -169,9 +169,10 @@ def make_recognizer(settings: Settings, env: Environment) -> BackgroundRecognize
     return BackgroundRecognizer(lambda: build_recognizer(kind, path))
 
 
-def make_denoise(settings: Settings) -> NoiseSuppressor | None:
+def make_denoise(settings: Settings, say=None) -> NoiseSuppressor | None:
     """Noise suppression and automatic gain on the way in, when the settings
-    ask for them; one line and none when the library cannot load."""
+    ask for them; one line (through `say`, by default `note`) and none when
+    the library cannot load."""
     if not settings.noise_suppression and not settings.auto_gain:
         return None
     from assistant.audio.denoise import NoiseSuppressor
@@ -179,7 +180,7 @@ def make_denoise(settings: Settings) -> NoiseSuppressor | None:
     try:
         return NoiseSuppressor(settings.noise_suppression, settings.auto_gain)
     except Exception as e:  # noqa: BLE001 - ImportError or a broken wheel
-        note(f"Noise suppression could not load ({e}); listening without it.")
+        (say or note)(f"Noise suppression could not load ({e}); listening without it.")
         return None
 
 
@@ -226,9 +227,9 @@ def plan_recording(settings: Settings, path) -> tuple[list[tuple[float, float]],
     script, _ = load_all()
     stretches, seen = quiet_stretches(
         read_chunks(path, CHUNK_SECONDS),
-        make_detector(settings.vad, lambda _text: None),  # the listener's own detector says any fallback
+        make_detector(settings.vad, lambda _text: None),  # the listener's own parts say any fallback
         silence=settings.silence,
-        denoise=make_denoise(settings),
+        denoise=make_denoise(settings, lambda _text: None),
         limit=len(script.stages) * settings.max_answer,
     )
     return plan_answer_ends(stretches, len(script.stages)), seen
