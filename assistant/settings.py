@@ -160,7 +160,10 @@ class Settings:
     no_answer_timeout: float = 8.0
     max_answer: float = 90.0
     vad: str = "silero"  # "silero" | "energy": what tells speech from noise
-    noise_suppression: int = 0  # 0 (off) to 4: webrtc noise suppression on the way in
+    # "auto": webrtc noise suppression (level 2) cleans what the recogniser
+    # hears when the background is loud; 0: off; 1 to 4: always, that hard.
+    # The voice detector hears the cleaned audio whenever it is not off.
+    noise_suppression: int | str = "auto"
     auto_gain: int = 0  # 0 (off) to 31: webrtc automatic gain, target dBFS below full scale
 
     def override(self, **options: Any) -> Settings:
@@ -171,6 +174,14 @@ class Settings:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 INT_RANGES = {"noise_suppression": (0, 4), "auto_gain": (0, 31)}
+AUTO_NOISE_LEVEL = 2  # the level "auto" cleans with
+
+
+def noise_level(settings: Settings) -> tuple[int, bool]:
+    """(webrtc level, only when noisy) for the noise_suppression setting."""
+    if settings.noise_suppression == "auto":
+        return AUTO_NOISE_LEVEL, True
+    return int(settings.noise_suppression), False
 
 
 def read_config(path: Path) -> str | None:
@@ -242,10 +253,13 @@ def load_settings(home: Path | None = None) -> Settings:
             low, high = RATE_RANGE
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise DebriefError(f"{path}: 'rate' must be words per minute, {low} to {high}.")
+        elif key_ == "noise_suppression" and value == "auto":
+            pass
         elif key_ in INT_RANGES:
             low, high = INT_RANGES[key_]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise DebriefError(f"{path}: '{key}' must be a whole number from {low} to {high}.")
+                also = ' or "auto"' if key_ == "noise_suppression" else ""
+                raise DebriefError(f"{path}: '{key}' must be a whole number from {low} to {high}{also}.")
         elif key_ in ("input_device", "output_device"):
             value = _device(path, key, value)
         elif not isinstance(value, str) or not value.strip():

