@@ -108,6 +108,11 @@ def test_merge_and_place():
     assert not in_rating_place("i want a two leave", "a two")
     assert not in_rating_place("the team was three", "three")
     assert in_rating_place("we went four out of five i think", "four out of five")
+    # last but for a word that follows ratings (the free decoder heard "the order for probably")
+    assert in_rating_place("they liked it i'd get that part four probably", "four")
+    assert in_rating_place("we talked about the rota four overall", "four")
+    assert not in_rating_place("they liked it four probably not", "four")
+    assert not in_rating_place("there were four people", "four")
 
 
 class _Loading:

@@ -319,7 +319,8 @@ def in_rating_place(text: str, phrase: str) -> bool:
     """Is the spotted phrase where a rating is said? At the start of the answer
     (after any hedges, or what a recogniser made of "um": "maybe a four, ..."),
     last, after the story ("... so, four."), after a rating cue ("i'd say",
-    "give it", "honestly"), or a phrase that is a rating by its shape
+    "give it", "honestly"), last but for a word that follows ratings ("... the
+    order, four probably"), or a phrase that is a rating by its shape
     ("four out of five", "three and a half", "two or three")."""
     r = rating_rules()
     words = text.split()
@@ -354,7 +355,8 @@ def in_rating_place(text: str, phrase: str) -> bool:
     for k in (2, 1):
         if len(before) >= k and " ".join(before[-k:]) in cues:
             return True
-    return False
+    after = tuple(words[at + n :])
+    return bool(after) and after in r.after_cues  # last but for "probably", "i guess", "overall" ...
 
 
 def rating_from(text: str) -> float | None:
