@@ -50,6 +50,10 @@ def fresh_rules():
     # a number before an uncountable plural is still a rating
     ("four nerves got me early on", 4.0), ("two jitters all the way there", 2.0),
     ("it was fine three but i was a bit nervous", 3.0),
+    # heard by a recogniser: a filler's sound or an interjection first, a scale after "for"
+    ("oh god one so the whole plan was to show my portfolio", 1.0), ("of the two there was an accident", 2.0),
+    ("it was the first time he got it a bad save for four out of five", 4.0),
+    ("i had it back on by ten four and a half for that", 4.5),
 ])
 def test_number_ratings(text, want):
     assert extract(text, "arrival").rating == want
@@ -83,6 +87,7 @@ def test_homophones_elsewhere_are_not_ratings(text):
     "it was my third interview this month", "there were two other candidates",
     "the first question was about my cv", "i'd worked there for six years",
     "they said one thing i liked", "the interview was at four thirty",
+    "i worked there for four out of five years", "if two of them had asked me",
 ])
 def test_numbers_that_are_not_ratings(text):
     assert extract(text, "tough").rating is None

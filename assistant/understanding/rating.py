@@ -489,8 +489,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         strength = 0
         if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
             strength = -1
-        elif _countable(tokens, j, rules) or _blocked(tokens, i, rules, start, j):
-            strength = -1
+        elif _countable(tokens, j, rules) or (scale is None and _blocked(tokens, i, rules, start, j)):
+            strength = -1  # a count or a time; but "for four out of five" is a rating by its shape
         elif scale is not None:
             strength = 4 if scale > 0 else -1
             value = value * 5 / scale if scale else value
