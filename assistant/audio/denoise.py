@@ -30,8 +30,8 @@ from assistant.interfaces import AudioChunk
 # speech has been heard, a background louder than this (dBFS).
 NOISY_SNR_DB = 12.0
 NOISY_FLOOR_DBFS = -38.0
-SILENT_DBFS = -120.0
-MIN_SPEECH_CHUNKS = 10  # speech chunks heard before their level is trusted  # the level of digital silence
+SILENT_DBFS = -120.0  # the level of digital silence
+MIN_SPEECH_CHUNKS = 10  # speech chunks heard before their level is trusted
 
 FRAME_BYTES = 160 * 2  # 10 ms at 16 kHz, 16-bit
 
