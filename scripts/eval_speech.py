@@ -204,9 +204,12 @@ def reference_text(text: str) -> str:
 # --------------------------------------------------------------------------- running
 
 
-def run_recording(rec: Path, debrief_bin: Path = DEBRIEF, timeout: float | None = None, config: str = "") -> dict:
+def run_recording(
+    rec: Path, debrief_bin: Path = DEBRIEF, timeout: float | None = None, config: str = "", live: bool = False
+) -> dict:
     """One recording through `debrief start --input` and `debrief show --json`
-    (`config`: the text of a config.toml for the run, e.g. 'noise_suppression = 2')."""
+    (`config`: the text of a config.toml for the run, e.g. 'noise_suppression = 2';
+    `live`: with --as-live, answers end by the live pause rules alone)."""
     import soundfile as sf
 
     seconds = sf.info(str(rec)).duration
@@ -220,7 +223,8 @@ def run_recording(rec: Path, debrief_bin: Path = DEBRIEF, timeout: float | None 
         t0 = time.perf_counter()
         try:
             p = subprocess.run(
-                [str(debrief_bin), "start", "--input", str(rec), "--engine", "pocketsphinx", "--no-speak"],
+                [str(debrief_bin), "start", "--input", str(rec), "--engine", "pocketsphinx", "--no-speak",
+                 *(["--as-live"] if live else [])],
                 env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                 timeout=timeout or max(300.0, 10 * seconds),
             )  # fmt: skip
@@ -588,14 +592,15 @@ def find_recordings(
 
 
 def run_all(recordings: Path, debriefs: list[dict], conditions=None, only=None, jobs: int = 1, progress=None,
-            debrief_bin: Path = DEBRIEF, skip: set | None = None, config: str = "") -> list[dict]:  # fmt: skip
+            debrief_bin: Path = DEBRIEF, skip: set | None = None, config: str = "",
+            live: bool = False) -> list[dict]:  # fmt: skip
     """Run every selected recording through the product (but those in skip, (condition, id)); the raw runs."""
     labels = {d["id"]: d for d in debriefs}
     todo = [j for j in find_recordings(Path(recordings), conditions, only, labels) if (j[0], j[1]) not in (skip or ())]
 
     def one(job):
         cond, did, rec = job
-        run = run_recording(rec, debrief_bin, config=config)
+        run = run_recording(rec, debrief_bin, config=config, live=live)
         run.update(condition=cond, debrief=did)
         if progress:
             progress(run, score_recording(run, labels[did]))
@@ -654,6 +659,9 @@ def main(argv=None) -> int:
         metavar="LINE",
         help="a config.toml line for every run (repeatable), e.g. 'noise_suppression = 2'",
     )
+    ap.add_argument(
+        "--as-live", action="store_true", help="run `debrief start --as-live`: the live pause rules alone end answers"
+    )
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args(argv)
 
@@ -694,8 +702,9 @@ def main(argv=None) -> int:
             ]
         skip = {(r["condition"], r["debrief"]) for r in done}
         runs = done + run_all(
-            args.recordings, debriefs, conds, only, args.jobs, progress, args.debrief_bin, skip, "\n".join(args.config)
-        )
+            args.recordings, debriefs, conds, only, args.jobs, progress, args.debrief_bin, skip,
+            "\n".join(args.config), args.as_live,
+        )  # fmt: skip
     report = build_report(runs, debriefs, max(args.examples, 10))
     report.update(wall=round(time.perf_counter() - t0, 1), jobs=args.jobs)
     if args.details:

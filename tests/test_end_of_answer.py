@@ -213,6 +213,17 @@ def test_a_recording_with_pauses_after_finished_clauses_is_filed_answer_by_answe
     for stage, key in KEYS.items():
         assert key in (stages[stage]["answer"] or ""), (stage, stages[stage]["answer"], run.stderr)
     assert "story" in (stages["nailed"]["answer"] or ""), run.stderr
+    # --as-live reads the same recording as a microphone: the live pause rules
+    # alone, so the pause after "two. the bus was late." ends the first answer
+    env = dict(os.environ, DEBRIEF_HOME=str(tmp_path / "live"))
+    run = subprocess.run([sys.executable, "-m", "assistant", "start", "--input", str(path), "--as-live", "--engine",
+                          "pocketsphinx", "--no-speak"], capture_output=True, text=True, env=env, timeout=300,
+                         cwd=ROOT)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    show = subprocess.run([sys.executable, "-m", "assistant", "show", "--json"], capture_output=True, text=True,
+                          env=env, timeout=60, cwd=ROOT)  # fmt: skip
+    first = json.loads(show.stdout)["stages"][0]["answer"] or ""
+    assert "late" in first and "office" not in first, (first, run.stderr)
 
 
 @pytest.mark.parametrize("condition, cleaned", [("clean", False), ("noise5", True)])

@@ -189,6 +189,12 @@ def test_text_and_input_together_is_refused(debrief_home):
     assert result.exit_code == 1 and "either --text or --input" in result.stderr
 
 
+def test_as_live_without_a_recording_is_refused(debrief_home):
+    result = CliRunner().invoke(cli, ["start", "--as-live"])
+    assert result.exit_code == 1 and "give the recording with --input FILE" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("flag, rows", [([], 7), (["--no-audio"], 0)])
 def test_each_answers_audio_is_kept_unless_no_audio(debrief_home, flag, rows):
     import io

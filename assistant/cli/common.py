@@ -17,7 +17,7 @@ import click
 
 from assistant.console import clean, one_line
 from assistant.errors import DebriefError, NotFoundError
-from assistant.settings import RATE_RANGE, SILENCE_RANGE, Environment, environment
+from assistant.settings import RATE_RANGE, SILENCE_RANGE, Environment, Settings, environment
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 _ID = re.compile(r"[0-9]+", re.ASCII)
@@ -168,6 +168,12 @@ def voice_options(func):
             help="Take the spoken answers from a recording (one answer per question) instead of the microphone.",
         ),
         click.option(
+            "--as-live",
+            is_flag=True,
+            help="With --input: end each answer by the pause rules alone, as from a microphone "
+            "(the recording is not looked at whole first).",
+        ),
+        click.option(
             "--engine",
             type=click.Choice(["vosk", "pocketsphinx"]),
             help="Speech recogniser (default: Vosk when a model is found, else pocketsphinx).",
@@ -180,7 +186,7 @@ def voice_options(func):
         click.option(
             "--silence",
             type=click.FloatRange(*SILENCE_RANGE),
-            help="Seconds of silence that end an answer (default 1.0).",
+            help=f"Seconds of silence that end a finished answer (default {Settings().silence:g}).",
         ),
         click.option("--no-speak", is_flag=True, help="Print the questions instead of speaking them."),
         click.option(
@@ -199,6 +205,7 @@ def voice_options(func):
 def make_mode(
     text_mode=False,
     input_file=None,
+    as_live=False,
     engine=None,
     model=None,
     input_device=None,
@@ -217,6 +224,8 @@ def make_mode(
 
     if text_mode and input_file:
         raise DebriefError("Use either --text or --input FILE, not both.")
+    if as_live and not input_file:
+        raise DebriefError("--as-live reads a recording as if it were live; give the recording with --input FILE.")
     if speak_to is not None:
         confirm_replace(speak_to, force)
     options = dict(
@@ -228,5 +237,7 @@ def make_mode(
         rate=rate,
         silence=silence,
     )
-    spoken = VoiceOptions(input_file=input_file, speak=not no_speak, speak_to=speak_to, keep_audio=not no_audio)
+    spoken = VoiceOptions(
+        input_file=input_file, plan=not as_live, speak=not no_speak, speak_to=speak_to, keep_audio=not no_audio
+    )
     return Mode(text=text_mode, voice=spoken, demo=demo, options=options)

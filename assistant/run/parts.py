@@ -114,6 +114,7 @@ class VoiceOptions:
     """How answers arrive and questions are said, as chosen on the command line."""
 
     input_file: Path | None = None
+    plan: bool = True  # a recording's gaps between answers are planned from the whole file first
     speak: bool = True
     speak_to: Path | None = None
     keep_audio: bool = True
@@ -212,7 +213,7 @@ def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
         vocabulary=reply_vocabulary,
         rating_pass=make_rating_pass(recognizer),
     )
-    if options.input_file is not None:
+    if options.input_file is not None and options.plan:
         listener.answer_ends, listener.planned_until = plan_recording(settings, options.input_file)
     return speaker, EchoListener(listener), mic
 
