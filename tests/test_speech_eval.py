@@ -24,10 +24,15 @@ SUBSET = ["d01", "d02", "d03"]
 # clean 13/14 ratings, 21/21 filed, 27.4% word errors; pauses 12/14, 21/21, 28.9%;
 # noise5 8/14, 20/21, 68.8%. Echo precision is 1.0: with pocketsphinx nothing
 # is quoted (its confidences never reach the threshold), so a quote with a
-# misheard word fails the floor.
+# misheard word fails the floor. With noise_suppression = "auto" (b02c5d6) noise5
+# gave 6/14, 21/21, 61.0%: cleaning the audio cost two ratings here and won two
+# on d04-d06 (13/26 both ways over six debriefs) while word errors fell from
+# 69.0% to 59.9% and answers filed rose from 38/42 to 41/42; the noise5 floors
+# follow (ratings one answer under what it gives, as the others; word errors held
+# to the gain).
 FLOORS = {
     "clean": {"ratings_right": 0.85, "filed_right": 0.95, "echo_precision": 1.0, "wer_max": 0.32},
-    "noise5": {"ratings_right": 0.5, "filed_right": 0.9, "echo_precision": 1.0, "wer_max": 0.75},
+    "noise5": {"ratings_right": 0.35, "filed_right": 0.95, "echo_precision": 1.0, "wer_max": 0.65},
     "pauses": {"ratings_right": 0.78, "filed_right": 0.95, "echo_precision": 1.0, "wer_max": 0.33},
 }
 
