@@ -51,21 +51,21 @@ def main(argv: list[str] | None = None) -> int:
     rec = PocketsphinxRecognizer()
     spotter = PocketsphinxRatingPass(rec.decoder)
 
+    def in_answers(accept, end):
+        """Feed every chunk, ending an utterance every --answer-seconds, as answers do."""
+        for i, c in enumerate(chunks):
+            accept(c)
+            if i % per_answer == per_answer - 1:
+                end()
+        end()
+
     def recogniser():
         rec.reset()
-        for i, c in enumerate(chunks):
-            rec.accept(c)
-            if i % per_answer == per_answer - 1:
-                rec.finish()
-        rec.finish()
+        in_answers(rec.accept, rec.finish)
 
     def number_pass():
         spotter.reset()
-        for i, c in enumerate(chunks):
-            spotter.accept(c)
-            if i % per_answer == per_answer - 1:
-                spotter.reset()
-        spotter.reset()
+        in_answers(spotter.accept, spotter.reset)
 
     def vad():
         detector = SileroDetector()

@@ -41,7 +41,7 @@ CHUNK = float(os.environ.get("BENCH_CHUNK", CHUNK_SECONDS))
 def speech_ends(path: Path, silence: float) -> list[float]:
     """Audio times where each answer's speech ends (energy, >= silence gaps)."""
     from assistant.audio.pcm import read_chunks
-    from assistant.speech_in.vad import rms
+    from assistant.audio.pcm import rms
 
     ends, t, last_voiced, in_speech = [], 0.0, None, False
     for chunk in read_chunks(path, 0.02):

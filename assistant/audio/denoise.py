@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from array import array
 from collections import deque
 
+from assistant.audio.pcm import rms
 from assistant.interfaces import AudioChunk
 
 # Noisy: speech less than this far above the background (dB), or, before any
@@ -61,11 +61,8 @@ class NoiseSuppressor:
 
 def level_dbfs(chunk: AudioChunk) -> float:
     """The RMS level of a 16-bit chunk in dB below full scale."""
-    samples = array("h", chunk.audio[: len(chunk.audio) - len(chunk.audio) % 2])
-    if not samples:
-        return SILENT_DBFS
-    power = sum(x * x for x in samples) / len(samples)
-    return max(SILENT_DBFS, 10 * math.log10(power / 32768.0**2)) if power else SILENT_DBFS
+    level = rms(chunk)
+    return max(SILENT_DBFS, 20 * math.log10(level)) if level else SILENT_DBFS
 
 
 class NoiseMeter:

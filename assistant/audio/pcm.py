@@ -54,6 +54,18 @@ def _open(path: str | Path):
     return f
 
 
+def rms(chunk: AudioChunk) -> float:
+    """Root mean square of a 16-bit chunk, 0..1."""
+    import numpy as np
+
+    if not chunk.audio:
+        return 0.0
+    x = np.frombuffer(chunk.audio[: len(chunk.audio) // 2 * 2], dtype="<i2")
+    if not len(x):
+        return 0.0
+    return float(np.sqrt(np.mean((x.astype(np.float64) / 32768.0) ** 2)))
+
+
 def check_audio_file(path: str | Path) -> None:
     """Raise AudioError now if `path` cannot be read as audio (for early errors)."""
     f = _open(path)

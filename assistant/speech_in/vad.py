@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from assistant.audio.pcm import rms
 from assistant.interfaces import AudioChunk
 
 SILERO_WINDOW_BYTES = 512 * 2  # 16-bit samples
@@ -29,18 +30,6 @@ class VoiceDetector(Protocol):
 
     def voiced(self, chunk: AudioChunk) -> bool: ...
     def reset(self) -> None: ...
-
-
-def rms(chunk: AudioChunk) -> float:
-    """Root mean square of a 16-bit chunk, 0..1."""
-    import numpy as np
-
-    if not chunk.audio:
-        return 0.0
-    x = np.frombuffer(chunk.audio[: len(chunk.audio) // 2 * 2], dtype="<i2")
-    if not len(x):
-        return 0.0
-    return float(np.sqrt(np.mean((x.astype(np.float64) / 32768.0) ** 2)))
 
 
 class EnergyDetector:
