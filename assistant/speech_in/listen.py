@@ -207,7 +207,7 @@ class VoiceListener:
             cleaned = self.denoise.process(chunk) if self.denoise is not None else chunk
             voiced = self.detector.voiced(cleaned) if cleaned.audio else False
             self.meter.add(chunk, voiced)
-            heard_chunk = cleaned if self.cleaning and self.denoise is not None else chunk
+            heard_chunk = cleaned if self.cleaning else chunk  # cleaned is chunk when there is no suppression
             partial = rec.accept(heard_chunk) if heard_chunk.audio else text
             if self._rating_on and heard_chunk.audio:
                 self._pass_call("accept", heard_chunk)
