@@ -20,7 +20,7 @@ import pytest
 from assistant.audio.denoise import NoiseMeter, NoiseSuppressor
 from assistant.audio.pcm import FileMicrophone
 from assistant.interfaces import AudioChunk
-from assistant.speech_in.listen import VoiceListener
+from assistant.speech_in.listen import FLUENT_AFTER, VoiceListener
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 from assistant.speech_in.vad import EnergyDetector, SileroDetector
 
@@ -59,7 +59,9 @@ def speech(tmp_path_factory):
     return made
 
 
-def listen_all(path: Path, *, detector=None, **kw) -> list:
+def listen_all(path: Path, *, detector=None, fluent: bool = False, **kw) -> list:
+    """Every answer of the recording, heard live (`fluent`: by a listener that
+    has already heard this person talk FLUENT_AFTER seconds in one go)."""
     listener = VoiceListener(
         FileMicrophone(path, chunk_seconds=0.05),
         PocketsphinxRecognizer(),
@@ -69,6 +71,8 @@ def listen_all(path: Path, *, detector=None, **kw) -> list:
         detector=detector or SileroDetector(),
         **kw,
     )
+    if fluent:
+        listener.fluent_seconds = FLUENT_AFTER
     kinds = ["answer", "answer", "answer", "answer"]
     heard = []
     for kind in kinds:
@@ -90,13 +94,16 @@ def test_a_pause_to_think_after_an_unfinished_clause_does_not_end_the_answer(spe
         assert h.start <= ref["start"] + 0.5 and h.end >= ref["end"], (h.start, h.end, ref)
 
 
-def test_a_finished_answer_ends_soon_after_the_speech(speech):
+@pytest.mark.parametrize("fluent, lo, hi", [(True, 0.5, 1.3), (False, 1.4, 2.1)])
+def test_a_finished_answer_ends_soon_after_the_speech(speech, fluent, lo, hi):
+    """After `silence` once the listener has heard the person talk in one go;
+    before that, half-way between `silence` and `max_pause`."""
     path, entry = speech["clean"]
-    heard = listen_all(path)
+    heard = listen_all(path, fluent=fluent)
     assert len(heard) == 3
     gaps = [h.end - ref["end"] for h, ref in zip(heard, entry["answers"], strict=True)]
     # "... to the office", "... about football", "... the new rota": each finished
-    assert all(0.5 <= g <= 1.3 for g in gaps), gaps
+    assert all(lo <= g <= hi for g in gaps), gaps
 
 
 def test_road_noise_does_not_hold_an_answer_open(speech):
@@ -266,3 +273,31 @@ def test_the_noise_meter_reads_the_background_against_the_speech():
     loud.add(_chunk(0.005), voiced=False)
     loud.add(_chunk(0.005), voiced=False)  # -46 dBFS
     assert loud.noisy() is False
+
+
+LEARNS = {
+    "id": "learns",
+    "answers": [
+        # the person stops to think after "and", then goes on ...
+        {"stage": "arrival", "text": "two. the bus was late and | i had to run the last bit to the office"},
+        # ... so later a pause after a finished sentence is a pause to think too
+        {"stage": "opening", "text": "four, the interviewer was friendly. | we chatted about football for a while"},
+        {"stage": "experience", "text": "three. i talked about the warehouse project and the new rota"},
+    ],
+}
+
+
+def test_live_a_person_who_stops_to_think_is_not_cut_at_a_finished_sentence(tmp_path):
+    mss = _module()
+    synth = mss.Synth(tmp_path / ".c")
+    path, entry = mss.render_one(LEARNS, "pauses", tmp_path, gap=3.5, synth=synth, manifest=False)
+    heard = listen_all(path)
+    assert len(heard) == 3, [h.text for h in heard]
+    assert "football" in heard[1].text and heard[1].end >= entry["answers"][1]["end"], heard[1]
+    # the same answer first, before the listener has heard this person pause: a pause
+    # longer than half-way to max_pause (here 2.08 s) cuts it at the finished sentence
+    first = dict(LEARNS, id="alone", answers=LEARNS["answers"][1:])
+    path, entry = mss.render_one(first, "pauses", tmp_path, gap=3.5, synth=synth, manifest=False)
+    assert entry["answers"][0]["pauses"][0]["seconds"] > (0.8 + 2.5) / 2
+    heard = listen_all(path)
+    assert "friendly" in heard[0].text and "football" not in heard[0].text, [h.text for h in heard]

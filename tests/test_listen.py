@@ -195,3 +195,71 @@ class _Pass:
 def test_a_rating_in_doubt_is_flagged(said, spotted, clear, sure):
     lst, _, _ = listener(tone(1.0) + quiet(2.0), [said], rating_pass=_Pass(spotted, clear))
     assert lst.listen("answer").rating_sure is sure
+
+
+# -- how this person pauses, learnt across answers ---------------------------------------------
+
+# answer 1: "two and the | bus was late" - a 1.5 s pause after an unfinished clause, then more words
+THINKER = tone(0.9) + quiet(1.5) + tone(0.9) + quiet(3.0)
+# answer 2: "four we chatted about football | all morning" - a longer pause after a finished sentence
+AFTER_A_SENTENCE = tone(1.5) + quiet(1.8) + tone(0.6) + quiet(3.0)
+LIVE = {"silence": 0.8, "max_pause": 2.5}  # the defaults of settings.py
+
+
+def test_a_pause_after_a_finished_sentence_ends_the_answer_of_someone_not_yet_heard_pausing():
+    lst, _, _ = listener(AFTER_A_SENTENCE, ["four we chatted about football", "all morning"], **LIVE)
+    first = lst.listen("answer")
+    # cut at the pause, half-way between silence and max_pause: nothing yet says
+    # whether this person stops to think or talks in one go
+    assert 1.5 + 1.5 <= first.end <= 1.5 + 1.8
+    assert lst.listen("answer").text == "all morning"
+    assert lst.thinking_pause is None
+
+
+def test_once_someone_stops_to_think_and_goes_on_a_finished_sentence_no_longer_ends_the_answer():
+    lst, _, _ = listener(THINKER + AFTER_A_SENTENCE, ["two and the bus was late", "four we chatted about football all morning"], **LIVE)
+    first = lst.listen("answer")
+    assert first.text == "two and the bus was late" and first.end > 3.0
+    assert lst.thinking_pause is not None and 1.4 <= lst.thinking_pause <= 1.6
+    second = lst.listen("answer")
+    assert second.text == "four we chatted about football all morning"
+    assert second.end > 6.3 + 1.5 + 1.8 + 0.6  # the whole second answer, past its pause
+    assert lst.listen("answer") is None
+
+
+def test_the_pause_learnt_comes_from_free_answers_only():
+    lst, _, _ = listener(tone(0.5) + quiet(1.5) + tone(0.5) + quiet(3.0), ["three", "three"], silence=1.0)
+    lst.listen("number")
+    lst.listen("number")
+    assert lst.thinking_pause is None
+
+
+def test_someone_who_talks_in_one_go_has_a_finished_answer_ended_after_silence():
+    fluent = (tone(0.9) + quiet(0.3)) * 17 + quiet(3.0)  # 20.4 s of talk, never a pause of `silence`
+    lst, _, _ = listener(fluent + tone(1.5) + quiet(1.0) + tone(0.6) + quiet(3.0),
+                         ["we talked", "four we chatted about football", "all morning"], **LIVE)  # fmt: skip
+    lst.listen("answer")
+    assert lst.fluent_seconds >= 20 and lst.thinking_pause is None
+    assert lst.listen("answer").text == "four we chatted about football"  # ended by a 1 s pause
+    assert lst.listen("answer").text == "all morning"
+
+
+LONG = " ".join(["practise"] * 30)  # a long answer: a story being told (25 words or more)
+FLUENT = (tone(0.9) + quiet(0.3)) * 26 + quiet(3.0)  # 31 s of talk, never a pause of `silence`
+# 27 words, a 1.4 s pause, then the end of the story
+STORY_WITH_A_PAUSE = (tone(0.9) + quiet(0.3)) * 9 + quiet(1.1) + tone(0.9) + quiet(3.0)
+
+
+def test_a_long_answer_waits_max_pause_before_the_listener_knows_how_the_person_talks():
+    lst, _, _ = listener(STORY_WITH_A_PAUSE, [LONG, "rest"], **LIVE)
+    assert lst.listen("lesson").text == LONG
+    assert lst.listen("lesson") is None  # one answer: the 1.4 s pause did not end it
+
+
+def test_someone_who_talks_in_one_go_has_a_long_answer_ended_sooner():
+    lst, _, _ = listener(FLUENT + STORY_WITH_A_PAUSE, [LONG, LONG, "rest"], **LIVE)
+    lst.listen("lesson")
+    assert lst.fluent_seconds >= 30 and lst.thinking_pause is None
+    second = lst.listen("lesson")
+    assert second.text == LONG and second.end < 31.2 + 3.0 + 10.8 + 1.4 + 0.5  # ended at the 1.4 s pause
+    assert lst.listen("lesson").text == "rest"

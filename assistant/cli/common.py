@@ -186,7 +186,10 @@ def voice_options(func):
         click.option(
             "--silence",
             type=click.FloatRange(*SILENCE_RANGE),
-            help=f"Seconds of silence that end a finished answer (default {Settings().silence:g}).",
+            help=(
+                "Seconds of quiet that end a finished answer once you are heard to talk in one go "
+                f"(default {Settings().silence:g})."
+            ),
         ),
         click.option("--no-speak", is_flag=True, help="Print the questions instead of speaking them."),
         click.option(

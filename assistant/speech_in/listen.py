@@ -10,13 +10,21 @@ far is loud (decided as each answer's speech starts):
 
 - speech starts after `min_speech` seconds of voiced audio, or when the
   recogniser reports words while the audio is voiced;
-- the answer ends after a pause whose length depends on what was said so
-  far (understanding/pauses.py): `silence` seconds once the answer is
-  finished (a rating and a complete clause; for the improvement and the win,
-  a clause), `max_pause` seconds after an unfinished clause (a conjunction,
-  a filler, "i", "was", or only a rating so far) or in a long answer (a
-  story being told), and half-way between the two otherwise; or after
-  `max_answer` seconds of speech;
+- the answer ends after a pause as long as this table allows, given what
+  was said so far (understanding/pauses.py) and how this person talks, as
+  learnt in this debrief (h: half-way between `silence` and `max_pause`),
+  or after `max_answer` seconds of speech:
+
+      the answer so far               not known yet  talks in one go  stops to think
+      finished (a rating, a clause)   h              silence          max_pause
+      a story (25 words or more)      max_pause      1.5 x silence    max_pause
+      other (no rating yet, ...)      max_pause      h                max_pause
+      unfinished ("and", "um", "i")   max_pause      max_pause        max_pause
+
+  "Stops to think": a pause of `silence` or more inside an answer, then more
+  words (for them a finished sentence is no sign the answer is over).
+  "Talks in one go": FLUENT_AFTER seconds of answers without such a pause.
+  For the improvement and the win, a clause is finished;
 - with nothing said for `no_answer_timeout` seconds it returns Heard("").
 
 Kinds: "answer" (a rated stage), "lesson" (the improvement or the win: no
@@ -42,6 +50,10 @@ from assistant.understanding.extract import extract, is_number_word
 from assistant.understanding.pauses import FINISHED, TELLING, UNFINISHED, answer_state
 
 SHORT_KINDS = ("number", "yesno")
+# "Talks in one go" (see the table above): this many seconds of answers heard
+# without once a pause to think; then a story ends after FLUENT_PAUSE x `silence`.
+FLUENT_AFTER = 20.0
+FLUENT_PAUSE = 1.5
 UNSURE_NUMBER = 0.6  # a number word heard with less confidence puts the rating in doubt
 FREE_KINDS = ("answer", "lesson")
 
@@ -96,6 +108,9 @@ class VoiceListener:
         # in quiet, cleaning costs more words than it saves.
         self.denoise_when_noisy = denoise_when_noisy
         self.meter = NoiseMeter()
+        # How this person pauses, learnt across the answers of a debrief:
+        self.thinking_pause: float | None = None  # longest pause inside an answer that was followed by more words
+        self.fluent_seconds = 0.0  # seconds of answers heard so far (free kinds)
         self.cleaning = denoise_recognizer and not denoise_when_noisy
         self.position = 0.0  # audio seconds read from the stream so far
         # For a recording: the quiet stretches planned as the gaps between
@@ -165,11 +180,25 @@ class VoiceListener:
         if self._kind not in FREE_KINDS:
             return self.silence
         state = answer_state(self._clean(text, False), rated=self._kind == "answer")
+        if state == UNFINISHED or self.thinking_pause is not None:
+            return self.max_pause  # the thought goes on, or this person stops to think
+        half_way = (self.silence + self.max_pause) / 2
+        if self.fluent_seconds < FLUENT_AFTER:  # not known yet
+            return half_way if state == FINISHED else self.max_pause
         if state == FINISHED:
             return self.silence
-        if state in (UNFINISHED, TELLING):
-            return self.max_pause
-        return (self.silence + self.max_pause) / 2
+        if state == TELLING:
+            return min(half_way, FLUENT_PAUSE * self.silence)
+        return half_way  # a clause but no rating yet, or very few words
+
+    def _went_on(self, pause: float) -> bool:
+        """Speech again after `pause` (>= `silence`) seconds of quiet inside an
+        answer: the person stops to think. True when that is news."""
+        if self._kind not in FREE_KINDS:
+            return False
+        news = self.thinking_pause is None
+        self.thinking_pause = max(pause, self.thinking_pause or 0.0)
+        return news
 
     def _listen(self) -> Heard | None:
         rec = self.recognizer
@@ -244,9 +273,13 @@ class VoiceListener:
             spoken += secs
             if self.keep_audio:
                 kept.append(chunk.audio)
+            if voiced and quiet >= self.silence and self._went_on(quiet):
+                allowed = self._pause_allowed(text)
             quiet = 0.0 if voiced else quiet + secs
             if spoken >= self.max_answer or self._ends_here(quiet, allowed):
                 break
+        if started and self._kind in FREE_KINDS:
+            self.fluent_seconds += spoken
         utt = rec.finish()
         rating = self._pass_call("finish") if self._rating_on else None
         heard = self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating, began=began, words=utt.words)

@@ -8,8 +8,8 @@
 - "telling": a long answer, a story being told, finished or not: people stop
   to think between its sentences;
 - "open": anything else (a clause but no rating yet, or very few words).
-The listener waits longest after "unfinished" and "telling", and least after
-"finished".
+The listener (speech_in/listen.py) waits least after "finished", and also
+less after "telling" once the person has shown they talk in one go.
 The word lists are data in prompts/pauses.toml, validated on load.
 """
 

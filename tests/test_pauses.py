@@ -1,0 +1,71 @@
+"""What the words so far say about a pause (understanding/pauses.py), and
+prompts/pauses.toml validated on load."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import PromptsError
+from assistant.understanding import pauses
+from assistant.understanding.pauses import FINISHED, OPEN, TELLING, UNFINISHED, answer_state
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+
+
+@pytest.mark.parametrize(
+    "text, rated, state",
+    [
+        ("", True, UNFINISHED),
+        ("two and", True, UNFINISHED),  # a conjunction last
+        ("four the interviewer was um", True, UNFINISHED),  # a filler last
+        ("um a two", True, UNFINISHED),  # only a rating so far: what happened is still to come
+        ("oh god. one.", True, UNFINISHED),  # an interjection is no clause
+        ("four the interviewer was friendly", True, FINISHED),
+        ("to the bus was late", True, FINISHED),  # "two" as the recogniser writes it, first
+        ("the interviewer was friendly", True, OPEN),  # a clause, no rating yet
+        ("three traffic", True, OPEN),  # a rating and one word
+        ("have a salary number ready", False, FINISHED),  # the improvement: a clause is enough
+        ("the", False, UNFINISHED),
+        ("the question i asked at the end she liked that", False, FINISHED),  # "that" closing a sentence
+        ("and he told me that", False, UNFINISHED),  # "that" leading on
+        ("i'd ask about the team then", False, FINISHED),
+        ("i got there early and then", False, UNFINISHED),
+        (" ".join(["we talked about the new rota"] * 5) + " a four", True, TELLING),  # 25 words or more
+    ],
+)
+def test_answer_state(text, rated, state):
+    assert answer_state(text, rated) == state
+
+
+@pytest.fixture
+def pauses_file(tmp_path, monkeypatch):
+    folder = tmp_path / "prompts"
+    shutil.copytree(PROMPTS, folder)
+    monkeypatch.setenv("DEBRIEF_PROMPTS", str(folder))
+    pauses.pause_rules.cache_clear()
+    yield folder / "pauses.toml"
+    pauses.pause_rules.cache_clear()
+
+
+def test_a_copy_of_the_pause_rules_loads(pauses_file):
+    assert pauses.pause_rules().story_words == 25
+
+
+@pytest.mark.parametrize(
+    "old, new, needle",
+    [
+        ("clause_words = 2", "clause_words = 0", "'clause_words' must be a whole number from 1 to 10"),
+        ("story_words = 25", "story_words = 1", "'story_words' must be a whole number above clause_words"),
+        ("clause_words = 2", "clause_words = 2\nclause_word = 3", "clause_word"),
+    ],
+)
+def test_bad_pause_rules_are_one_clear_error(pauses_file, old, new, needle):
+    text = pauses_file.read_text(encoding="utf-8")
+    assert old in text
+    pauses_file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(PromptsError) as info:
+        answer_state("two and", True)
+    assert "pauses.toml" in str(info.value) and needle in str(info.value), info.value
