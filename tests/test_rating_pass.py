@@ -241,3 +241,27 @@ def test_vosk_pass_listens_to_the_first_seconds_only():
 ])
 def test_rating_place_after_filler_sounds_and_at_the_end(text, phrase, placed):
     assert in_rating_place(text, phrase) is placed
+
+
+def test_beside_a_number():
+    from assistant.speech_in.rating_pass import beside_a_number
+
+    assert beside_a_number("five three", "five")  # "fine, three" heard as "find three"
+    assert beside_a_number("we waited four three months", "four")
+    assert not beside_a_number("i would say a two the traffic", "a two")
+    assert not beside_a_number("three or four", "four")  # a range: "or" between
+    assert not beside_a_number("four", "four")
+
+
+def test_a_number_spotted_beside_a_number_the_free_decoder_heard_is_not_taken(engine):
+    """dev d12: "fine. three." came back as "find three", and the spotter heard
+    "five" over "find" (p 0.854): the pass must not turn it into a five."""
+    from assistant.speech_in.rating_pass import PocketsphinxRatingPass
+
+    rp = PocketsphinxRatingPass()
+    rp._end = lambda: [("five", 27, 56, 0.854), ("a three", 59, 110, 0.880)]
+    rp.free_words = lambda: [("<s>", 0, 27), ("find", 28, 62), ("three", 63, 107), ("</s>", 108, 110)]
+    assert rp.finish() is None  # the transcript's own "three" is the rating
+    rp._end = lambda: [("five", 27, 56, 0.9)]
+    rp.free_words = lambda: [("<s>", 0, 27), ("find", 28, 62), ("it", 63, 80), ("was", 81, 107), ("</s>", 108, 110)]
+    assert rp.finish() == 5.0  # with no number beside it, the spotted five stands

@@ -138,7 +138,7 @@ class PocketsphinxRatingPass:
             if prob < self._min_prob(phrase, heard) or sounds_like_another(heard, phrase):
                 continue
             text = merge(words, phrase, start, end) if words is not None else phrase
-            if text is None:
+            if text is None or beside_a_number(text, phrase):
                 continue
             if not in_rating_place(text, phrase):
                 text, phrase = a_sound_before(text, phrase)
@@ -176,6 +176,18 @@ NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
     "hundred first second third fourth fifth sixth seventh eighth ninth tenth half".split()
 )
+
+
+def beside_a_number(text: str, phrase: str) -> bool:
+    """Is the phrase put in right beside a number word the free decoder heard?
+    ("find three" read as "five three": the number heard stands, and the rules
+    judge it; "for three months" is no "four".)"""
+    words, pw = text.split(), phrase.split()
+    n = len(pw)
+    at = next((i for i in range(len(words) - n + 1) if words[i : i + n] == pw), None)
+    if at is None:
+        return False
+    return any(w in NUMBER_WORDS for w in words[max(0, at - 1) : at] + words[at + n : at + n + 1])
 
 
 def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) -> str | None:
