@@ -51,6 +51,10 @@ turn gap          how long the product waited after an answer's last word before
                   took the answer as ended (from the "[saved: STAGE at M:SS-M:SS]" lines
                   `debrief start` prints against the manifest's speech ends), median over
                   answers it could know were finished; see fig_turn_gap.
+cut               answers whose speech the product ended before their last word (an
+                  answer's end inside another answer's speech, past its first 0.3 s
+                  and before its last); see fig_cut. Read as live, one cut moves every
+                  later answer of a recording, so "filed right" counts it many times.
 echo P            the share of the words the summary quoted back (`quotes` in
                   `show --json`) that the person really said; see fig_echo_precision.
 
@@ -430,6 +434,24 @@ def fig_turn_gap(runs: list[dict]) -> dict | None:
     }
 
 
+def fig_cut(runs: list[dict], edge: float = 0.3) -> dict | None:
+    """Answers cut mid-thought: the product ended an answer (any stored answer's
+    end, from the "[saved: ...]" lines) inside the speech of an answer of the
+    recording, more than `edge` seconds after its start and before its end.
+    Unlike "filed right", one cut counts once, however many later answers it
+    moves in a recording read as live."""
+    cut = of = 0
+    for run in runs:
+        refs = manifest_answers(run)
+        if not refs or not run.get("show"):
+            continue
+        ends = [e for _, e in heard_spans(run).values()]
+        for ref in refs:
+            of += 1
+            cut += any(ref["start"] + edge < e < ref["end"] - edge for e in ends)
+    return {"cut": cut, "of": of} if of else None
+
+
 def fig_echo_precision(runs: list[dict], debriefs: dict[str, dict]) -> dict | None:
     """The share of the words the summary quotes back that the person really said:
     each lesson the product quoted (`quotes` in `show --json`: the words as heard
@@ -464,6 +486,7 @@ def condition_figures(runs: list[dict], rows: list[dict], debriefs: dict[str, di
         "causes": fig_causes(rows),
         "rtf": fig_rtf(runs),
         "turn_gap": fig_turn_gap(runs),
+        "cut": fig_cut(runs),
         "echo_precision": fig_echo_precision(runs, debriefs),
     }
 
@@ -512,6 +535,7 @@ def table(report: dict) -> str:
         "cause R",
         "RTF",
         "turn gap",
+        "cut",
         "echo P",
     ]
     lines = [head]
@@ -529,6 +553,7 @@ def table(report: dict) -> str:
                 _fmt(f["causes"]["recall"]),
                 _fmt(f["rtf"]["rtf"], pct=False),
                 "-" if f["turn_gap"] is None else f"{f['turn_gap'].get('median_ms')} ms",
+                "-" if f.get("cut") is None else f"{f['cut']['cut']}/{f['cut']['of']}",
                 "-" if f["echo_precision"] is None else _fmt(f["echo_precision"].get("precision")),
             ]
         )
