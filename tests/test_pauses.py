@@ -33,6 +33,9 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
         ("and he told me that", False, UNFINISHED),  # "that" leading on
         ("i'd ask about the team then", False, FINISHED),
         ("i got there early and then", False, UNFINISHED),
+        ("four the team liked it probably", True, FINISHED),  # a hedge that ends a sentence
+        ("they liked the dashboard i think", True, OPEN),
+        ("i'd say it was um", True, UNFINISHED),
         (" ".join(["we talked about the new rota"] * 5) + " a four", True, TELLING),  # 25 words or more
     ],
 )
