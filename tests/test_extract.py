@@ -612,3 +612,16 @@ def test_a_repeated_or_waved_off_nothing_is_a_non_answer(text):
     question." was quoted back as the win."""
     assert is_non_answer(text)
     assert extract(text, "nailed").nailed is None
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("i was clear. four out of five on that one.", 4.0),  # held-out 3: a scale, then "on that one"
+        ("i'd say three out of five in terms of how it went", 3.0),
+        ("four out of five people said no", None),  # a count: a noun after the scale
+        ("four out of five of us got it wrong", None),
+    ],
+)
+def test_a_number_with_its_scale_then_a_preposition_is_a_rating(text, want):
+    assert extract(text, "stage").rating == want

@@ -349,6 +349,11 @@ def _number(tok: str) -> tuple[float, float | None, float | None] | None:
     return None
 
 
+# Units that are prepositions ("three on the panel") make no count after a
+# number with its scale: "four out of five on that one" is a rating.
+_SCALED_LINKS = frozenset({"on", "in"})
+
+
 def _countable(tokens: list[str], j: int, rules: RatingRules) -> bool:
     """True when tokens[j] makes the number before it a count ("two questions")."""
     if j >= len(tokens):
@@ -489,7 +494,9 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         strength = 0
         if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
             strength = -1
-        elif _countable(tokens, j, rules) or (scale is None and _blocked(tokens, i, rules, start, j)):
+        elif (_countable(tokens, j, rules) and not (scale is not None and tokens[j] in _SCALED_LINKS)) or (
+            scale is None and _blocked(tokens, i, rules, start, j)
+        ):
             strength = -1  # a count or a time; but "for four out of five" is a rating by its shape
         elif scale is not None:
             strength = 4 if scale > 0 else -1
