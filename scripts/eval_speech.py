@@ -652,10 +652,10 @@ def build_report(runs: list[dict], debriefs: list[dict], n_examples: int = 10) -
 
 
 def evaluate(recordings: Path, debriefs: list[dict], conditions=None, only=None, jobs: int = 1, n_examples: int = 10,
-             progress=None, debrief_bin: Path = DEBRIEF) -> dict:  # fmt: skip
-    """run_all + build_report: the figures of the selected recordings."""
+             progress=None, debrief_bin: Path = DEBRIEF, live: bool = False) -> dict:  # fmt: skip
+    """run_all + build_report: the figures of the selected recordings (`live`: run with --as-live)."""
     t0 = time.perf_counter()
-    runs = run_all(recordings, debriefs, conditions, only, jobs, progress, debrief_bin)
+    runs = run_all(recordings, debriefs, conditions, only, jobs, progress, debrief_bin, live=live)
     report = build_report(runs, debriefs, n_examples)
     report.update(wall=round(time.perf_counter() - t0, 1), jobs=jobs)
     return report
