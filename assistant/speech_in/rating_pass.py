@@ -178,15 +178,21 @@ NUMBER_WORDS = frozenset(
 )
 
 
+def phrase_at(words: list[str], phrase: list[str]) -> int | None:
+    """Where the phrase's words first stand in `words`, or None."""
+    n = len(phrase)
+    return next((i for i in range(len(words) - n + 1) if words[i : i + n] == phrase), None)
+
+
 def beside_a_number(text: str, phrase: str) -> bool:
     """Is the phrase put in right beside a number word the free decoder heard?
     ("find three" read as "five three": the number heard stands, and the rules
     judge it; "for three months" is no "four".)"""
     words, pw = text.split(), phrase.split()
-    n = len(pw)
-    at = next((i for i in range(len(words) - n + 1) if words[i : i + n] == pw), None)
+    at = phrase_at(words, pw)
     if at is None:
         return False
+    n = len(pw)
     return any(w in NUMBER_WORDS for w in words[max(0, at - 1) : at] + words[at + n : at + n + 1])
 
 
@@ -262,8 +268,7 @@ def a_sound_before(text: str, phrase: str) -> tuple[str | None, str]:
     ("probably a five", "a five"); for a phrase that already starts with "a"
     the extra word is dropped. (None, phrase) when there is no such word."""
     words, pw = text.split(), phrase.split()
-    n = len(pw)
-    at = next((i for i in range(len(words)) if words[i : i + n] == pw), None)
+    at = phrase_at(words, pw)
     if at is None or at < 2 or words[at - 1] not in A_SOUNDS:
         return None, phrase
     if pw[0] == "a":
@@ -337,7 +342,7 @@ def in_rating_place(text: str, phrase: str) -> bool:
     r = rating_rules()
     words = text.split()
     n = len(phrase.split())
-    at = next((i for i in range(len(words)) if words[i : i + n] == phrase.split()), None)
+    at = phrase_at(words, phrase.split())
     if at is None:
         return False
     if n >= 3:
