@@ -354,13 +354,16 @@ def _number(tok: str) -> tuple[float, float | None, float | None] | None:
 _SCALED_LINKS = frozenset({"on", "in"})
 
 
-def _countable(tokens: list[str], j: int, rules: RatingRules) -> bool:
-    """True when tokens[j] makes the number before it a count ("two questions")."""
+def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = False) -> bool:
+    """True when tokens[j] makes the number before it a count ("two questions");
+    `scaled`: the number came with its scale ("four out of five")."""
     if j >= len(tokens):
         return False
     if _match_at(tokens, j, rules.not_units):
         return False  # "four on time", "three at best", "two in the end"
     word = tokens[j]
+    if scaled and word in _SCALED_LINKS:
+        return False
     if word in rules.units:
         return True
     return (
@@ -494,7 +497,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         strength = 0
         if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
             strength = -1
-        elif (_countable(tokens, j, rules) and not (scale is not None and tokens[j] in _SCALED_LINKS)) or (
+        elif _countable(tokens, j, rules, scaled=scale is not None) or (
             scale is None and _blocked(tokens, i, rules, start, j)
         ):
             strength = -1  # a count or a time; but "for four out of five" is a rating by its shape
