@@ -278,11 +278,11 @@ def test_the_noise_meter_reads_the_background_against_the_speech():
 LEARNS = {
     "id": "learns",
     "answers": [
-        # the person stops to think after "and", then goes on ...
-        {"stage": "arrival", "text": "two. the bus was late and | i had to run the last bit to the office"},
+        # the person stops to think after "and", then goes on (THREE_ANSWERS' first) ...
+        THREE_ANSWERS["answers"][0],
         # ... so later a pause after a finished sentence is a pause to think too
         {"stage": "opening", "text": "four, the interviewer was friendly. | we chatted about football for a while"},
-        {"stage": "experience", "text": "three. i talked about the warehouse project and the new rota"},
+        THREE_ANSWERS["answers"][2],
     ],
 }
 

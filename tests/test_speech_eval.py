@@ -46,11 +46,15 @@ def _load(name: str):
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def chosen():
+    debriefs = [json.loads(line) for line in DEBRIEFS.read_text().splitlines() if line.strip()]
+    return [d for d in debriefs if d["id"] in SUBSET]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, chosen):
     mss = _load("make_speech_set")
     ev = _load("eval_speech")
-    debriefs = [json.loads(line) for line in DEBRIEFS.read_text().splitlines() if line.strip()]
-    chosen = [d for d in debriefs if d["id"] in SUBSET]
     out = tmp_path_factory.mktemp("speech")
     synth = mss.Synth(out / ".cache")
     for d in chosen:
@@ -67,10 +71,9 @@ LIVE_FLOORS = {"cut_max": 1, "filed_right": 0.95}
 
 
 @pytest.fixture(scope="module")
-def live_report(report, tmp_path_factory):
-    ev = sys.modules["eval_speech"]
-    debriefs = [json.loads(line) for line in DEBRIEFS.read_text().splitlines() if line.strip()]
-    chosen = [d for d in debriefs if d["id"] in SUBSET]
+def live_report(report, chosen):
+    """The pauses recordings `report` rendered, run again with --as-live."""
+    ev = sys.modules["eval_speech"]  # loaded by `report`
     return ev.evaluate(report["recordings"], chosen, conditions=["pauses"], jobs=2, n_examples=3, live=True)
 
 
