@@ -625,3 +625,24 @@ def test_a_repeated_or_waved_off_nothing_is_a_non_answer(text):
 )
 def test_a_number_with_its_scale_then_a_preposition_is_a_rating(text, want):
     assert extract(text, "stage").rating == want
+
+
+# A self-correction typed with punctuation: "no" set off by commas or a full
+# stop. Before, "three, no, four" kept the three (the bare "no" had to touch the
+# number), and "two. no, probably a one and a half" kept the two.
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("three, no, four.", 4.0),
+        ("three no, four", 4.0),
+        ("a four. no, five. it was fine. five.", 5.0),
+        ("three. no, two. it was awkward.", 2.0),
+        ("two. no, probably a one and a half", 1.5),
+        ("two no probably a one and a half", 1.5),  # as a recogniser writes it
+        ("i gave it three, no problems there", 3.0),  # "no" that corrects nothing
+        ("four, no doubt. one of the best", 4.0),
+        ("three, no complaints, four stars from me", 3.0),
+    ],
+)
+def test_a_correction_across_punctuation_takes_the_last_number(text, want):
+    assert extract(text, "experience").rating == want

@@ -553,12 +553,20 @@ def _corrected(tokens: list[str], found: list[tuple[int, int, float, int]], rule
         lo = max(prev_end, i - _CORRECTION_REACH)
         said = any(_match_at(tokens, m, rules.corrections) for m in range(lo, i))
         if not said:
-            # "two no three", "a four no a three": a bare "no" right before the number
-            m = i - 1 if tokens[i - 1] != "a" else i - 2
+            # "two no three", "a four, no, a three": a bare "no" right before the number
+            m = i - 1
+            while m > prev_end and tokens[m] in (",", "a"):
+                m -= 1
             said = any(
                 m - len(opt) + 1 >= prev_end and tuple(tokens[m - len(opt) + 1 : m + 1]) == opt
                 for opt in rules.corrections_before_number
             )
+        if not said:
+            # "two. no, probably a one and a half": a bare "no" right after the earlier number
+            m = prev_end
+            while m < i and tokens[m] == ",":
+                m += 1
+            said = i - m <= _CORRECTION_REACH and _match_at(tokens, m, rules.corrections_before_number) > 0
         if said:
             last = k
     return last
