@@ -646,3 +646,27 @@ def test_a_number_with_its_scale_then_a_preposition_is_a_rating(text, want):
 )
 def test_a_correction_across_punctuation_takes_the_last_number(text, want):
     assert extract(text, "experience").rating == want
+
+
+# The demo's "four out of five" comes back from pocketsphinx as "far out of
+# five": a number word misheard right before its scale is still the number.
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("far out of five the receptionist was friendly and the small talk was easy", 4.0),
+        ("honestly far out of five", 4.0),
+        ("i drove far, the site was out of town", None),  # "far" anywhere else is a word
+        ("far too long in reception", None),
+        ("it was far from great", 2.5),  # "far from" negates the verdict: it was a 5 before
+        ("far from perfect, the start", 2.5),
+        ("nowhere near good", 2.5),
+    ],
+)
+def test_far_before_a_scale_is_four_and_far_from_is_a_negation(text, want):
+    assert extract(text, "opening").rating == want
+
+
+def test_rules_homophones_before_scale_are_checked(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    rules.write_text(rules.read_text().replace("far = 4", "far = 9"))
+    _expect_error("rating.homophones_before_scale.far", "from 1 to 5")

@@ -39,6 +39,7 @@ RATING_KEYS = {
     "negated_values",
     "homophones",
     "homophones_strict",
+    "homophones_before_scale",
     "words",
     "start_words",
     "pronoun_one_after",
@@ -75,6 +76,7 @@ class RatingRules:
     grammar_numbers: tuple[str, ...]
     hedges: tuple[tuple[str, ...], ...]
     homophones: dict[str, float]
+    homophones_before_scale: dict[str, float]
     strict: frozenset[str]
     words: dict[str, float]
     words_re: re.Pattern[str]
@@ -97,12 +99,16 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
     def lst(key: str, min_items: int = 1) -> list[str]:
         return [s.strip().lower() for s in string_list(path, data, f"rating.{key}", min_items=min_items)]
 
-    homo = require(path, data, "rating.homophones", dict)
-    homophones: dict[str, float] = {}
-    for word, value in homo.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
-            raise PromptsError(f"{path}: 'rating.homophones.{word}' must be a number from 1 to 5.")
-        homophones[word.lower()] = float(value)
+    def number_table(key: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for word, value in require(path, data, f"rating.{key}", dict).items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
+                raise PromptsError(f"{path}: 'rating.{key}.{word}' must be a number from 1 to 5.")
+            out[word.lower()] = float(value)
+        return out
+
+    homophones = number_table("homophones")
+    before_scale = number_table("homophones_before_scale")
     strict_table = require(path, data, "rating.homophones_strict", dict)
     reject_unknown(path, strict_table, {"words"}, "rating.homophones_strict")
     strict = frozenset(w.lower() for w in string_list(path, data, "rating.homophones_strict.words"))
@@ -175,6 +181,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         grammar_numbers=tuple(lst("grammar_numbers")),
         hedges=phrase_tuples(lst("hedges")),
         homophones=homophones,
+        homophones_before_scale=before_scale,
         strict=strict,
         words=words,
         words_re=words_re,
@@ -317,6 +324,8 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
     out = list(tokens)
     for i, tok in enumerate(tokens):
         value = rules.homophones.get(tok)
+        if value is None and _scale_follows(tokens, i + 1, rules):
+            value = rules.homophones_before_scale.get(tok)  # "far out of five"
         if value is None:
             continue
         prev = tokens[i - 1] if i else ""
