@@ -263,3 +263,43 @@ def test_someone_who_talks_in_one_go_has_a_long_answer_ended_sooner():
     second = lst.listen("lesson")
     assert second.text == LONG and second.end < 31.2 + 3.0 + 10.8 + 1.4 + 0.5  # ended at the 1.4 s pause
     assert lst.listen("lesson").text == "rest"
+
+
+# answer 1: "two and the | bus was late" with a 2.2 s pause to think, then more words
+LONG_THINKER = tone(0.9) + quiet(2.2) + tone(0.9) + quiet(4.0)
+# answer 2: "four the panel was | friendly" - a 2.6 s pause, longer than max_pause
+LONGER_PAUSE = tone(1.2) + quiet(2.6) + tone(0.6) + quiet(4.5)
+
+
+def test_after_a_long_pause_to_think_a_later_pause_may_be_a_quarter_longer():
+    """Heard live in 10 dB road noise (dev d09, d12): someone who had already paused
+    2.2 s to think paused 2.4 s later on, which the detector heard as 2.52 s, and
+    the answer was cut at `max_pause` (2.5 s); every later answer then went under
+    the wrong question."""
+    lst, _, _ = listener(LONG_THINKER + LONGER_PAUSE, ["two and the bus was late", "four the panel was friendly"], **LIVE)
+    assert lst.listen("answer").text == "two and the bus was late"
+    assert lst.thinking_pause is not None and 2.1 <= lst.thinking_pause <= 2.3
+    second = lst.listen("answer")
+    assert second.text == "four the panel was friendly"  # the 2.6 s pause did not end it
+    assert lst.listen("answer") is None
+
+
+def test_a_short_pause_to_think_teaches_no_wait_beyond_max_pause():
+    # a 1.5 s pause to think: 1.25 x 1.5 s is under max_pause, so a 2.6 s pause still ends the answer
+    lst, _, _ = listener(THINKER + LONGER_PAUSE, ["two and the bus was late", "four the panel was", "friendly"], **LIVE)
+    lst.listen("answer")
+    assert lst.listen("answer").text == "four the panel was"
+    assert lst.listen("answer").text == "friendly"
+
+
+def test_the_learnt_wait_grows_with_each_longer_pause_up_to_one_second_over_max_pause():
+    # pauses of 2.2 s, then 2.7 s, then 3.3 s, each followed by more words: the wait grows
+    # 2.75 s -> 3.375 s -> 3.5 s (1.25 x 3.3 s = 4.1 s, capped), so a 3.7 s pause ends the answer
+    audio = LONG_THINKER + tone(0.9) + quiet(2.7) + tone(0.9) + quiet(4.5)
+    audio += tone(0.9) + quiet(3.3) + tone(0.9) + quiet(4.5) + tone(0.9) + quiet(3.7) + tone(0.5) + quiet(5.0)
+    said = ["two and the bus was late", "three and the train", "four and the panel", "two and", "more"]
+    lst, _, _ = listener(audio, said, **LIVE)
+    assert [lst.listen("answer").text for _ in range(3)] == said[:3]
+    assert 3.2 <= lst.thinking_pause <= 3.4
+    assert lst.listen("answer").text == "two and"  # 3.7 s: past max_pause + 1 s whatever was learnt
+    assert lst.listen("answer").text == "more"

@@ -16,13 +16,16 @@ far is loud (decided as each answer's speech starts):
   or after `max_answer` seconds of speech:
 
       the answer so far               not known yet  talks in one go  stops to think
-      finished (a rating, a clause)   h              silence          max_pause
-      a story (25 words or more)      max_pause      1.5 x silence    max_pause
-      other (no rating yet, ...)      max_pause      h                max_pause
-      unfinished ("and", "um", "i")   max_pause      max_pause        max_pause
+      finished (a rating, a clause)   h              silence          longest x 1.25
+      a story (25 words or more)      max_pause      1.5 x silence    longest x 1.25
+      other (no rating yet, ...)      max_pause      h                longest x 1.25
+      unfinished ("and", "um", "i")   max_pause      max_pause        longest x 1.25
 
   "Stops to think": a pause of `silence` or more inside an answer, then more
-  words (for them a finished sentence is no sign the answer is over).
+  words (for them a finished sentence is no sign the answer is over). Their
+  later pauses may be longer than any heard so far, so every pause then
+  waits a quarter longer than the longest one they went on after, never less
+  than `max_pause` and at most LEARNT_CAP seconds over it.
   "Talks in one go": FLUENT_AFTER seconds of answers without such a pause.
   For the improvement and the win, a clause is finished;
 - with nothing said for `no_answer_timeout` seconds it returns Heard("").
@@ -54,6 +57,10 @@ SHORT_KINDS = ("number", "yesno")
 # without once a pause to think; then a story ends after FLUENT_PAUSE x `silence`.
 FLUENT_AFTER = 20.0
 FLUENT_PAUSE = 1.5
+# "Stops to think": every pause waits LEARNT_MARGIN x their longest pause so
+# far, at least `max_pause` and at most `max_pause` + LEARNT_CAP.
+LEARNT_MARGIN = 1.25
+LEARNT_CAP = 1.0
 UNSURE_NUMBER = 0.6  # a number word heard with less confidence puts the rating in doubt
 FREE_KINDS = ("answer", "lesson")
 
@@ -180,8 +187,10 @@ class VoiceListener:
         if self._kind not in FREE_KINDS:
             return self.silence
         state = answer_state(self._clean(text, False), rated=self._kind == "answer")
-        if state == UNFINISHED or self.thinking_pause is not None:
-            return self.max_pause  # the thought goes on, or this person stops to think
+        if self.thinking_pause is not None:  # this person stops to think
+            return min(self.max_pause + LEARNT_CAP, max(self.max_pause, LEARNT_MARGIN * self.thinking_pause))
+        if state == UNFINISHED:
+            return self.max_pause  # the thought goes on
         half_way = (self.silence + self.max_pause) / 2
         if self.fluent_seconds < FLUENT_AFTER:  # not known yet
             return half_way if state == FINISHED else self.max_pause
