@@ -301,3 +301,31 @@ def test_live_a_person_who_stops_to_think_is_not_cut_at_a_finished_sentence(tmp_
     assert entry["answers"][0]["pauses"][0]["seconds"] > (0.8 + 2.5) / 2
     heard = listen_all(path)
     assert "friendly" in heard[0].text and "football" not in heard[0].text, [h.text for h in heard]
+
+
+# Two answers with a pause after "and"; seed 540 draws 2.16 s for the first pause
+# and 2.50 s, right at max_pause, for the second.
+LONGER = {
+    "id": "longer",
+    "answers": [
+        THREE_ANSWERS["answers"][0],
+        {"stage": "opening", "text": "four, the interviewer was friendly and | we chatted about football for a while"},
+        THREE_ANSWERS["answers"][2],
+    ],
+}
+
+
+def test_live_after_a_long_pause_to_think_a_pause_at_max_pause_does_not_cut_the_next_answer(tmp_path):
+    """Dev d09 and d12 in road noise: a person who had paused over 2 s to think
+    paused about 2.5 s later, the detector heard a little more than `max_pause`,
+    and the answer was cut in two; every later answer went under the wrong
+    question. After a 2.16 s pause the listener now waits up to 2.7 s."""
+    mss = _module()
+    path, entry = mss.render_one(LONGER, "pauses", tmp_path, gap=3.5, synth=mss.Synth(tmp_path / ".c", 540),
+                                 manifest=False, seed=540)  # fmt: skip
+    first, second = (a["pauses"][0]["seconds"] for a in entry["answers"][:2])
+    assert 2.1 <= first <= 2.2 and 2.45 <= second <= 2.5
+    heard = listen_all(path)
+    assert len(heard) == 3, [h.text for h in heard]
+    assert "friendly" in heard[1].text and "football" in heard[1].text
+    assert heard[1].end >= entry["answers"][1]["end"]
