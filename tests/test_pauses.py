@@ -27,6 +27,7 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
         ("to the bus was late", True, FINISHED),  # "two" as the recogniser writes it, first
         ("the interviewer was friendly", True, OPEN),  # a clause, no rating yet
         ("three traffic", True, OPEN),  # a rating and one word
+        ("five b c five", True, UNFINISHED),  # "five, easy five" in road noise: letters are no clause
         ("have a salary number ready", False, FINISHED),  # the improvement: a clause is enough
         ("the", False, UNFINISHED),
         ("the question i asked at the end she liked that", False, FINISHED),  # "that" closing a sentence

@@ -78,10 +78,10 @@ def answer_state(text: str, rated: bool) -> str:
     has_rating = rated and (
         extract(" ".join(words), "stage").rating is not None or _sounds_like_a_rating_first(words, rules)
     )
+    # a letter alone ("five b c five": road noise heard as letters) is no word of a clause
+    content = [w for w in words if len(w) > 1 or w in ("a", "i")]
     if rated:
-        content = [w for w in words if w not in rules.rating_words and not w.replace(".", "").isdigit()]
-    else:
-        content = words
+        content = [w for w in content if w not in rules.rating_words and not w.replace(".", "").isdigit()]
     if has_rating and not content:
         return UNFINISHED  # only a rating so far: "what happened" is still to come
     if len(content) < rules.clause_words:
