@@ -132,22 +132,26 @@ class PocketsphinxRatingPass:
     def finish(self) -> float | None:
         self.candidates = self._end()
         words = self.free_words()
-        best = None
-        for phrase, start, end, prob in self.candidates:
-            heard = covered(words, start, end) if words is not None else []
-            if prob < self._min_prob(phrase, heard) or sounds_like_another(heard, phrase):
+        kept = []  # (key, rating, text, spotted phrase, start, end)
+        for spotted, start, end, prob in self.candidates:
+            heard = covered(words, spotted, start, end) if words is not None else []
+            if prob < self._min_prob(spotted, heard) or sounds_like_another(heard, spotted):
                 continue
-            text = merge(words, phrase, start, end) if words is not None else phrase
-            if text is None or beside_a_number(text, phrase):
+            text = merge(words, spotted, start, end) if words is not None else spotted
+            if text is None or beside_a_number(text, spotted):
                 continue
+            phrase = spotted
             if not in_rating_place(text, phrase):
                 text, phrase = a_sound_before(text, phrase)
                 if text is None or not in_rating_place(text, phrase):
                     continue
             rating = rating_from(text)
-            key = (len(phrase.split()), sounds_like(heard, phrase), prob)
-            if rating is not None and (best is None or key > best[0]):
-                best = (key, rating, text)
+            if rating is not None:
+                kept.append(
+                    ((len(phrase.split()), sounds_like(heard, phrase), prob), rating, text, spotted, start, end)
+                )
+        kept = [c for c in kept if not any(_outheard(c, o) for o in kept)]
+        best = max(kept, key=lambda c: c[0]) if kept else None
         self.text = best[2] if best else ""
         # sure: a clear match over words that sound like its number
         self.sure = best is not None and best[0][1] and best[0][2] >= SURE_PROB
@@ -196,19 +200,44 @@ def beside_a_number(text: str, phrase: str) -> bool:
     return any(w in NUMBER_WORDS for w in words[max(0, at - 1) : at] + words[at + n : at + n + 1])
 
 
+LONGER_MARGIN = 0.05  # a longer phrase this much less clear than a shorter one inside it is not taken
+
+
+def _outheard(c, o) -> bool:
+    """Is spotted phrase `c` ("four or five") a longer reading of a shorter one
+    `o` ("four") over the same stretch, and clearly less sure? Then the longer
+    one is noise or a pause read as words: "four, they were nice" was stored
+    as a 4.5 from "four or five" at 0.85 beside "four" at 0.93."""
+    (_, _, c_prob), cw, (_, _, o_prob), ow = c[0], c[3].split(), o[0], o[3].split()
+    inside = len(ow) < len(cw) and any(cw[i : i + len(ow)] == ow for i in range(len(cw) - len(ow) + 1))
+    overlap = min(c[5], o[5]) > max(c[4], o[4])
+    return inside and overlap and o_prob - c_prob > LONGER_MARGIN
+
+
+def _under(word: str, s: int, e: int, phrase: str, start: int, end: int) -> bool:
+    """Is the free word at frames s..e under the spotted phrase at start..end?
+    When the phrase covers at least half of it; or when the phrase lies inside
+    it (half of the phrase or more) and the word sounds like the phrase's
+    number: the free decoder stretched "for" over the noise before it (frames
+    57-119) and the spotter heard "four" at 99-118. A "two" inside
+    "presentation" is not under it."""
+    overlap = min(e, end) - max(s, start) + 1
+    if overlap * 2 >= e - s + 1:
+        return True
+    return overlap * 2 >= end - start + 1 and sounds_like([word], phrase)
+
+
 def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) -> str | None:
-    """The free words with `phrase` in place of the words it covers (each by
-    at least half), or None when it covers none (the spotter fired in a pause
-    or across word edges) or covers a number word (the free decoder heard a
-    number there and the rules already judged it)."""
+    """The free words with `phrase` in place of the words under it (_under),
+    or None when there are none (the spotter fired in a pause or across word
+    edges) or they are more than the phrase has words, and one."""
     out: list[str] = []
     replaced: list[str] = []
     for w, s, e in words:
         if not _is_word(w):
             continue
         w = w.split("(")[0]
-        overlap = min(e, end) - max(s, start) + 1
-        if overlap * 2 >= (e - s + 1):
+        if _under(w, s, e, phrase, start, end):
             if not replaced:
                 out.append(phrase)
             replaced.append(w)
@@ -221,11 +250,11 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
     return " ".join(out)
 
 
-def covered(words, start: int, end: int) -> list[str]:
-    """The free words the spotted stretch covers (each by at least half)."""
+def covered(words, phrase: str, start: int, end: int) -> list[str]:
+    """The free words under the spotted phrase (_under)."""
     out = []
     for w, s, e in words:
-        if _is_word(w) and (min(e, end) - max(s, start) + 1) * 2 >= (e - s + 1):
+        if _is_word(w) and _under(w.split("(")[0], s, e, phrase, start, end):
             out.append(w.split("(")[0])
     return out
 
