@@ -12,8 +12,8 @@ from assistant.audio.pcm import FileMicrophone
 from assistant.interfaces import AudioChunk
 from assistant.understanding.extract import extract
 from assistant.speech_in.listen import VoiceListener
-from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, _outheard, a_sound_before, covered,
-                                              in_rating_place, make_rating_pass, merge, sounds_like)
+from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, Reading, _outheard, a_sound_before,
+                                              covered, in_rating_place, make_rating_pass, merge, sounds_like)
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -284,13 +284,13 @@ def test_a_number_spotted_inside_a_word_that_sounds_like_it_takes_its_place():
 def test_a_longer_phrase_clearly_less_sure_than_a_shorter_one_inside_it_is_not_taken():
     """Dev d10, 15 dB: "four, they were nice" was stored as a 4.5 from "four or
     five" (0.851) over the pause after "four" (0.927)."""
-    four = ((1, True, 0.927), 4.0, "four there were nice", "four", 318, 352)
-    four_or_five = ((3, True, 0.851), 4.5, "four or five there were nice", "four or five", 318, 369)
+    four = Reading((1, True, 0.927), 4.0, "four there were nice", "four", 318, 352)
+    four_or_five = Reading((3, True, 0.851), 4.5, "four or five there were nice", "four or five", 318, 369)
     assert _outheard(four_or_five, four) and not _outheard(four, four_or_five)
     # said: "four and a half", heard about as clearly as "four"
-    half = ((4, True, 0.91), 4.5, "four and a half they were nice", "four and a half", 318, 380)
+    half = Reading((4, True, 0.91), 4.5, "four and a half they were nice", "four and a half", 318, 380)
     assert not _outheard(half, four)
     # "a four" is as sure as "four": no choice to make between them
-    assert not _outheard(((2, True, 0.919), 4.0, "a four there", "a four", 315, 352), four)
+    assert not _outheard(Reading((2, True, 0.919), 4.0, "a four there", "a four", 315, 352), four)
     # somewhere else in the answer: not a longer reading of the same words
-    assert not _outheard(((3, True, 0.85), 4.5, "...", "four or five", 600, 650), four)
+    assert not _outheard(Reading((3, True, 0.85), 4.5, "...", "four or five", 600, 650), four)

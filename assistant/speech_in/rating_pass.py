@@ -18,7 +18,7 @@ Interface (see make_rating_pass):
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from assistant.interfaces import UNK, AudioChunk
 from assistant.understanding.extract import extract, rating_rules, reply_vocabulary
@@ -132,7 +132,7 @@ class PocketsphinxRatingPass:
     def finish(self) -> float | None:
         self.candidates = self._end()
         words = self.free_words()
-        kept = []  # (key, rating, text, spotted phrase, start, end)
+        kept: list[Reading] = []
         for spotted, start, end, prob in self.candidates:
             heard = covered(words, spotted, start, end) if words is not None else []
             if prob < self._min_prob(spotted, heard) or sounds_like_another(heard, spotted):
@@ -147,15 +147,14 @@ class PocketsphinxRatingPass:
                     continue
             rating = rating_from(text)
             if rating is not None:
-                kept.append(
-                    ((len(phrase.split()), sounds_like(heard, phrase), prob), rating, text, spotted, start, end)
-                )
+                key = (len(phrase.split()), sounds_like(heard, phrase), prob)
+                kept.append(Reading(key, rating, text, spotted, start, end))
         kept = [c for c in kept if not any(_outheard(c, o) for o in kept)]
-        best = max(kept, key=lambda c: c[0]) if kept else None
-        self.text = best[2] if best else ""
+        best = max(kept, key=lambda c: c.key) if kept else None
+        self.text = best.text if best else ""
         # sure: a clear match over words that sound like its number
-        self.sure = best is not None and best[0][1] and best[0][2] >= SURE_PROB
-        return best[1] if best else None
+        self.sure = best is not None and best.sounds_like and best.prob >= SURE_PROB
+        return best.rating if best else None
 
     def _min_prob(self, phrase: str, heard: list[str]) -> float:
         """A phrase of three words or more ("two out of five") over free words
@@ -200,18 +199,37 @@ def beside_a_number(text: str, phrase: str) -> bool:
     return any(w in NUMBER_WORDS for w in words[max(0, at - 1) : at] + words[at + n : at + n + 1])
 
 
+class Reading(NamedTuple):
+    """A spotted phrase the rules read a rating from, in the answer's text."""
+
+    key: tuple[int, bool, float]  # (words in the phrase, sounds like the free word, probability): the best wins
+    rating: float
+    text: str  # the free words with the phrase in place
+    spotted: str  # the phrase as spotted (before any "a" was read in)
+    start: int  # frames
+    end: int
+
+    @property
+    def sounds_like(self) -> bool:
+        return self.key[1]
+
+    @property
+    def prob(self) -> float:
+        return self.key[2]
+
+
 LONGER_MARGIN = 0.05  # a longer phrase this much less clear than a shorter one inside it is not taken
 
 
-def _outheard(c, o) -> bool:
+def _outheard(c: Reading, o: Reading) -> bool:
     """Is spotted phrase `c` ("four or five") a longer reading of a shorter one
     `o` ("four") over the same stretch, and clearly less sure? Then the longer
     one is noise or a pause read as words: "four, they were nice" was stored
     as a 4.5 from "four or five" at 0.85 beside "four" at 0.93."""
-    (_, _, c_prob), cw, (_, _, o_prob), ow = c[0], c[3].split(), o[0], o[3].split()
-    inside = len(ow) < len(cw) and any(cw[i : i + len(ow)] == ow for i in range(len(cw) - len(ow) + 1))
-    overlap = min(c[5], o[5]) > max(c[4], o[4])
-    return inside and overlap and o_prob - c_prob > LONGER_MARGIN
+    cw, ow = c.spotted.split(), o.spotted.split()
+    inside = len(ow) < len(cw) and phrase_at(cw, ow) is not None
+    overlap = min(c.end, o.end) > max(c.start, o.start)
+    return inside and overlap and o.prob - c.prob > LONGER_MARGIN
 
 
 def _under(word: str, s: int, e: int, phrase: str, start: int, end: int) -> bool:
@@ -252,11 +270,8 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
 
 def covered(words, phrase: str, start: int, end: int) -> list[str]:
     """The free words under the spotted phrase (_under)."""
-    out = []
-    for w, s, e in words:
-        if _is_word(w) and _under(w.split("(")[0], s, e, phrase, start, end):
-            out.append(w.split("(")[0])
-    return out
+    heard = ((w.split("(")[0], s, e) for w, s, e in words if _is_word(w))
+    return [w for w, s, e in heard if _under(w, s, e, phrase, start, end)]
 
 
 # What the free decoder commonly writes for a number word (measured on flite

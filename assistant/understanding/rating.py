@@ -324,10 +324,10 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
     out = list(tokens)
     for i, tok in enumerate(tokens):
         value = rules.homophones.get(tok)
-        if value is None and _scale_follows(tokens, i + 1, rules):
-            value = rules.homophones_before_scale.get(tok)  # "far out of five"
         if value is None:
-            continue
+            value = rules.homophones_before_scale.get(tok)  # "far out of five"
+            if value is None or not _scale_follows(tokens, i + 1, rules):
+                continue
         prev = tokens[i - 1] if i else ""
         if _scale_follows(tokens, i + 1, rules):
             ok = True  # "for out of five", "free out of 5": a misheard number in rating position
