@@ -13,7 +13,8 @@ from assistant.interfaces import AudioChunk
 from assistant.understanding.extract import extract
 from assistant.speech_in.listen import VoiceListener
 from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, Reading, _outheard, a_sound_before,
-                                              covered, in_rating_place, make_rating_pass, merge, sounds_like)
+                                              covered, in_rating_place, make_rating_pass, merge, sounds_like,
+                                              unfuse)
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,6 +280,51 @@ def test_a_number_spotted_inside_a_word_that_sounds_like_it_takes_its_place():
     words = [("a", 200, 210), ("short", 211, 235), ("presentation", 236, 319)]
     assert covered(words, "two", 278, 289) == []
     assert merge(words, "two", 278, 289) is None
+
+
+@pytest.fixture(scope="module")
+def phones():
+    return PocketsphinxRatingPass()._phones  # the real dictionary
+
+
+def test_a_number_run_into_the_next_word_is_split_off(phones):
+    """Held-out 4, clean: "four. got there early" came back as "forgot
+    thoroughly" (F ER G AA T: "for" and more), "two. guy didn't even" as
+    "today didn't even" (T AH D EY: "to"); the spotter heard the number over
+    the first part of the word (frames measured), and the rating was lost."""
+    words = [("<s>", 0, 100), ("forgot(2)", 101, 144), ("thoroughly", 145, 206)]
+    split = unfuse(words, "four", 100, 118, phones)
+    assert covered(split, "four", 100, 118) == ["four"]
+    assert merge(split, "four", 100, 118) == "four thoroughly"
+    words = [("<s>", 0, 314), ("today(2)", 315, 352), ("didn't(2)", 353, 388), ("even", 389, 420)]
+    assert merge(unfuse(words, "two", 314, 328, phones), "two", 314, 328) == "two didn't even"
+    # without the split the number has no word under it
+    assert merge(words, "two", 314, 328) is None
+
+
+def test_a_number_run_into_the_word_before_it_is_split_off(phones):
+    """Dev d10: "i'd give it a four" came back as "idea before" (B IH F AO R),
+    the spotter heard "four" over its end (610-640 of 593-642)."""
+    words = [("idea", 560, 592), ("before", 593, 642), ("i", 643, 650)]
+    assert merge(unfuse(words, "four", 610, 640, phones), "four", 610, 640) == "idea four i"
+
+
+def test_a_word_is_split_only_where_it_sounds_like_the_number(phones):
+    # a number word is never split: "forty" is not "four" and more
+    words = [("forty", 100, 140), ("minutes", 141, 180)]
+    assert unfuse(words, "four", 100, 115, phones) == words
+    # "presentation" does not begin or end with "two"
+    words = [("a", 200, 210), ("short", 211, 235), ("presentation", 236, 319)]
+    assert unfuse(words, "two", 236, 250, phones) == words
+    # the number spotted in the middle of a word, not at an edge of it
+    words = [("tomorrow", 100, 160)]
+    assert unfuse(words, "two", 120, 130, phones) == words
+    # a word that is no more than the homophone is left to the other rules
+    words = [("for", 57, 119), ("the(2)", 120, 137)]
+    assert unfuse(words, "four", 99, 118, phones) == words
+    # "fine" (F AY N) does not begin with "five" (F AY V)
+    words = [("fine", 50, 90), ("thanks", 91, 130)]
+    assert unfuse(words, "five", 50, 70, phones) == words
 
 
 def test_a_longer_phrase_clearly_less_sure_than_a_shorter_one_inside_it_is_not_taken():

@@ -91,6 +91,7 @@ class PocketsphinxRatingPass:
         self.text = ""
         self.sure = False
         self.candidates: list[tuple[str, int, int, float]] = []
+        self._phone_cache: dict[str, list[tuple[str, ...]]] = {}
 
     def _add_kws_file(self) -> None:
         import os
@@ -106,6 +107,18 @@ class PocketsphinxRatingPass:
 
     def _known(self, w: str) -> bool:
         return self._d.lookup_word(w) is not None
+
+    def _phones(self, w: str) -> list[tuple[str, ...]]:
+        """Every pronunciation the dictionary has for `w` ("to": T UW, T IH, T AH)."""
+        if w not in self._phone_cache:
+            found = []
+            for variant in [w] + [f"{w}({i})" for i in range(2, 10)]:
+                ph = self._d.lookup_word(variant)
+                if ph is None:
+                    break
+                found.append(tuple(ph.split()))
+            self._phone_cache[w] = found
+        return self._phone_cache[w]
 
     def accept(self, chunk: AudioChunk) -> None:
         if not self._in_utt:
@@ -134,10 +147,11 @@ class PocketsphinxRatingPass:
         words = self.free_words()
         kept: list[Reading] = []
         for spotted, start, end, prob in self.candidates:
-            heard = covered(words, spotted, start, end) if words is not None else []
+            here = unfuse(words, spotted, start, end, self._phones) if words is not None else None
+            heard = covered(here, spotted, start, end) if here is not None else []
             if prob < self._min_prob(spotted, heard) or sounds_like_another(heard, spotted):
                 continue
-            text = merge(words, spotted, start, end) if words is not None else spotted
+            text = merge(here, spotted, start, end) if here is not None else spotted
             if text is None or beside_a_number(text, spotted):
                 continue
             phrase = spotted
@@ -266,6 +280,53 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
     if len(replaced) > len(phrase.split()) + 1:
         return None  # a short phrase in place of a long stretch of words
     return " ".join(out)
+
+
+# The number words and their closest homophones, as they begin or end a
+# longer word when the free decoder runs a number into the word beside it:
+# "four. got there early" heard as "forgot" (F ER G AA T: "for"), "two. guy
+# didn't" as "today" (T AH D EY: "to"), "i'd give it a four" as "idea before"
+# (B IH F AO R).
+FUSES = {
+    "one": ("one", "won"),
+    "two": ("two", "to", "too"),
+    "three": ("three", "free", "tree"),
+    "four": ("four", "for", "fore"),
+    "five": ("five",),
+}
+FUSE_SLACK = 4  # frames (40 ms) between the spotted phrase's edge and the word's
+
+
+def unfuse(words: list[tuple[str, int, int]], phrase: str, start: int, end: int, phones) -> list[tuple[str, int, int]]:
+    """The free words with a word that runs the spotted number into the next
+    word (or the last one into the number) split in two: the number, over the
+    frames the spotter heard it, and the rest as a non-word ("+rest+"). A word
+    is split only when its dictionary sounds begin (or end) with the sounds of
+    the number or of a close homophone (FUSES), the phrase starts (or ends)
+    with the word, and more of the word is left over: "forgot" under a spotted
+    "four" at its start is "four" and the rest. A number word ("forty",
+    "fourteen") is never split. `phones(w)` gives w's pronunciations."""
+    number = next((w for w in phrase.split() if w in FUSES), None)
+    if number is None:
+        return words
+    sounds = {p for w in FUSES[number] for p in phones(w)}
+    out: list[tuple[str, int, int]] = []
+    for w, s, e in words:
+        bare = w.split("(")[0]
+        if not _is_word(w) or bare in NUMBER_WORDS or bare in SOUNDS[number] or start > e or end < s:
+            out.append((w, s, e))
+            continue
+        mine = phones(bare)
+        head = abs(start - s) <= FUSE_SLACK and end < e - FUSE_SLACK
+        tail = abs(end - e) <= FUSE_SLACK and start > s + FUSE_SLACK
+        if head and any(len(m) > len(p) and m[: len(p)] == p for m in mine for p in sounds):
+            out += [(number, s, end), ("+rest+", end + 1, e)]
+        elif tail and any(len(m) > len(p) and m[-len(p) :] == p for m in mine for p in sounds):
+            cut = max(s + 1, start if len(phrase.split()) == 1 else e - (end - start) // 2)
+            out += [("+rest+", s, cut - 1), (number, cut, e)]
+        else:
+            out.append((w, s, e))
+    return out
 
 
 def covered(words, phrase: str, start: int, end: int) -> list[str]:
