@@ -8,7 +8,7 @@ import pytest
 from assistant.audio.pcm import SilenceMicrophone
 from assistant.errors import DeviceLostError
 from assistant.interfaces import Heard, Listener
-from assistant.speech_in.listen import VoiceListener
+from assistant.speech_in.listen import LEAD_IN, VoiceListener
 from assistant.speech_in.vad import EnergyDetector
 
 from fakes_audio import ChunksMicrophone, ScriptedRecognizer, noise, quiet, tone
@@ -77,6 +77,19 @@ def test_silence_microphone_times_out_then_ends():
     assert lst.listen() == Heard("")
     assert lst.listen() == Heard("")
     assert lst.listen() is None  # 2 s left: the stream ends with nothing heard
+
+
+def test_the_recogniser_hears_only_from_just_before_the_speech():
+    """The quiet (or road noise) before an answer starts is not decoded: it
+    costs time and, in noise, words. Each answer is heard from LEAD_IN seconds
+    before its first voiced chunk to the end of the closing silence."""
+    pcm = quiet(3.0) + tone(1.0) + quiet(3.0) + tone(0.8) + quiet(1.5)
+    lst, _, rec = listener(pcm, ["four", "two"])
+    assert lst.listen().text == "four"
+    first = rec.accepted
+    assert LEAD_IN + 1.0 + 1.0 - 0.05 <= first <= LEAD_IN + 1.0 + 1.0 + 0.2
+    assert lst.listen().text == "two"
+    assert LEAD_IN + 0.8 + 1.0 - 0.05 <= rec.accepted - first <= LEAD_IN + 0.8 + 1.0 + 0.2
 
 
 def test_timeout_counts_audio_seconds_not_wall_clock():
