@@ -104,6 +104,26 @@ def test_rating_among_other_numbers(text, want):
     assert extract(text, "experience").rating == want
 
 
+@pytest.mark.parametrize("text,want", [
+    # held-out 5, clean, as pocketsphinx heard them: a yes before the rating, no comma
+    ("yeah four and half the panel with the nurse unit manager or someone from hr", 4.5),
+    ("yeah so a two they were late", 2.0), ("yep three the drive was fine", 3.0),
+    # a half is no count: "on" after it is not "three on the panel"
+    ("on three and a half on the dc park right outside then i waited about twenty minutes", 3.5),
+    ("two and a half in the end", 2.5),
+])
+def test_ratings_as_a_recogniser_writes_them(text, want):
+    assert extract(text, "arrival").rating == want
+
+
+@pytest.mark.parametrize("text", [
+    "yeah three people interviewed me", "yes two of them were nice", "three on the panel and they were nice",
+    "two and a half hours on the motorway",
+])
+def test_counts_after_a_yes_or_with_a_half_stay_counts(text):
+    assert extract(text, "arrival").rating is None
+
+
 @pytest.mark.parametrize("text,lo,hi", [
     ("terrible", 1, 1), ("a disaster", 1, 1), ("awful", 1, 1), ("horrible", 1, 1),
     ("rough", 2, 3), ("bad", 2, 3), ("not great", 2, 3), ("okay", 3, 3), ("fine", 3, 3),

@@ -365,7 +365,9 @@ _SCALED_LINKS = frozenset({"on", "in"})
 
 def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = False) -> bool:
     """True when tokens[j] makes the number before it a count ("two questions");
-    `scaled`: the number came with its scale ("four out of five")."""
+    `scaled`: the number came with its scale or a half ("four out of five",
+    "three and a half"), so "on" and "in" after it do not make it a count
+    ("three and a half on the day" is a rating; "three on the panel" a count)."""
     if j >= len(tokens):
         return False
     if _match_at(tokens, j, rules.not_units):
@@ -477,10 +479,11 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
             continue
         value, scale, high = num
         j = i + 1
+        halved = False
         if high is None and scale is None:
             n = _match_at(tokens, j, rules.halves)
             if n:
-                value, j = value + 0.5, j + n
+                value, j, halved = value + 0.5, j + n, True
             n = _match_at(tokens, j, rules.connectors)
             if not n and j < len(tokens) and _number(tokens[j]) is not None:
                 n = 0
@@ -506,7 +509,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         strength = 0
         if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
             strength = -1
-        elif _countable(tokens, j, rules, scaled=scale is not None) or (
+        elif _countable(tokens, j, rules, scaled=scale is not None or halved) or (
             scale is None and _blocked(tokens, i, rules, start, j)
         ):
             strength = -1  # a count or a time; but "for four out of five" is a rating by its shape
