@@ -111,6 +111,9 @@ def test_rating_among_other_numbers(text, want):
     # a half is no count: "on" after it is not "three on the panel"
     ("on three and a half on the dc park right outside then i waited about twenty minutes", 3.5),
     ("two and a half in the end", 2.5),
+    # "uh" heard as "up" or "op" before the number (dev d06, held-out 5)
+    ("op too i had three questions ready and i only got to ask one", 2.0),
+    ("up three i suppose love and years on the shop for my last place", 3.0),
 ])
 def test_ratings_as_a_recogniser_writes_them(text, want):
     assert extract(text, "arrival").rating == want
@@ -118,7 +121,8 @@ def test_ratings_as_a_recogniser_writes_them(text, want):
 
 @pytest.mark.parametrize("text", [
     "yeah three people interviewed me", "yes two of them were nice", "three on the panel and they were nice",
-    "two and a half hours on the motorway",
+    "two and a half hours on the motorway", "up to twenty minutes late because of the traffic",
+    "up to reach you are so in the road stuck behind a truck",
 ])
 def test_counts_after_a_yes_or_with_a_half_stay_counts(text):
     assert extract(text, "arrival").rating is None
