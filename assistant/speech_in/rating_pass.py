@@ -18,6 +18,7 @@ Interface (see make_rating_pass):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 from assistant.interfaces import UNK, AudioChunk
@@ -297,7 +298,9 @@ FUSES = {
 FUSE_SLACK = 4  # frames (40 ms) between the spotted phrase's edge and the word's
 
 
-def unfuse(words: list[tuple[str, int, int]], phrase: str, start: int, end: int, phones) -> list[tuple[str, int, int]]:
+def unfuse(
+    words: list[tuple[str, int, int]], phrase: str, start: int, end: int, phones: Callable[[str], list[tuple[str, ...]]]
+) -> list[tuple[str, int, int]]:
     """The free words with a word that runs the spotted number into the next
     word (or the last one into the number) split in two: the number, over the
     frames the spotter heard it, and the rest as a non-word ("+rest+"). A word
@@ -322,6 +325,7 @@ def unfuse(words: list[tuple[str, int, int]], phrase: str, start: int, end: int,
         if head and any(len(m) > len(p) and m[: len(p)] == p for m in mine for p in sounds):
             out += [(number, s, end), ("+rest+", end + 1, e)]
         elif tail and any(len(m) > len(p) and m[-len(p) :] == p for m in mine for p in sounds):
+            # the number is where the phrase starts, or its last half for "a four"
             cut = max(s + 1, start if len(phrase.split()) == 1 else e - (end - start) // 2)
             out += [("+rest+", s, cut - 1), (number, cut, e)]
         else:
