@@ -293,3 +293,19 @@ def test_silence_microphone():
     chunks = list(mic.chunks())
     assert abs(sum(c.seconds for c in chunks) - 1.05) < 1e-6
     assert not any(any(c.audio) for c in chunks)
+
+
+def test_huge_or_broken_float_samples_clip_without_overflow():
+    """A float file with a valid header and garbage samples (the fuzz test's
+    "valid header then garbage") gave an overflow warning before the clip."""
+    import warnings
+
+    import numpy as np
+
+    from assistant.audio.pcm import _to_int16
+
+    x = np.array([0.5, -0.5, 1.0, -1.0, 1e38, -1e38, np.nan, np.inf], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = _to_int16(x)
+    assert got.tolist() == [16384, -16384, 32767, -32768, 32767, -32768, 0, 32767]

@@ -144,7 +144,7 @@ def _to_int16(x):
 
     if not len(x):
         return np.zeros(0, dtype=np.int16)
-    x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)
+    x = np.clip(np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)  # huge floats: no overflow
     return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
 
 
