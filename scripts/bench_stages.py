@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = sum(len(c.audio) for c in chunks) / (2 * 16000)
     per_answer = max(1, round(args.answer_seconds / 0.1))
     rec = PocketsphinxRecognizer()
-    spotter = PocketsphinxRatingPass(rec.decoder)
+    spotter = PocketsphinxRatingPass(rec)
 
     def in_answers(accept, end):
         """Feed every chunk, ending an utterance every --answer-seconds, as answers do."""

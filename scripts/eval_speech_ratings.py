@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.speech_in.rating_pass import PocketsphinxRatingPass
 
         kw = {k: v for k, v in (("threshold", a.threshold), ("min_prob", a.min_prob)) if v is not None}
-        rp = PocketsphinxRatingPass(rec._d, **kw)
+        rp = PocketsphinxRatingPass(rec, **kw)
     print(f"number pass load: {time.perf_counter() - t:.2f} s; {len(CORPUS)} answers per voice")
     lines = []
     total = {}

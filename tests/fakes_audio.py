@@ -76,6 +76,8 @@ class ScriptedRecognizer:
         self.grammars: list[list[str] | None] = []
         self.resets = 0
         self.accepted = 0.0  # audio seconds accepted
+        self.said = ""  # the partial text last returned
+        self.segments = 0  # pauses the listener reported
         self._loud = 0
 
     def accept(self, chunk: AudioChunk) -> str:
@@ -83,7 +85,12 @@ class ScriptedRecognizer:
         if any(chunk.audio[i] for i in range(0, min(len(chunk.audio), 400))):
             self._loud += 1
         words = self.script[0].split() if self.script else []
-        return " ".join(words[: self._loud // 3])
+        self.said = " ".join(words[: self._loud // 3])
+        return self.said
+
+    def segment(self) -> str:
+        self.segments += 1
+        return self.said
 
     def finish(self) -> Utterance:
         self._loud = 0

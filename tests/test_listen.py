@@ -240,6 +240,48 @@ def test_once_someone_stops_to_think_and_goes_on_a_finished_sentence_no_longer_e
     assert lst.listen("answer") is None
 
 
+class LaggingRecognizer(ScriptedRecognizer):
+    """Its running guess lags as pocketsphinx's first pass does: a last "and"
+    shows only once the recogniser settles what it heard, at a pause."""
+
+    def __init__(self, script):
+        super().__init__(script)
+        self.settled = False
+
+    def accept(self, chunk):
+        text = super().accept(chunk)
+        return text[: -len(" and")] if text.endswith(" and") and not self.settled else text
+
+    def segment(self):
+        self.settled = True
+        return super().segment()
+
+    def finish(self):
+        self.settled = False
+        return super().finish()
+
+
+def test_the_pause_rules_read_what_the_recogniser_settles_on_at_a_pause_not_its_running_guess():
+    # "four we chatted about football and | all morning": the running guess,
+    # "... about football", looks finished; settled at the pause it ends in "and"
+    pcm = tone(1.8) + quiet(1.8) + tone(0.6) + quiet(3.0)
+    rec = LaggingRecognizer(["four we chatted about football and all morning"])
+    lst = VoiceListener(ChunksMicrophone(pcm), rec, interactive=False, **LIVE)
+    heard = lst.listen("answer")
+    assert heard.text == "four we chatted about football and all morning"
+    assert heard.end > 1.8 + 1.8 + 0.6  # not cut at the pause
+    assert rec.segments == 2  # once in the pause, once in the closing quiet
+
+
+def test_the_recogniser_settles_only_free_answers():
+    lst, _, rec = listener(tone(0.5) + quiet(2.0), ["three"], silence=1.0)
+    lst.listen("number")
+    assert rec.segments == 0
+    lst, _, rec = listener(tone(0.5) + quiet(0.5) + tone(0.5) + quiet(2.0), ["two and the bus"], silence=1.0)
+    lst.listen("answer")
+    assert rec.segments == 1  # a 0.5 s pause settles nothing; the closing quiet does
+
+
 def test_the_pause_learnt_comes_from_free_answers_only():
     lst, _, _ = listener(tone(0.5) + quiet(1.5) + tone(0.5) + quiet(3.0), ["three", "three"], silence=1.0)
     lst.listen("number")

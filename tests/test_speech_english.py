@@ -1,6 +1,7 @@
 """English speech end to end at the recogniser level, with the real pocketsphinx
 engine: flite voices (generated at test time) and real human recordings."""
 
+import dataclasses
 import importlib.util
 import time
 from pathlib import Path
@@ -150,3 +151,32 @@ def test_human_recordings_through_the_listener(sphinx):
     h = lst.listen()
     assert wer(HUMAN["librivox-0930.flac"], h.text) <= 0.5
     assert lst.listen() is None
+
+
+def test_an_answer_settled_in_pieces_keeps_its_words_and_their_times(sphinx):
+    """segment() at a pause closes what was heard so far and goes on in a new
+    utterance: the answer is the pieces joined, and the word times the number
+    pass reads are counted from the answer's start across the pieces."""
+    first = list(read_chunks(DATA / "librivox-0880.flac", 0.05))
+    second = list(read_chunks(DATA / "librivox-0930.flac", 0.05))
+    gap = [dataclasses.replace(c, audio=b"\0" * len(c.audio)) for c in first[:20]]  # 1 s of quiet
+    sphinx.reset()
+    for c in first + gap[:12]:
+        sphinx.accept(c)
+    settled = sphinx.segment()
+    assert wer("he was not an ill disposed young man", settled) <= 0.25
+    for c in gap[12:] + second:
+        text = sphinx.accept(c)
+    assert text.startswith(settled)  # the running text keeps the settled piece
+    utt = sphinx.finish()
+    assert wer("he was not an ill disposed young man he might even have been made amiable himself", utt.text) <= 0.35
+    assert len(utt.words) == len(utt.text.split())
+    times = sphinx.word_times()
+    starts = [s for _, s, _ in times]
+    assert starts == sorted(starts)
+    frames = sum(len(c.audio) for c in first + gap + second) // 320  # 10 ms frames
+    assert abs(times[-1][2] - frames) <= 5
+    # the second piece's words sit after the first clip and the quiet
+    second_words = [s for w, s, _ in times if w.startswith("himself")]
+    assert second_words and second_words[0] * 320 > sum(len(c.audio) for c in first + gap)
+    assert sphinx.segment() == ""  # nothing heard since finish(): nothing to settle

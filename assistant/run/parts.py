@@ -52,6 +52,9 @@ class BackgroundRecognizer:
     def accept(self, chunk) -> str:
         return self.engine.accept(chunk)
 
+    def segment(self) -> str:
+        return self.engine.segment()
+
     def finish(self) -> Utterance:
         return self.engine.finish()
 

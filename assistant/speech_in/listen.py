@@ -8,7 +8,9 @@ until the answer ends. The recogniser hears the cleaned audio when the
 suppression is always on, or, with "auto", when the background measured so
 far is loud (decided as each answer's speech starts). The recogniser hears
 each answer from LEAD_IN seconds before its first voiced chunk: the quiet or
-road noise before it is never decoded.
+road noise before it is never decoded. After SEGMENT_AFTER seconds of quiet
+inside a free answer the recogniser settles what it heard so far
+(Recognizer.segment), so the pause rules read its final words.
 
 - speech starts after `min_speech` seconds of voiced audio, or when the
   recogniser reports words while the audio is voiced;
@@ -67,6 +69,10 @@ LEARNT_CAP = 1.0
 # recogniser hears (the start of "four" or "five" is quiet); the quiet or road
 # noise before that is not decoded, which costs time and, in noise, words.
 LEAD_IN = 0.5
+# After this many seconds of quiet inside a free answer the recogniser closes
+# what it has heard so far (Recognizer.segment): the pause
+# rules then read its final hypothesis, not the running first-pass guess.
+SEGMENT_AFTER = 0.6
 UNSURE_NUMBER = 0.6  # a number word heard with less confidence puts the rating in doubt
 FREE_KINDS = ("answer", "lesson")
 
@@ -197,6 +203,14 @@ class VoiceListener:
             self._pass_call("accept", chunk)
         return partial
 
+    def _segment(self, text: str) -> str:
+        """A pause: the recogniser's final word on what was said so far."""
+        heard = self.recognizer.segment()
+        shown = self._clean(heard, False)
+        if heard != text and shown and self.on_partial is not None:
+            self.on_partial(shown)
+        return heard
+
     def _pause_allowed(self, text: str) -> float:
         """Seconds of quiet that end the answer, given what was said so far."""
         if self._kind not in FREE_KINDS:
@@ -316,6 +330,9 @@ class VoiceListener:
             if voiced and quiet >= self.silence and self._went_on(quiet):
                 allowed = self._pause_allowed(text)
             quiet = 0.0 if voiced else quiet + secs
+            if quiet >= SEGMENT_AFTER > quiet - secs and self._kind in FREE_KINDS and feeding:
+                text = self._segment(text)
+                allowed = self._pause_allowed(text)
             if spoken >= self.max_answer or self._ends_here(quiet, allowed):
                 break
         if started and self._kind in FREE_KINDS:

@@ -81,7 +81,7 @@ class PocketsphinxRatingPass:
         if hmm:
             kw["hmm"] = hmm
         self._d = Decoder(**kw)
-        self.free = free  # the free decoder's pocketsphinx.Decoder (for word times)
+        self.free = free  # the free PocketsphinxRecognizer (for its word times)
         self.min_prob = min_prob
         self.min_prob_long = min_prob_long
         self.phrases = [p for p in (phrases or rating_phrases()) if all(self._known(w) for w in p.split())]
@@ -139,7 +139,7 @@ class PocketsphinxRatingPass:
         if self.free is None:
             return None
         try:
-            return [(s.word, s.start_frame, s.end_frame) for s in self.free.seg()]
+            return self.free.word_times()
         except Exception:
             return None
 
@@ -596,7 +596,7 @@ def build_rating_pass(engine, **options) -> RatingPass | None:
     from assistant.speech_in.recognizer import PocketsphinxRecognizer, VoskRecognizer
 
     if isinstance(engine, PocketsphinxRecognizer):
-        return PocketsphinxRatingPass(engine.decoder, **options)
+        return PocketsphinxRatingPass(engine, **options)
     if isinstance(engine, VoskRecognizer):
         vosk_pass = VoskRatingPass(engine, **options)
         return vosk_pass if vosk_pass.usable else None

@@ -132,6 +132,7 @@ class VoskRecognizer:
         self._rec = self.kaldi_recognizer(json.dumps(self.grammar, ensure_ascii=False) if self.grammar else None)
         self._texts: list[str] = []
         self._words: list[tuple[str, float]] = []
+        self._shown = ""  # the text accept() last returned
 
     def _take(self, result_json: str) -> None:
         res = json.loads(result_json)
@@ -143,12 +144,19 @@ class VoskRecognizer:
     def accept(self, chunk: AudioChunk) -> str:
         data = _pcm16(chunk, self._resamplers)
         if not data:
-            return " ".join(self._texts)
+            return self._shown
         if self._rec.AcceptWaveform(data):
             self._take(self._rec.Result())
-            return " ".join(self._texts)
+            self._shown = " ".join(self._texts)
+            return self._shown
         partial = json.loads(self._rec.PartialResult()).get("partial", "").strip()
-        return " ".join(self._texts + ([partial] if partial else []))
+        self._shown = " ".join(self._texts + ([partial] if partial else []))
+        return self._shown
+
+    def segment(self) -> str:
+        """Kaldi ends its own utterances at pauses (AcceptWaveform returns
+        True), so a pause needs nothing more: the text so far."""
+        return self._shown
 
     def finish(self) -> Utterance:
         self._take(self._rec.FinalResult())
@@ -161,6 +169,7 @@ class VoskRecognizer:
     def reset(self) -> None:
         self._rec.Reset()
         self._texts, self._words = [], []
+        self._shown = ""
 
     def usable_phrases(self, phrases: list[str]) -> list[str]:
         """The phrases whose every word the model knows (Vosk would drop the rest)."""
@@ -216,17 +225,32 @@ class PocketsphinxRecognizer:
         self._resamplers: dict = {}
         self._in_utt = False
         self._text = ""
+        # What earlier pieces of this answer were heard as (segment()): final
+        # hypotheses, their word confidences, and word times in frames counted
+        # from the start of the answer.
+        self._pieces: list[str] = []
+        self._piece_words: list[tuple[str, float]] = []
+        self._times: list[tuple[str, int, int]] = []
+        self._frames = 0  # frames of the answer before the current piece
 
     @property
     def decoder(self):
-        """The pocketsphinx Decoder (the number pass reads its word times)."""
+        """The pocketsphinx Decoder."""
         return self._d
+
+    def word_times(self) -> list[tuple[str, int, int]]:
+        """The last answer's words (fillers and silences too) with their start
+        and end frames, counted from its first chunk across its pieces (the
+        number pass reads these after finish())."""
+        return list(self._times)
 
     def known(self, word: str) -> bool:
         return self._d.lookup_word(word) is not None
 
     def _start(self) -> None:
         if not self._in_utt:
+            if not self._pieces and not self._frames:
+                self._times = []  # a new answer
             self._d.start_utt()
             self._in_utt = True
 
@@ -238,7 +262,34 @@ class PocketsphinxRecognizer:
         h = self._d.hyp()
         text = self._out(h.hypstr if h else "")
         self._text = "" if text == UNK else text  # no "[unk]" flicker in partials
-        return self._text
+        return " ".join(self._pieces + ([self._text] if self._text else []))
+
+    def segment(self) -> str:
+        """The speaker paused: end the utterance here, so what was said so far
+        gets the decoder's final passes (its partial hypothesis comes from the
+        first pass alone: "my coach slowly get" where the final one hears
+        "little league and"), and go on in a new one. Returns the text so far.
+        Free speech only; with a grammar it does nothing."""
+        if self.grammar is not None or not self._in_utt:
+            return " ".join(self._pieces)
+        self._close_piece()
+        return " ".join(self._pieces)
+
+    def _close_piece(self) -> None:
+        """End the current utterance and keep what it was heard as."""
+        self._d.end_utt()
+        self._in_utt = False
+        h = self._d.hyp()
+        text = self._out(h.hypstr if h else "")
+        self._text = ""
+        if self.grammar is None:
+            offset = self._frames
+            self._times.extend((s.word, s.start_frame + offset, s.end_frame + offset) for s in self._d.seg() or [])
+            self._frames += self._d.n_frames()
+        if text:
+            self._pieces.append(text)
+            if self.grammar is None:
+                self._piece_words.extend(self._word_confidences(text))
 
     def _out(self, text: str) -> str:
         text = " ".join(w for w in text.split() if not w.startswith(("<", "[", "+")))
@@ -254,12 +305,11 @@ class PocketsphinxRecognizer:
 
     def finish(self) -> Utterance:
         self._start()
-        self._d.end_utt()
-        self._in_utt = False
-        h = self._d.hyp()
-        text = self._out(h.hypstr if h else "")
-        self._text = ""
-        words = self._word_confidences(text) if self.grammar is None and text else ()
+        self._close_piece()
+        text = " ".join(self._pieces)
+        words = tuple(self._piece_words)
+        self._pieces, self._piece_words = [], []
+        self._frames = 0
         conf = sum(c for _, c in words) / len(words) if words else None
         return Utterance(text, conf, words)
 
@@ -293,6 +343,8 @@ class PocketsphinxRecognizer:
             self._d.end_utt()
             self._in_utt = False
         self._text = ""
+        self._pieces, self._piece_words, self._times = [], [], []
+        self._frames = 0
 
     def usable_phrases(self, phrases: list[str]) -> list[str]:
         """The phrases whose every word the model knows (Vosk would drop the rest)."""
