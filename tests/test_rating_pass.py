@@ -252,6 +252,8 @@ def test_beside_a_number():
     assert not beside_a_number("i would say a two the traffic", "a two")
     assert not beside_a_number("three or four", "four")  # a range: "or" between
     assert not beside_a_number("four", "four")
+    assert not beside_a_number("i four +got+ third years", "four")  # "a four. got there": an ordinal after is no number said
+    assert beside_a_number("the third four", "four")
 
 
 def test_a_number_spotted_beside_a_number_the_free_decoder_heard_is_not_taken(engine):
@@ -340,3 +342,4 @@ def test_a_longer_phrase_clearly_less_sure_than_a_shorter_one_inside_it_is_not_t
     assert not _outheard(Reading((2, True, 0.919), 4.0, "a four there", "a four", 315, 352), four)
     # somewhere else in the answer: not a longer reading of the same words
     assert not _outheard(Reading((3, True, 0.85), 4.5, "...", "four or five", 600, 650), four)
+

@@ -190,10 +190,11 @@ def _is_word(w: str) -> bool:
     return not w.startswith(("<", "[", "+"))
 
 
-NUMBER_WORDS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-    "hundred first second third fourth fifth sixth seventh eighth ninth tenth half".split()
+ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth".split())
+CARDINALS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred half".split()
 )
+NUMBER_WORDS = CARDINALS | ORDINALS
 
 
 def phrase_at(words: list[str], phrase: list[str]) -> int | None:
@@ -205,13 +206,16 @@ def phrase_at(words: list[str], phrase: list[str]) -> int | None:
 def beside_a_number(text: str, phrase: str) -> bool:
     """Is the phrase put in right beside a number word the free decoder heard?
     ("find three" read as "five three": the number heard stands, and the rules
-    judge it; "for three months" is no "four".)"""
+    judge it; "for three months" is no "four".) An ordinal after it does not
+    count: no one says "four third", but "a four. got there" was heard as "i
+    forgot third"."""
     words, pw = text.split(), phrase.split()
     at = phrase_at(words, pw)
     if at is None:
         return False
     n = len(pw)
-    return any(w in NUMBER_WORDS for w in words[max(0, at - 1) : at] + words[at + n : at + n + 1])
+    after = [w for w in words[at + n : at + n + 1] if w not in ORDINALS]
+    return any(w in NUMBER_WORDS for w in words[max(0, at - 1) : at] + after)
 
 
 class Reading(NamedTuple):
