@@ -343,3 +343,11 @@ def test_a_longer_phrase_clearly_less_sure_than_a_shorter_one_inside_it_is_not_t
     # somewhere else in the answer: not a longer reading of the same words
     assert not _outheard(Reading((3, True, 0.85), 4.5, "...", "four or five", 600, 650), four)
 
+
+def test_the_homophones_a_number_is_split_from_are_the_rules_own():
+    from assistant.speech_in.rating_pass import fuses
+
+    table = fuses()
+    assert table["four"] == ("four", "for", "fore") and table["two"] == ("two", "to", "too")
+    assert table["five"] == ("five",)  # "far" counts only before a scale, so it splits nothing
+    assert set(table) == {"one", "two", "three", "four", "five"}

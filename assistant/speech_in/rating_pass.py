@@ -287,18 +287,20 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
     return " ".join(out)
 
 
-# The number words and their closest homophones, as they begin or end a
-# longer word when the free decoder runs a number into the word beside it:
-# "four. got there early" heard as "forgot" (F ER G AA T: "for"), "two. guy
-# didn't" as "today" (T AH D EY: "to"), "i'd give it a four" as "idea before"
-# (B IH F AO R).
-FUSES = {
-    "one": ("one", "won"),
-    "two": ("two", "to", "too"),
-    "three": ("three", "free", "tree"),
-    "four": ("four", "for", "fore"),
-    "five": ("five",),
-}
+def fuses() -> dict[str, tuple[str, ...]]:
+    """The number words one to five and their homophones in the rules
+    (prompts/rules.toml, rating.homophones), as they begin or end a longer
+    word when the free decoder runs a number into the word beside it: "four.
+    got there early" heard as "forgot" (F ER G AA T: "for"), "two. guy didn't"
+    as "today" (T AH D EY: "to"), "i'd give it a four" as "idea before" (B IH
+    F AO R)."""
+    r = rating_rules()
+    return {
+        n: (n, *sorted(h for h, v in r.homophones.items() if v == value))
+        for value, n in enumerate(r.grammar_numbers[1:6], 1)
+    }
+
+
 FUSE_SLACK = 4  # frames (40 ms) between the spotted phrase's edge and the word's
 
 
@@ -309,14 +311,15 @@ def unfuse(
     word (or the last one into the number) split in two: the number, over the
     frames the spotter heard it, and the rest as a non-word ("+rest+"). A word
     is split only when its dictionary sounds begin (or end) with the sounds of
-    the number or of a close homophone (FUSES), the phrase starts (or ends)
+    the number or of a close homophone (fuses()), the phrase starts (or ends)
     with the word, and more of the word is left over: "forgot" under a spotted
     "four" at its start is "four" and the rest. A number word ("forty",
     "fourteen") is never split. `phones(w)` gives w's pronunciations."""
-    number = next((w for w in phrase.split() if w in FUSES), None)
+    table = fuses()
+    number = next((w for w in phrase.split() if w in table), None)
     if number is None:
         return words
-    sounds = {p for w in FUSES[number] for p in phones(w)}
+    sounds = {p for w in table[number] for p in phones(w)}
     out: list[tuple[str, int, int]] = []
     for w, s, e in words:
         bare = w.split("(")[0]
