@@ -272,6 +272,11 @@ def check_prompts(echo) -> bool:
         from assistant.understanding.extract import extract
 
         extract("four", script.stages[0].id)
+        from assistant.speech_in.vocabulary import speech_words
+        from assistant.understanding.pauses import pause_rules
+
+        pause_rules()
+        speech_words()
         _line(echo, OK, "prompts", f"{len(script.stages)} questions, phrases and rules load")
         return True
     except DebriefError as e:

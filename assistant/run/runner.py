@@ -163,6 +163,12 @@ def prepare(mode: Mode, env: Environment) -> tuple[Store, Settings]:
     from assistant.understanding.extract import extract as run_rules
 
     run_rules("")  # a malformed rules.toml, before the first answer rather than after it
+    if not mode.text:  # and the listener's word lists
+        from assistant.speech_in.vocabulary import speech_words
+        from assistant.understanding.pauses import pause_rules
+
+        pause_rules()
+        speech_words()
     store = Store.open(env.home)  # an unwritable or full data dir
     settings = load_settings(env.home).override(**mode.options)  # a malformed config file
     return store, settings

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 from assistant.interfaces import UNK, AudioChunk
+from assistant.speech_in.vocabulary import speech_words
 from assistant.understanding.extract import extract, rating_rules, reply_vocabulary
 
 SURE_PROB = 0.95  # a spotted rating this clear needs no confirming
@@ -320,10 +321,11 @@ def unfuse(
     if number is None:
         return words
     sounds = {p for w in table[number] for p in phones(w)}
+    heard_as = speech_words().number_heard_as
     out: list[tuple[str, int, int]] = []
     for w, s, e in words:
         bare = w.split("(")[0]
-        if not _is_word(w) or bare in NUMBER_WORDS or bare in SOUNDS[number] or start > e or end < s:
+        if not _is_word(w) or bare in NUMBER_WORDS or bare in heard_as[number] or start > e or end < s:
             out.append((w, s, e))
             continue
         mine = phones(bare)
@@ -346,46 +348,32 @@ def covered(words, phrase: str, start: int, end: int) -> list[str]:
     return [w for w, s, e in heard if _under(w, s, e, phrase, start, end)]
 
 
-# What the free decoder commonly writes for a number word (measured on flite
-# voices): used only to choose between spotted phrases over the same stretch
-# ("far out of five" is "four out of five", not "five out of five").
-SOUNDS = {
-    "one": {"one", "won", "on", "want", "line", "wan"},
-    "two": {"two", "to", "too", "do", "you", "who", "through"},
-    "three": {"three", "tree", "free", "three's", "freeze"},
-    "four": {"four", "for", "far", "fore", "or", "floor", "four's", "form", "poor", "door"},
-    "five": {"five", "fire", "fight", "fine", "fife", "i've", "hive", "by", "fi"},
-}
-
-
 def sounds_like(heard: list[str], phrase: str) -> bool:
     """Does the first free word under the phrase sound like its number?"""
-    number = next((w for w in phrase.split() if w in SOUNDS or w in NUMBER_WORDS), None)
-    return bool(heard) and number is not None and heard[0] in SOUNDS.get(number, {number})
+    sounds = speech_words().number_heard_as
+    number = next((w for w in phrase.split() if w in sounds or w in NUMBER_WORDS), None)
+    return bool(heard) and number is not None and heard[0] in sounds.get(number, {number})
 
 
 def sounds_like_another(heard: list[str], phrase: str) -> bool:
     """Is the first free word under the phrase a usual mishearing of another
     number only? ("far" under a spotted "five" is a four.)"""
-    number = next((w for w in phrase.split() if w in SOUNDS), None)
-    if not heard or number is None or heard[0] in SOUNDS[number]:
+    table = speech_words().number_heard_as
+    number = next((w for w in phrase.split() if w in table), None)
+    if not heard or number is None or heard[0] in table[number]:
         return False
-    return any(heard[0] in sounds for n, sounds in SOUNDS.items() if n != number)
-
-
-# Short words the free decoder writes for a spoken "a" before a number
-# ("i think the one", "probably in five", "i would give it to four").
-A_SOUNDS = {"a", "the", "in", "to", "it", "up", "uh", "of", "and", "an", "her"}
+    return any(heard[0] in sounds for n, sounds in table.items() if n != number)
 
 
 def a_sound_before(text: str, phrase: str) -> tuple[str | None, str]:
     """The text with the word just before the spotted phrase read as "a", when
-    that word is a usual mishearing of it: ("probably in five", "five") ->
+    that word is a usual mishearing of it (prompts/speech.toml, a_heard_as):
+    ("probably in five", "five") ->
     ("probably a five", "a five"); for a phrase that already starts with "a"
     the extra word is dropped. (None, phrase) when there is no such word."""
     words, pw = text.split(), phrase.split()
     at = phrase_at(words, pw)
-    if at is None or at < 2 or words[at - 1] not in A_SOUNDS:
+    if at is None or at < 2 or words[at - 1] not in speech_words().a_heard_as:
         return None, phrase
     if pw[0] == "a":
         return " ".join(words[: at - 1] + words[at:]), phrase

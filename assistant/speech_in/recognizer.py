@@ -14,7 +14,7 @@ out-of-grammar path, so free speech is not forced onto a listed phrase.
     stays free-form unless closed_grammar=True.
   * pocketsphinx: a JSGF grammar `<phrase> | <garbage>+`, where the garbage
     loop is common English words minus anything that sounds like a listed
-    word ("to" for "two", "for" for "four"). Out-of-grammar speech comes back
+    word ("to" for "two", "for" for "four"), both in prompts/speech.toml. Out-of-grammar speech comes back
     as "[unk]". Measured on flite voices (scripts/bench_asr.py): 32/32 short
     replies right with the grammar against 26/32 with the language model, and
     16/16 free sentences rejected.
@@ -33,6 +33,7 @@ from assistant.audio.pcm import RATE, WIDTH, Resampler
 from assistant.errors import EngineError, ModelError
 from assistant.interfaces import UNK, AudioChunk, Utterance
 from assistant.settings import Environment
+from assistant.speech_in.vocabulary import speech_words
 from assistant.speech_in.vosk_models import check_vosk_model_dir, find_vosk_model, no_model
 
 NBEST = 20  # hypotheses weighed for pocketsphinx's word confidences
@@ -191,22 +192,6 @@ class VoskRecognizer:
             self.reset()
 
 
-# Common words for pocketsphinx's out-of-grammar loop. Words that sound like a
-# listed reply are taken out at set_grammar time (see _SOUNDS_LIKE).
-GARBAGE_WORDS = (
-    "the a i and of it was that is my we you they about next time question good "
-    "better interview project team think really very well so"
-).split()
-_SOUNDS_LIKE = {
-    "one": {"won"},
-    "two": {"to", "too"},
-    "four": {"for", "fore"},
-    "eight": {"ate"},
-    "no": {"know"},
-    "right": {"write"},
-}
-
-
 class PocketsphinxRecognizer:
     def __init__(self, *, garbage: bool = True):
         try:
@@ -355,10 +340,11 @@ class PocketsphinxRecognizer:
         alts = " | ".join(phrases)
         lines = ["#JSGF V1.0;", "grammar reply;"]
         words = {w for ph in phrases for w in ph.split()}
+        vocabulary = speech_words()
         avoid = set(words)
         for w in words:
-            avoid |= _SOUNDS_LIKE.get(w, set())
-        garbage = [w for w in GARBAGE_WORDS if w not in avoid and self.known(w)]
+            avoid |= vocabulary.reply_heard_as.get(w, frozenset())
+        garbage = [w for w in vocabulary.garbage_words if w not in avoid and self.known(w)]
         if self.garbage and garbage:
             lines.append("public <reply> = <phrase> | <garbage>+ ;")
             lines.append(f"<garbage> = {' | '.join(garbage)} ;")

@@ -1,0 +1,52 @@
+"""What a speech recogniser writes for the words the rules listen for.
+
+The data is prompts/speech.toml, validated on load: the usual mishearings of
+each rating number (the number pass), the short words heard for a spoken "a"
+before a number, and the words of the out-of-grammar loop for short replies
+with those that sound like a listed reply.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from assistant.errors import PromptsError
+from assistant.prompts import load_toml, reject_unknown, require, string_list
+
+NUMBERS = ("one", "two", "three", "four", "five")
+
+
+@dataclass(frozen=True)
+class SpeechWords:
+    number_heard_as: dict[str, frozenset[str]]  # "four": {"four", "for", "far", ...}
+    a_heard_as: frozenset[str]
+    garbage_words: tuple[str, ...]
+    reply_heard_as: dict[str, frozenset[str]]  # "four": {"for", "fore"}
+
+
+def _words(items: list[str]) -> list[str]:
+    return [" ".join(s.lower().split()) for s in items]
+
+
+@functools.lru_cache(maxsize=1)
+def speech_words() -> SpeechWords:
+    path, data = load_toml("speech.toml")
+    reject_unknown(path, data, {"a_heard_as", "garbage_words", "number_heard_as", "reply_heard_as"})
+    numbers = require(path, data, "number_heard_as", dict)
+    reject_unknown(path, numbers, set(NUMBERS), "number_heard_as")
+    heard = {n: frozenset(_words(string_list(path, data, f"number_heard_as.{n}"))) for n in NUMBERS}
+    for n, words in heard.items():
+        if n not in words:
+            raise PromptsError(f"{path}: 'number_heard_as.{n}' must list '{n}' itself.")
+    replies = require(path, data, "reply_heard_as", dict)
+    reply = {
+        word.lower(): frozenset(_words(string_list(path, data, f"reply_heard_as.{word}", min_items=0)))
+        for word in replies
+    }
+    return SpeechWords(
+        number_heard_as=heard,
+        a_heard_as=frozenset(_words(string_list(path, data, "a_heard_as"))),
+        garbage_words=tuple(_words(string_list(path, data, "garbage_words"))),
+        reply_heard_as=reply,
+    )
