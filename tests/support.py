@@ -33,3 +33,18 @@ def typed_debrief(*extra, lines=TYPED_ANSWERS):
 def saved_id(result) -> int:
     """The debrief id: the last line a debrief prints on stdout."""
     return int(result.stdout.strip().splitlines()[-1])
+
+
+def prompts_copy(tmp_path, monkeypatch, cached):
+    """A copy of the prompts folder that debrief reads instead (DEBRIEF_PROMPTS),
+    with the loader `cached` (an lru_cache'd function) cleared now and after
+    the test; yields the folder."""
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "prompts"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "prompts", folder)
+    monkeypatch.setenv("DEBRIEF_PROMPTS", str(folder))
+    cached.cache_clear()
+    yield folder
+    cached.cache_clear()

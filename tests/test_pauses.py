@@ -3,16 +3,12 @@ prompts/pauses.toml validated on load."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
+from support import prompts_copy
 
 from assistant.errors import PromptsError
 from assistant.understanding import pauses
 from assistant.understanding.pauses import FINISHED, OPEN, TELLING, UNFINISHED, answer_state
-
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
 
 @pytest.mark.parametrize(
@@ -46,12 +42,8 @@ def test_answer_state(text, rated, state):
 
 @pytest.fixture
 def pauses_file(tmp_path, monkeypatch):
-    folder = tmp_path / "prompts"
-    shutil.copytree(PROMPTS, folder)
-    monkeypatch.setenv("DEBRIEF_PROMPTS", str(folder))
-    pauses.pause_rules.cache_clear()
-    yield folder / "pauses.toml"
-    pauses.pause_rules.cache_clear()
+    for folder in prompts_copy(tmp_path, monkeypatch, pauses.pause_rules):
+        yield folder / "pauses.toml"
 
 
 def test_a_copy_of_the_pause_rules_loads(pauses_file):

@@ -4,11 +4,11 @@ its first question."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import prompts_copy
 
 from assistant.cli import cli
 from assistant.errors import PromptsError
@@ -16,17 +16,11 @@ from assistant.speech_in import vocabulary
 from assistant.speech_in.rating_pass import a_sound_before, sounds_like, sounds_like_another
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
-
 
 @pytest.fixture
 def speech_file(tmp_path, monkeypatch):
-    folder = tmp_path / "prompts"
-    shutil.copytree(PROMPTS, folder)
-    monkeypatch.setenv("DEBRIEF_PROMPTS", str(folder))
-    vocabulary.speech_words.cache_clear()
-    yield folder / "speech.toml"
-    vocabulary.speech_words.cache_clear()
+    for folder in prompts_copy(tmp_path, monkeypatch, vocabulary.speech_words):
+        yield folder / "speech.toml"
 
 
 def edit(path: Path, old: str, new: str) -> None:
