@@ -25,13 +25,18 @@ ratings right     answers with a stated rating (label "rating" not null; a label
 ratings invented  answers in a rated stage (arrival .. closing) whose label has no
                   stated rating but the product stored one.
 filed right       a stage's stored transcript is filed under the right question when
-                  it is not empty and its word overlap with its own reference is
-                  strictly greater than with the reference of any other answer of the
-                  same debrief. Overlap is the Dice coefficient of the two normalised
-                  word multisets, 2*|h & r| / (|h| + |r|) (counts clipped), so a
-                  transcript that swallowed the next answer, or holds only the tail of
-                  the previous one, leans to whichever answer it holds most of; a tie
-                  (e.g. no overlap with anything) is not right.
+                  it is not empty and the stretch of the recording it was taken from
+                  (the "[saved: STAGE at M:SS-M:SS]" line) overlaps the speech of its
+                  own answer (the manifest's times) strictly more than that of any
+                  other answer of the recording: an answer cut in two is right for
+                  the first half's stage and wrong for the next one, which holds the
+                  rest. Where the times are not known, by words instead: its word
+                  overlap with its own reference is strictly greater than with the
+                  reference of any other answer of the same debrief (the Dice
+                  coefficient of the two normalised word multisets, 2*|h & r| /
+                  (|h| + |r|), counts clipped; a tie is not right). The words alone
+                  misjudge short answers heard wrong ("four, easy." heard as "for the
+                  sea"); --details keeps both ("filed_by_words").
 WER               word error rate of each stage's transcript against its reference,
                   summed over answers (edits / reference words). Normalised on both
                   sides: lower case, punctuation removed (apostrophes inside words
@@ -276,6 +281,8 @@ def score_recording(run: dict, debrief: dict) -> list[dict]:
             stages.setdefault(s.get("id"), s)
     labels = debrief["answers"]
     refs = [normalise(reference_text(a["text"])) for a in labels]
+    spans = heard_spans(run)
+    speech = manifest_answers(run) if spans else []
     rows = []
     for k, lab in enumerate(labels):
         got = stages.get(lab["stage"]) or {}
@@ -287,6 +294,12 @@ def score_recording(run: dict, debrief: dict) -> list[dict]:
         own = overlaps[k]
         best_other = max((o for j, o in enumerate(overlaps) if j != k), default=0.0)
         closest = max(range(len(refs)), key=lambda j: overlaps[j]) if hyp else None
+        by_words = bool(hyp) and own > best_other
+        filed = by_words
+        span = spans.get(lab["stage"])
+        if span is not None and len(speech) == len(labels):
+            heard = [max(0.0, min(span[1], a["end"]) - max(span[0], a["start"])) for a in speech]
+            filed = bool(hyp) and heard[k] > max((h for j, h in enumerate(heard) if j != k), default=0.0)
         want = lab.get("rating")
         lo, hi = lab.get("rating_min", want), lab.get("rating_max", want)
         rating = got.get("rating")
@@ -309,7 +322,8 @@ def score_recording(run: dict, debrief: dict) -> list[dict]:
                 "rating": rating,
                 "rating_ok": (rating is not None and lo is not None and lo <= rating <= hi) if stated(lab) else None,
                 "invented": (rating is not None) if (not stated(lab) and lab["stage"] in RATED_STAGES) else None,
-                "filed_ok": bool(hyp) and own > best_other,
+                "filed_ok": filed,
+                "filed_by_words": by_words,
                 "closest": labels[closest]["stage"] if closest is not None and overlaps[closest] > 0 else None,
                 "want_causes": sorted(set(lab.get("causes") or [])),
                 "causes": sorted(set(got.get("causes") or [])),

@@ -110,3 +110,38 @@ def test_spoken_debriefs_meet_their_floors(report, condition):
     assert fig["failed"] == 0, report["examples"][condition]["failed"]
     low = {k: v for k, v in got.items() if (v > floors[k] if k == "wer_max" else v < floors[k])}
     assert not low, (condition, got, report["examples"][condition])
+
+
+def test_an_answer_is_filed_right_by_where_it_was_heard_not_by_its_words(tmp_path):
+    """"four, easy." heard as "for the sea" shares no word with its label, but
+    was taken from its own stretch of the recording: filed right. An answer cut
+    in two files its tail under the next question: that one is wrong."""
+    ev = _load("eval_speech")
+    debrief = {"id": "x1", "answers": [
+        {"stage": "arrival", "text": "four, easy.", "rating": 4},
+        {"stage": "opening", "text": "three. she was alright, very keen.", "rating": 3},
+        {"stage": "experience", "text": "two. i talked about the rota for too long", "rating": 2},
+    ]}
+    speech = [{"stage": a["stage"], "start": s, "end": e} for a, (s, e) in
+              zip(debrief["answers"], [(1.0, 1.9), (5.0, 8.0), (12.0, 16.0)])]
+    (tmp_path / "manifest.json").write_text(json.dumps({"debriefs": {"x1": {"answers": speech}}}))
+    stderr = ("[saved: arrival at 0:00.8-0:02.9, rating 4]\n"
+              "[saved: opening at 0:04.8-0:09.0, rating 3]\n"
+              "[saved: experience at 0:11.8-0:14.0, rating 2]\n")  # cut at 14 s: the rest went nowhere
+    show = {"stages": [{"id": "arrival", "answer": "for the sea", "rating": 4},
+                       {"id": "opening", "answer": "three she was alright very keen", "rating": 3},
+                       {"id": "experience", "answer": "two i talked about the", "rating": 2}]}
+    run = {"recording": str(tmp_path / "x1.flac"), "debrief": "x1", "stderr": stderr, "show": show}
+    rows = ev.score_recording(run, debrief)
+    assert [r["filed_ok"] for r in rows] == [True, True, True]
+    assert [r["filed_by_words"] for r in rows] == [False, True, True]
+    # the same with the experience answer's first words stored under the opening
+    run["stderr"] = stderr.replace("0:04.8-0:09.0", "0:04.8-0:13.0").replace("0:11.8-0:14.0", "0:13.0-0:17.0")
+    rows = ev.score_recording(run, debrief)
+    assert [r["filed_ok"] for r in rows] == [True, True, True]  # each still holds most of its own answer
+    # the opening missed, the experience answer stored under it, then silence
+    run["stderr"] = stderr.replace("0:04.8-0:09.0", "0:11.0-0:17.0").replace("0:11.8-0:14.0", "0:17.0-0:19.0")
+    rows = ev.score_recording(run, debrief)
+    assert [r["filed_ok"] for r in rows] == [True, False, False]
+    del run["stderr"]  # no times: by words
+    assert [r["filed_ok"] for r in ev.score_recording(run, debrief)] == [False, True, True]
