@@ -114,6 +114,8 @@ def test_rating_among_other_numbers(text, want):
     # "uh" heard as "up" or "op" before the number (dev d06, held-out 5)
     ("op too i had three questions ready and i only got to ask one", 2.0),
     ("up three i suppose love and years on the shop for my last place", 3.0),
+    # "about a three" heard as "but three" (held-out 6)
+    ("but three the estate's massive by park that the buzzer core part", 3.0),
 ])
 def test_ratings_as_a_recogniser_writes_them(text, want):
     assert extract(text, "arrival").rating == want
@@ -123,6 +125,7 @@ def test_ratings_as_a_recogniser_writes_them(text, want):
     "yeah three people interviewed me", "yes two of them were nice", "three on the panel and they were nice",
     "two and a half hours on the motorway", "up to twenty minutes late because of the traffic",
     "up to reach you are so in the road stuck behind a truck",
+    "but three people were on the panel", "but two things went wrong", "but three hours later i got there",
 ])
 def test_counts_after_a_yes_or_with_a_half_stay_counts(text):
     assert extract(text, "arrival").rating is None
