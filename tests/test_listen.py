@@ -299,6 +299,23 @@ def test_someone_who_talks_in_one_go_has_a_finished_answer_ended_after_silence()
     assert lst.listen("answer").text == "all morning"
 
 
+def test_someone_who_talks_in_one_go_is_not_cut_before_the_rating_of_a_rated_answer():
+    # "they gave me a rostering thing today | two": the clause
+    # is complete, but a rated answer's rating is still to come
+    fluent = (tone(0.9) + quiet(0.3)) * 17 + quiet(3.0)
+    lst, _, _ = listener(fluent + tone(2.1) + quiet(1.9) + tone(0.3) + quiet(3.0),
+                         ["we talked", "they gave me a rostering thing today two"], **LIVE)  # fmt: skip
+    lst.listen("answer")
+    assert lst.fluent_seconds >= 20 and lst.thinking_pause is None
+    heard = lst.listen("answer")
+    assert heard.text.endswith("two") and heard.end > 20.4 + 3.0 + 2.1 + 1.9  # not cut at the 1.9 s pause
+    # the same words for the win (no rating asked): the pause ends it
+    lst, _, _ = listener(fluent + tone(2.1) + quiet(1.9) + tone(0.3) + quiet(3.0),
+                         ["we talked", "they gave me a rostering thing today", "two"], **LIVE)  # fmt: skip
+    lst.listen("answer")
+    assert lst.listen("lesson").end < 20.4 + 3.0 + 2.1 + 1.9
+
+
 LONG = " ".join(["practise"] * 30)  # a long answer: a story being told (25 words or more)
 FLUENT = (tone(0.9) + quiet(0.3)) * 26 + quiet(3.0)  # 31 s of talk, never a pause of `silence`
 # 27 words, a 1.4 s pause, then the end of the story

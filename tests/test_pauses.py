@@ -8,7 +8,7 @@ from support import prompts_copy
 
 from assistant.errors import PromptsError
 from assistant.understanding import pauses
-from assistant.understanding.pauses import FINISHED, OPEN, TELLING, UNFINISHED, answer_state
+from assistant.understanding.pauses import FINISHED, OPEN, TELLING, UNFINISHED, UNRATED, answer_state
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ from assistant.understanding.pauses import FINISHED, OPEN, TELLING, UNFINISHED, 
         ("oh god. one.", True, UNFINISHED),  # an interjection is no clause
         ("four the interviewer was friendly", True, FINISHED),
         ("to the bus was late", True, FINISHED),  # "two" as the recogniser writes it, first
-        ("the interviewer was friendly", True, OPEN),  # a clause, no rating yet
+        ("the interviewer was friendly", True, UNRATED),  # a clause, its rating still to come
         ("three traffic", True, OPEN),  # a rating and one word
         ("five b c five", True, UNFINISHED),  # "five, easy five" in road noise: letters are no clause
         ("have a salary number ready", False, FINISHED),  # the improvement: a clause is enough
@@ -31,7 +31,9 @@ from assistant.understanding.pauses import FINISHED, OPEN, TELLING, UNFINISHED, 
         ("i'd ask about the team then", False, FINISHED),
         ("i got there early and then", False, UNFINISHED),
         ("four the team liked it probably", True, FINISHED),  # a hedge that ends a sentence
-        ("they liked the dashboard i think", True, OPEN),
+        ("they liked the dashboard i think", True, UNRATED),
+        ("they liked the dashboard i think", False, FINISHED),  # the win: no rating to wait for
+        (" ".join(["we talked about the new rota"] * 5), True, UNRATED),  # a long story, its rating to come
         ("i'd say it was um", True, UNFINISHED),
         (" ".join(["we talked about the new rota"] * 5) + " a four", True, TELLING),  # 25 words or more
     ],

@@ -21,9 +21,10 @@ inside a free answer the recogniser settles what it heard so far
 
       the answer so far               not known yet  talks in one go  stops to think
       finished (a rating, a clause)   h              silence          longest x 1.25
-      a story (25 words or more)      max_pause      1.5 x silence    longest x 1.25
-      other (no rating yet, ...)      max_pause      h                longest x 1.25
+      a story (25 words, rated)       max_pause      1.5 x silence    longest x 1.25
+      other (very few words)          max_pause      h                longest x 1.25
       unfinished ("and", "um", "i")   max_pause      max_pause        longest x 1.25
+      a clause, its rating to come    max_pause      max_pause        longest x 1.25
 
   "Stops to think": a pause of `silence` or more inside an answer, then more
   words (for them a finished sentence is no sign the answer is over). Their
@@ -31,7 +32,8 @@ inside a free answer the recogniser settles what it heard so far
   waits a quarter longer than the longest one they went on after, never less
   than `max_pause` and at most LEARNT_CAP seconds over it.
   "Talks in one go": FLUENT_AFTER seconds of answers without such a pause.
-  For the improvement and the win, a clause is finished;
+  For the improvement and the win, a clause is finished; in a rated stage the
+  answer goes on until its rating has been heard ("... took me ages. | two.");
 - with nothing said for `no_answer_timeout` seconds it returns Heard("").
 
 Kinds: "answer" (a rated stage), "lesson" (the improvement or the win: no
@@ -54,7 +56,7 @@ from assistant.errors import DeviceLostError
 from assistant.interfaces import UNK, AudioChunk, Heard, Microphone, Recognizer, Words
 from assistant.speech_in.vad import EnergyDetector, VoiceDetector
 from assistant.understanding.extract import extract, is_number_word
-from assistant.understanding.pauses import FINISHED, TELLING, UNFINISHED, answer_state
+from assistant.understanding.pauses import FINISHED, TELLING, UNFINISHED, UNRATED, answer_state
 
 SHORT_KINDS = ("number", "yesno")
 # "Talks in one go" (see the table above): this many seconds of answers heard
@@ -218,8 +220,8 @@ class VoiceListener:
         state = answer_state(self._clean(text, False), rated=self._kind == "answer")
         if self.thinking_pause is not None:  # this person stops to think
             return min(self.max_pause + LEARNT_CAP, max(self.max_pause, LEARNT_MARGIN * self.thinking_pause))
-        if state == UNFINISHED:
-            return self.max_pause  # the thought goes on
+        if state in (UNFINISHED, UNRATED):
+            return self.max_pause  # the thought goes on, or its rating is still to come
         half_way = (self.silence + self.max_pause) / 2
         if self.fluent_seconds < FLUENT_AFTER:  # not known yet
             return half_way if state == FINISHED else self.max_pause

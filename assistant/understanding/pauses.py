@@ -5,9 +5,11 @@
   filler, an article, "i", "was" ...) or the answer is only a rating so far;
 - "finished": a rated answer with a rating and a complete clause, or an
   unrated one (the improvement, the win) with a complete clause;
-- "telling": a long answer, a story being told, finished or not: people stop
-  to think between its sentences;
-- "open": anything else (a clause but no rating yet, or very few words).
+- "unrated": a rated answer with a clause but no rating yet: the rating is
+  still to come ("... took me ages. | two.");
+- "telling": a long answer with its rating, a story being told, finished or
+  not: people stop to think between its sentences;
+- "open": anything else (very few words).
 The listener (speech_in/listen.py) waits least after "finished", and also
 less after "telling" once the person has shown they talk in one go.
 The word lists are data in prompts/pauses.toml, validated on load.
@@ -24,6 +26,7 @@ from assistant.understanding.extract import extract
 from assistant.understanding.text import clean, phrase_tuples
 
 UNFINISHED, OPEN, FINISHED, TELLING = "unfinished", "open", "finished", "telling"
+UNRATED = "unrated"
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def _ends_open(words: list[str], rules: PauseRules) -> bool:
 
 
 def answer_state(text: str, rated: bool) -> str:
-    """ "unfinished", "open" or "finished" (see the module docs)."""
+    """ "unfinished", "unrated", "telling", "open" or "finished" (see the module docs)."""
     rules = pause_rules()
     words = [w for w in clean(text).split() if w != ","]
     if not words or _ends_open(words, rules):
@@ -86,8 +89,8 @@ def answer_state(text: str, rated: bool) -> str:
         return UNFINISHED  # only a rating so far: "what happened" is still to come
     if len(content) < rules.clause_words:
         return OPEN
+    if rated and not has_rating:
+        return UNRATED
     if len(words) >= rules.story_words:
         return TELLING
-    if rated and not has_rating:
-        return OPEN
     return FINISHED
