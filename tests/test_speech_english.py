@@ -180,3 +180,17 @@ def test_an_answer_settled_in_pieces_keeps_its_words_and_their_times(sphinx):
     second_words = [s for w, s, _ in times if w.startswith("himself")]
     assert second_words and second_words[0] * 320 > sum(len(c.audio) for c in first + gap)
     assert sphinx.segment() == ""  # nothing heard since finish(): nothing to settle
+
+
+def test_settling_a_short_reply_changes_nothing(sphinx):
+    """With a grammar (a number, yes or no) there is nothing to settle: the
+    running text stays as it is."""
+    sphinx.set_grammar(["five five", "ten of clubs", "yes", "no"])
+    try:
+        text = ""
+        for c in read_chunks(DATA / "cards-004.flac", 0.05):
+            text = sphinx.accept(c)
+        assert sphinx.segment() == text
+        assert sphinx.finish().text == "five five"
+    finally:
+        sphinx.set_grammar(None)

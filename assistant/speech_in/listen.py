@@ -72,8 +72,8 @@ LEARNT_CAP = 1.0
 # noise before that is not decoded, which costs time and, in noise, words.
 LEAD_IN = 0.5
 # After this many seconds of quiet inside a free answer the recogniser closes
-# what it has heard so far (Recognizer.segment): the pause
-# rules then read its final hypothesis, not the running first-pass guess.
+# what it has heard so far (Recognizer.segment): the pause rules then read its
+# final hypothesis, not the running first-pass guess.
 SEGMENT_AFTER = 0.6
 UNSURE_NUMBER = 0.6  # a number word heard with less confidence puts the rating in doubt
 FREE_KINDS = ("answer", "lesson")

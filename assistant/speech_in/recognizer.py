@@ -14,10 +14,10 @@ out-of-grammar path, so free speech is not forced onto a listed phrase.
     stays free-form unless closed_grammar=True.
   * pocketsphinx: a JSGF grammar `<phrase> | <garbage>+`, where the garbage
     loop is common English words minus anything that sounds like a listed
-    word ("to" for "two", "for" for "four"), both in prompts/speech.toml. Out-of-grammar speech comes back
-    as "[unk]". Measured on flite voices (scripts/bench_asr.py): 32/32 short
-    replies right with the grammar against 26/32 with the language model, and
-    16/16 free sentences rejected.
+    word ("to" for "two", "for" for "four"), both in prompts/speech.toml.
+    Out-of-grammar speech comes back as "[unk]". Measured on flite voices
+    (scripts/bench_asr.py): 32/32 short replies right with the grammar
+    against 26/32 with the language model, and 16/16 free sentences rejected.
 vosk and pocketsphinx are imported inside the constructors.
 """
 
@@ -255,10 +255,9 @@ class PocketsphinxRecognizer:
         first pass alone: "my coach slowly get" where the final one hears
         "little league and"), and go on in a new one. Returns the text so far.
         Free speech only; with a grammar it does nothing."""
-        if self.grammar is not None or not self._in_utt:
-            return " ".join(self._pieces)
-        self._close_piece()
-        return " ".join(self._pieces)
+        if self.grammar is None and self._in_utt:
+            self._close_piece()
+        return " ".join(self._pieces + ([self._text] if self._text else []))
 
     def _close_piece(self) -> None:
         """End the current utterance and keep what it was heard as."""
