@@ -205,13 +205,11 @@ class VoiceListener:
             self._pass_call("accept", chunk)
         return partial
 
-    def _segment(self, text: str) -> str:
-        """A pause: the recogniser's final word on what was said so far."""
-        heard = self.recognizer.segment()
-        shown = self._clean(heard, False)
-        if heard != text and shown and self.on_partial is not None:
+    def _show(self, text: str) -> None:
+        """What was heard so far, shown live (on_partial)."""
+        shown = self._clean(text, False)
+        if shown and self.on_partial is not None:
             self.on_partial(shown)
-        return heard
 
     def _pause_allowed(self, text: str) -> float:
         """Seconds of quiet that end the answer, given what was said so far."""
@@ -301,9 +299,7 @@ class VoiceListener:
             if partial != text:
                 text = partial
                 allowed = self._pause_allowed(text)
-                shown = self._clean(partial, False)
-                if shown and self.on_partial is not None:
-                    self.on_partial(shown)
+                self._show(text)
             if not started:
                 before.append(chunk)
                 before_seconds += secs
@@ -333,8 +329,11 @@ class VoiceListener:
                 allowed = self._pause_allowed(text)
             quiet = 0.0 if voiced else quiet + secs
             if quiet >= SEGMENT_AFTER > quiet - secs and self._kind in FREE_KINDS and feeding:
-                text = self._segment(text)
-                allowed = self._pause_allowed(text)
+                settled = self.recognizer.segment()  # its final word on what was said so far
+                if settled != text:
+                    text = settled
+                    allowed = self._pause_allowed(text)
+                    self._show(text)
             if spoken >= self.max_answer or self._ends_here(quiet, allowed):
                 break
         if started and self._kind in FREE_KINDS:
