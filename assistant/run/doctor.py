@@ -272,11 +272,9 @@ def check_prompts(echo) -> bool:
         from assistant.understanding.extract import extract
 
         extract("four", script.stages[0].id)
-        from assistant.speech_in.vocabulary import speech_words
-        from assistant.understanding.pauses import pause_rules
+        from assistant.speech_in.vocabulary import load_listening_words
 
-        pause_rules()
-        speech_words()
+        load_listening_words()
         _line(echo, OK, "prompts", f"{len(script.stages)} questions, phrases and rules load")
         return True
     except DebriefError as e:

@@ -164,11 +164,9 @@ def prepare(mode: Mode, env: Environment) -> tuple[Store, Settings]:
 
     run_rules("")  # a malformed rules.toml, before the first answer rather than after it
     if not mode.text:  # and the listener's word lists
-        from assistant.speech_in.vocabulary import speech_words
-        from assistant.understanding.pauses import pause_rules
+        from assistant.speech_in.vocabulary import load_listening_words
 
-        pause_rules()
-        speech_words()
+        load_listening_words()
     store = Store.open(env.home)  # an unwritable or full data dir
     settings = load_settings(env.home).override(**mode.options)  # a malformed config file
     return store, settings

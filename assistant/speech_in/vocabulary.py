@@ -29,6 +29,16 @@ def _words(items: list[str]) -> list[str]:
     return [" ".join(s.lower().split()) for s in items]
 
 
+def load_listening_words() -> None:
+    """Load the word lists a spoken answer is listened with
+    (prompts/pauses.toml, prompts/speech.toml), so that a broken one is
+    reported before the first question: a PromptsError names file and key."""
+    from assistant.understanding.pauses import pause_rules
+
+    pause_rules()
+    speech_words()
+
+
 @functools.lru_cache(maxsize=1)
 def speech_words() -> SpeechWords:
     path, data = load_toml("speech.toml")
