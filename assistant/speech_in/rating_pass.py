@@ -368,9 +368,9 @@ def sounds_like_another(heard: list[str], phrase: str) -> bool:
 def a_sound_before(text: str, phrase: str) -> tuple[str | None, str]:
     """The text with the word just before the spotted phrase read as "a", when
     that word is a usual mishearing of it (prompts/speech.toml, a_heard_as):
-    ("probably in five", "five") ->
-    ("probably a five", "a five"); for a phrase that already starts with "a"
-    the extra word is dropped. (None, phrase) when there is no such word."""
+    ("probably in five", "five") -> ("probably a five", "a five"); for a phrase
+    that already starts with "a" the extra word is dropped. (None, phrase) when
+    there is no such word."""
     words, pw = text.split(), phrase.split()
     at = phrase_at(words, pw)
     if at is None or at < 2 or words[at - 1] not in speech_words().a_heard_as:
