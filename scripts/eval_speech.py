@@ -293,13 +293,14 @@ def score_recording(run: dict, debrief: dict) -> list[dict]:
         overlaps = [dice(hyp, r) for r in refs]
         own = overlaps[k]
         best_other = max((o for j, o in enumerate(overlaps) if j != k), default=0.0)
-        closest = max(range(len(refs)), key=lambda j: overlaps[j]) if hyp else None
         by_words = bool(hyp) and own > best_other
-        filed = by_words
+        filed, closeness = by_words, overlaps
         span = spans.get(lab["stage"])
         if span is not None and len(speech) == len(labels):
-            heard = [max(0.0, min(span[1], a["end"]) - max(span[0], a["start"])) for a in speech]
-            filed = bool(hyp) and heard[k] > max((h for j, h in enumerate(heard) if j != k), default=0.0)
+            # seconds of each answer's speech inside the stretch this one was taken from
+            closeness = [max(0.0, min(span[1], a["end"]) - max(span[0], a["start"])) for a in speech]
+            filed = bool(hyp) and closeness[k] > max((h for j, h in enumerate(closeness) if j != k), default=0.0)
+        closest = max(range(len(refs)), key=lambda j: closeness[j]) if hyp else None
         want = lab.get("rating")
         lo, hi = lab.get("rating_min", want), lab.get("rating_max", want)
         rating = got.get("rating")
@@ -324,7 +325,7 @@ def score_recording(run: dict, debrief: dict) -> list[dict]:
                 "invented": (rating is not None) if (not stated(lab) and lab["stage"] in RATED_STAGES) else None,
                 "filed_ok": filed,
                 "filed_by_words": by_words,
-                "closest": labels[closest]["stage"] if closest is not None and overlaps[closest] > 0 else None,
+                "closest": labels[closest]["stage"] if closest is not None and closeness[closest] > 0 else None,
                 "want_causes": sorted(set(lab.get("causes") or [])),
                 "causes": sorted(set(got.get("causes") or [])),
             }

@@ -143,5 +143,6 @@ def test_an_answer_is_filed_right_by_where_it_was_heard_not_by_its_words(tmp_pat
     run["stderr"] = stderr.replace("0:04.8-0:09.0", "0:11.0-0:17.0").replace("0:11.8-0:14.0", "0:17.0-0:19.0")
     rows = ev.score_recording(run, debrief)
     assert [r["filed_ok"] for r in rows] == [True, False, False]
+    assert rows[1]["closest"] == "experience"  # where it was taken from, not the words
     del run["stderr"]  # no times: by words
     assert [r["filed_ok"] for r in ev.score_recording(run, debrief)] == [False, True, True]
