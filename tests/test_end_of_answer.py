@@ -163,12 +163,13 @@ def test_quiet_stretches_between_the_first_and_last_speech():
     from assistant.speech_in.plan import quiet_stretches
 
     pattern = "000" + "11" + "0000" + "1" + "00" + "111" + "000000"
-    got, seen = quiet_stretches(_chunks(len(pattern)), _Scripted(pattern), silence=0.3)
+    got, seen, voiced = quiet_stretches(_chunks(len(pattern)), _Scripted(pattern), silence=0.3)
     # the lead-in and the tail are not gaps; 0.2 s is shorter than `silence`
     assert [(round(a, 1), round(b, 1)) for a, b in got] == [(0.5, 0.9)] and round(seen, 1) == 2.1
+    assert voiced == [c == "1" for c in pattern]  # the detector's word on every chunk, kept for the listener
     # only the first `limit` seconds are looked at
-    got, seen = quiet_stretches(_chunks(len(pattern)), _Scripted(pattern), silence=0.3, limit=0.8)
-    assert got == [] and round(seen, 1) == 0.8
+    got, seen, voiced = quiet_stretches(_chunks(len(pattern)), _Scripted(pattern), silence=0.3, limit=0.8)
+    assert got == [] and round(seen, 1) == 0.8 and len(voiced) == 8
 
 
 def test_the_longest_quiet_stretches_end_the_answers():
@@ -329,3 +330,54 @@ def test_live_after_a_long_pause_to_think_a_pause_at_max_pause_does_not_cut_the_
     assert len(heard) == 3, [h.text for h in heard]
     assert "friendly" in heard[1].text and "football" in heard[1].text
     assert heard[1].end >= entry["answers"][1]["end"]
+
+
+class _Counting:
+    """A voice detector that counts how often it is asked."""
+
+    name = "counting"
+
+    def __init__(self, inner):
+        self.inner, self.asked = inner, 0
+
+    def voiced(self, chunk):
+        self.asked += 1
+        return self.inner.voiced(chunk)
+
+    def reset(self):
+        self.inner.reset()
+
+
+def test_a_planned_recording_is_heard_with_the_plans_word_on_each_chunk(speech):
+    """The listener reads what the plan's detector said of each chunk instead
+    of running a detector again: the same answers, cut at the same places as
+    a listener that asks its own detector, and the detector runs once over
+    the part of the recording the plan looked at."""
+    from assistant.audio.pcm import read_chunks
+    from assistant.speech_in.plan import plan_answer_ends, quiet_stretches
+
+    path, entry = speech["pauses_noise10"]
+    quiet = quiet_stretches(read_chunks(path, 0.05), SileroDetector(), silence=0.8)
+    ends = plan_answer_ends(quiet.stretches, len(entry["answers"]))
+
+    def planned(detector, voiced):
+        listener = VoiceListener(
+            FileMicrophone(path, chunk_seconds=0.05),
+            PocketsphinxRecognizer(),
+            interactive=False,
+            silence=0.8,
+            max_pause=2.5,
+            detector=detector,
+        )
+        listener.answer_ends, listener.planned_until, listener.planned_voiced = ends, quiet.seen, voiced
+        heard = []
+        while (h := listener.listen("answer")) is not None:
+            heard.append(h)
+        return heard
+
+    asked, replayed = _Counting(SileroDetector()), _Counting(SileroDetector())
+    own = planned(asked, None)
+    read = planned(replayed, quiet.voiced)
+    assert len(read) == len(entry["answers"]) == len(own)
+    assert [(h.text, h.start, h.end) for h in read] == [(h.text, h.start, h.end) for h in own]
+    assert asked.asked >= len(quiet.voiced) and replayed.asked == asked.asked - len(quiet.voiced)

@@ -19,6 +19,7 @@ from assistant.settings import Environment, Settings, noise_level
 
 if TYPE_CHECKING:
     from assistant.audio.denoise import NoiseSuppressor
+    from assistant.speech_in.plan import Quiet
 
 # Audio is read in 50 ms chunks: the end of an answer is noticed at chunk
 # boundaries, and measured on this machine (scripts/bench_voice.py) 50 ms
@@ -217,25 +218,27 @@ def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
         rating_pass=make_rating_pass(recognizer),
     )
     if options.input_file is not None and options.plan:
-        listener.answer_ends, listener.planned_until = plan_recording(settings, options.input_file)
+        plan, quiet = plan_recording(settings, options.input_file)
+        listener.answer_ends, listener.planned_until, listener.planned_voiced = plan, quiet.seen, quiet.voiced
     return speaker, EchoListener(listener), mic
 
 
-def plan_recording(settings: Settings, path) -> tuple[list[tuple[float, float]], float]:
+def plan_recording(settings: Settings, path) -> tuple[list[tuple[float, float]], Quiet]:
     """The gaps between the answers of a recording (speech_in/plan.py): the
     longest quiet stretches, one fewer than the questions, found with a
-    detector (and noise suppression) of its own over the whole file first."""
+    detector (and noise suppression) of its own over the whole file first;
+    and what that detector heard (the listener reads it in its place)."""
     from assistant.audio.pcm import read_chunks
     from assistant.dialogue.script import load_all
     from assistant.speech_in.plan import plan_answer_ends, quiet_stretches
     from assistant.speech_in.vad import make_detector
 
     script, _ = load_all()
-    stretches, seen = quiet_stretches(
+    quiet = quiet_stretches(
         read_chunks(path, CHUNK_SECONDS),
         make_detector(settings.vad, lambda _text: None),  # the listener's own parts say any fallback
         silence=settings.silence,
         denoise=make_denoise(settings, lambda _text: None),
         limit=len(script.stages) * settings.max_answer,
     )
-    return plan_answer_ends(stretches, len(script.stages)), seen
+    return plan_answer_ends(quiet.stretches, len(script.stages)), quiet

@@ -3,7 +3,8 @@
 VoiceListener.listen(kind) takes chunks from one Microphone stream (kept
 across calls: a recording is consumed one answer per question), cleans them
 (noise suppression, when on), asks a voice detector (Silero VAD, or the
-energy detector) whether each is speech, and feeds them to a Recognizer
+energy detector) whether each is speech (for a planned recording, reads what
+the plan's detector said: speech_in/plan.py), and feeds them to a Recognizer
 until the answer ends. The recogniser hears the cleaned audio when the
 suppression is always on, or, with "auto", when the background measured so
 far is loud (decided as each answer's speech starts). The recogniser hears
@@ -138,6 +139,10 @@ class VoiceListener:
         # answers (speech_in/plan.py); an answer ends only inside one. None: live.
         self.answer_ends: list[tuple[float, float]] | None = None
         self.planned_until = float("inf")  # past this second of a recording, the pause rules alone
+        # For a recording: what the plan's detector said of each chunk, read
+        # here in its place (the detector runs once over the file). None: ask.
+        self.planned_voiced: list[bool] | None = None
+        self._chunk_index = 0  # non-empty chunks read from the stream so far
         self._chunks: Iterator[AudioChunk] | None = None
         self._resamplers: dict[int, Resampler] = {}
 
@@ -229,6 +234,15 @@ class VoiceListener:
             return min(half_way, FLUENT_PAUSE * self.silence)
         return half_way  # a clause but no rating yet, or very few words
 
+    def _voiced(self, cleaned: AudioChunk) -> bool:
+        """Is this chunk (the next one of the stream) speech? The plan's
+        word on it when the recording was planned that far, else the detector's."""
+        i = self._chunk_index
+        self._chunk_index += 1
+        if self.planned_voiced is not None and i < len(self.planned_voiced):
+            return self.planned_voiced[i]
+        return self.detector.voiced(cleaned) if cleaned.audio else False
+
     def _went_on(self, pause: float) -> bool:
         """Speech again after `pause` (>= `silence`) seconds of quiet inside an
         answer: the person stops to think. True when that is news."""
@@ -277,7 +291,7 @@ class VoiceListener:
             secs = chunk.seconds
             self.position += secs
             cleaned = self.denoise.process(chunk) if self.denoise is not None else chunk
-            voiced = self.detector.voiced(cleaned) if cleaned.audio else False
+            voiced = self._voiced(cleaned)
             self.meter.add(chunk, voiced)
             partial = text
             if not feeding and (voiced or started):

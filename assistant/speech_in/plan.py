@@ -11,14 +11,26 @@ think, however long, never moves the later answers to the wrong question
 (unless it is longer than a gap between answers). Only the first part of a
 long recording is planned (as long as every answer at its longest); past it,
 the pause rules alone end answers.
+
+The plan keeps the detector's word on every chunk it looked at, and the
+listener reads those instead of asking a detector again: the voice detector
+runs once over the recording, not twice, and the listener's quiet is exactly
+the quiet the plan measured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from assistant.interfaces import AudioChunk
 from assistant.speech_in.vad import VoiceDetector
+
+
+class Quiet(NamedTuple):
+    stretches: list[tuple[float, float]]  # (start, end) seconds of each long enough quiet stretch
+    seen: float  # seconds looked at
+    voiced: list[bool]  # the detector's word on each (non-empty) chunk looked at, in order
 
 
 def quiet_stretches(
@@ -28,11 +40,12 @@ def quiet_stretches(
     silence: float,
     denoise=None,
     limit: float = float("inf"),
-) -> tuple[list[tuple[float, float]], float]:
-    """(stretches, seconds looked at): the (start, end) seconds of each stretch
-    of at least `silence` seconds that the detector calls quiet, between the
-    first and the last speech, in the first `limit` seconds."""
+) -> Quiet:
+    """The (start, end) seconds of each stretch of at least `silence` seconds
+    that the detector calls quiet, between the first and the last speech, in
+    the first `limit` seconds; and what the detector said of each chunk."""
     out: list[tuple[float, float]] = []
+    said: list[bool] = []
     position = 0.0
     quiet_from: float | None = None
     spoke = False
@@ -46,6 +59,7 @@ def quiet_stretches(
         else:
             cleaned = denoise.process(chunk) if denoise is not None else chunk
             voiced = detector.voiced(cleaned) if cleaned.audio else False
+        said.append(voiced)
         if voiced:
             if spoke and quiet_from is not None and position - quiet_from >= silence:
                 out.append((quiet_from, position))
@@ -53,7 +67,7 @@ def quiet_stretches(
         elif quiet_from is None:
             quiet_from = position
         position += chunk.seconds
-    return out, position
+    return Quiet(out, position, said)
 
 
 def plan_answer_ends(stretches: list[tuple[float, float]], answers: int) -> list[tuple[float, float]]:
