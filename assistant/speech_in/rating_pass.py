@@ -78,7 +78,9 @@ class PocketsphinxRatingPass:
     ):
         from pocketsphinx import Decoder
 
-        kw = {"loglevel": "FATAL", "lm": None}
+        from assistant.speech_in.recognizer import TOPN
+
+        kw = {"loglevel": "FATAL", "lm": None, "topn": TOPN}
         if hmm:
             kw["hmm"] = hmm
         self._d = Decoder(**kw)

@@ -192,6 +192,12 @@ class VoskRecognizer:
             self.reset()
 
 
+# How many of the acoustic model's Gaussians pocketsphinx scores per frame
+# (its default is 4). Three cost a fifth less decoding time, most in road
+# noise, for the same words (scripts/bench_stages.py; README "How well it hears").
+TOPN = 3
+
+
 class PocketsphinxRecognizer:
     def __init__(self, *, garbage: bool = True):
         try:
@@ -199,7 +205,7 @@ class PocketsphinxRecognizer:
         except ImportError as e:  # pragma: no cover - a dependency
             raise EngineError(f"The pocketsphinx package cannot be loaded ({e}); reinstall debrief.") from None
         try:
-            self._d = Decoder(loglevel="FATAL")
+            self._d = Decoder(loglevel="FATAL", topn=TOPN)
         except Exception as e:
             raise EngineError(f"pocketsphinx could not start ({e}); reinstall debrief.") from None
         self.garbage = garbage
