@@ -229,6 +229,17 @@ def test_a_pause_after_a_finished_sentence_ends_the_answer_of_someone_not_yet_he
     assert lst.thinking_pause is None
 
 
+@pytest.mark.parametrize("words", ["we chatted about football so i'd say a four", " ".join(["practise"] * 30) + " four out of five"])
+def test_a_rating_given_last_ends_the_answer_after_silence_before_the_listener_knows_the_person(words):
+    # "... we chatted about football, so i'd say a four" | quiet: the verdict
+    # closes the answer, short or long, where a rating said first waits h
+    talk = 0.3 * len(words.split()) + 0.3  # the fake shows a word every 0.3 s of sound
+    lst, _, _ = listener(tone(talk) + quiet(1.8) + tone(0.6) + quiet(3.0), [words, "all morning"], **LIVE)
+    first = lst.listen("answer")
+    assert first.text == words and talk + 0.8 <= first.end <= talk + 1.0
+    assert lst.listen("answer").text == "all morning"
+
+
 def test_once_someone_stops_to_think_and_goes_on_a_finished_sentence_no_longer_ends_the_answer():
     lst, _, _ = listener(THINKER + AFTER_A_SENTENCE, ["two and the bus was late", "four we chatted about football all morning"], **LIVE)
     first = lst.listen("answer")

@@ -8,7 +8,7 @@ from support import prompts_copy
 
 from assistant.errors import PromptsError
 from assistant.understanding import pauses
-from assistant.understanding.pauses import FINISHED, OPEN, TELLING, UNFINISHED, UNRATED, answer_state
+from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFINISHED, UNRATED, answer_state
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,15 @@ from assistant.understanding.pauses import FINISHED, OPEN, TELLING, UNFINISHED, 
         ("they liked the dashboard i think", False, FINISHED),  # the win: no rating to wait for
         (" ".join(["we talked about the new rota"] * 5), True, UNRATED),  # a long story, its rating to come
         ("i'd say it was um", True, UNFINISHED),
-        (" ".join(["we talked about the new rota"] * 5) + " a four", True, TELLING),  # 25 words or more
+        (" ".join(["we talked about the new rota"] * 5) + " a four", True, CLOSED),  # long, but the verdict last
+        (" ".join(["a four we talked about the new rota"] * 4), True, TELLING),  # 25 words or more
+        ("we had a little laugh about that. i'd say a four", True, CLOSED),  # the rating last, as a verdict
+        ("she said yes after six months. yeah, four out of five", True, CLOSED),
+        ("i didn't push back. so, three, maybe", True, CLOSED),  # a hedge on a rating closes it
+        ("i didn't push back. maybe", True, UNFINISHED),  # not after a number: it leads on
+        ("the bus was late. three and", True, UNFINISHED),  # "... and a half" still to come
+        ("two. i told them about year three", True, FINISHED),  # a number last that is not the rating
+        ("four the interviewer was friendly", False, FINISHED),  # the win: nothing is a rating
     ],
 )
 def test_answer_state(text, rated, state):

@@ -21,6 +21,7 @@ inside a free answer the recogniser settles what it heard so far
   or after `max_answer` seconds of speech:
 
       the answer so far               not known yet  talks in one go  stops to think
+      closed (a clause, then rating)  silence        silence          longest x 1.25
       finished (a rating, a clause)   h              silence          longest x 1.25
       a story (25 words, rated)       max_pause      1.5 x silence    longest x 1.25
       other (very few words)          max_pause      h                longest x 1.25
@@ -34,7 +35,9 @@ inside a free answer the recogniser settles what it heard so far
   than `max_pause` and at most LEARNT_CAP seconds over it.
   "Talks in one go": FLUENT_AFTER seconds of answers without such a pause.
   For the improvement and the win, a clause is finished; in a rated stage the
-  answer goes on until its rating has been heard ("... took me ages. | two.");
+  answer goes on until its rating has been heard ("... took me ages. | two.")
+  and ends soonest when the rating comes last, as a verdict ("... we had a
+  laugh about that. i'd say a four.");
 - with nothing said for `no_answer_timeout` seconds it returns Heard("").
 
 Kinds: "answer" (a rated stage), "lesson" (the improvement or the win: no
@@ -57,7 +60,7 @@ from assistant.errors import DeviceLostError
 from assistant.interfaces import UNK, AudioChunk, Heard, Microphone, Recognizer, Words
 from assistant.speech_in.vad import EnergyDetector, VoiceDetector
 from assistant.understanding.extract import extract, is_number_word
-from assistant.understanding.pauses import FINISHED, TELLING, UNFINISHED, UNRATED, answer_state
+from assistant.understanding.pauses import CLOSED, FINISHED, TELLING, UNFINISHED, UNRATED, answer_state
 
 SHORT_KINDS = ("number", "yesno")
 # "Talks in one go" (see the table above): this many seconds of answers heard
@@ -225,6 +228,8 @@ class VoiceListener:
             return min(self.max_pause + LEARNT_CAP, max(self.max_pause, LEARNT_MARGIN * self.thinking_pause))
         if state in (UNFINISHED, UNRATED):
             return self.max_pause  # the thought goes on, or its rating is still to come
+        if state == CLOSED:
+            return self.silence  # the rating given last, as a verdict
         half_way = (self.silence + self.max_pause) / 2
         if self.fluent_seconds < FLUENT_AFTER:  # not known yet
             return half_way if state == FINISHED else self.max_pause

@@ -3,6 +3,9 @@
 `answer_state(text, rated)` reads the transcript at a pause:
 - "unfinished": the last word leaves the thought open (a conjunction, a
   filler, an article, "i", "was" ...) or the answer is only a rating so far;
+- "closed": a rated answer that ends on its rating after a clause ("... we
+  had a laugh about that. i'd say a four"): the rating given last, as a
+  verdict, closes the answer;
 - "finished": a rated answer with a rating and a complete clause, or an
   unrated one (the improvement, the win) with a complete clause;
 - "unrated": a rated answer with a clause but no rating yet: the rating is
@@ -10,8 +13,9 @@
 - "telling": a long answer with its rating, a story being told, finished or
   not: people stop to think between its sentences;
 - "open": anything else (very few words).
-The listener (speech_in/listen.py) waits least after "finished", and also
-less after "telling" once the person has shown they talk in one go.
+The listener (speech_in/listen.py) waits least after "closed", then after
+"finished", and also less after "telling" once the person has shown they
+talk in one go.
 The word lists are data in prompts/pauses.toml, validated on load.
 """
 
@@ -22,11 +26,11 @@ from dataclasses import dataclass
 
 from assistant.errors import PromptsError
 from assistant.prompts import load_toml, reject_unknown, require, string_list
-from assistant.understanding.extract import extract
+from assistant.understanding.extract import extract, rating_rules
 from assistant.understanding.text import clean, phrase_tuples
 
 UNFINISHED, OPEN, FINISHED, TELLING = "unfinished", "open", "finished", "telling"
-UNRATED = "unrated"
+UNRATED, CLOSED = "unrated", "closed"
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,21 @@ class PauseRules:
     rating_words: frozenset[str]
     rating_sounds: frozenset[str]
     leading_sounds: frozenset[str]
+    closing_hedges: frozenset[str]
 
 
 @functools.lru_cache(maxsize=1)
 def pause_rules() -> PauseRules:
     path, data = load_toml("pauses.toml")
-    keys = {"clause_words", "story_words", "unfinished_last", "rating_words", "rating_sounds", "leading_sounds"}
+    keys = {
+        "clause_words",
+        "story_words",
+        "unfinished_last",
+        "rating_words",
+        "rating_sounds",
+        "leading_sounds",
+        "closing_hedges",
+    }
     reject_unknown(path, data, keys)
     clause_words = require(path, data, "clause_words", int)
     if isinstance(clause_words, bool) or not 1 <= clause_words <= 10:
@@ -57,6 +70,7 @@ def pause_rules() -> PauseRules:
         rating_words=frozenset(w for p in phrase_tuples(string_list(path, data, "rating_words")) for w in p),
         rating_sounds=frozenset(w for p in phrase_tuples(string_list(path, data, "rating_sounds")) for w in p),
         leading_sounds=frozenset(w for p in phrase_tuples(string_list(path, data, "leading_sounds")) for w in p),
+        closing_hedges=frozenset(w for p in phrase_tuples(string_list(path, data, "closing_hedges")) for w in p),
     )
 
 
@@ -69,18 +83,34 @@ def _sounds_like_a_rating_first(words: list[str], rules: PauseRules) -> bool:
 
 
 def _ends_open(words: list[str], rules: PauseRules) -> bool:
+    if len(words) >= 2 and words[-1] in rules.closing_hedges:
+        if words[-2] == "half" or words[-2] in rating_rules().grammar_numbers:
+            return False  # "two, maybe", "three and a half, maybe": a hedge on a rating closes it
     return any(len(words) >= len(p) and tuple(words[-len(p) :]) == p for p in rules.unfinished_last)
 
 
+def _ends_on_its_rating(words: list[str], rules: PauseRules, rating: float) -> bool:
+    """The words after the last clause are the answer's rating ("... i'd say a
+    four", "... four out of five", "... two, maybe"): its rating words and
+    numbers read as the same rating the whole answer gives (so "the first
+    one" or "year three" after an earlier "two" is no verdict)."""
+    numbers = rating_rules().grammar_numbers
+    i = len(words)
+    while i > 0 and (words[i - 1] in rules.rating_words or words[i - 1] in numbers):
+        i -= 1
+    tail = words[i:]
+    return any(w in numbers for w in tail) and extract(" ".join(tail), "stage").rating == rating
+
+
 def answer_state(text: str, rated: bool) -> str:
-    """ "unfinished", "unrated", "telling", "open" or "finished" (see the module docs)."""
+    """ "unfinished", "unrated", "telling", "open", "finished" or "closed" (see
+    the module docs)."""
     rules = pause_rules()
     words = [w for w in clean(text).split() if w != ","]
     if not words or _ends_open(words, rules):
         return UNFINISHED
-    has_rating = rated and (
-        extract(" ".join(words), "stage").rating is not None or _sounds_like_a_rating_first(words, rules)
-    )
+    rating = extract(" ".join(words), "stage").rating if rated else None
+    has_rating = rated and (rating is not None or _sounds_like_a_rating_first(words, rules))
     # a letter alone ("five b c five": road noise heard as letters) is no word of a clause
     content = [w for w in words if len(w) > 1 or w in ("a", "i")]
     if rated:
@@ -91,6 +121,8 @@ def answer_state(text: str, rated: bool) -> str:
         return OPEN
     if rated and not has_rating:
         return UNRATED
+    if rating is not None and _ends_on_its_rating(words, rules, rating):
+        return CLOSED
     if len(words) >= rules.story_words:
         return TELLING
     return FINISHED
