@@ -72,7 +72,11 @@ def run_debrief(sphinx, path, vocabulary):
 
 
 @pytest.mark.parametrize("voice", VOICES)
-def test_flite_debrief_recording(sphinx, recordings, voice):
+def test_flite_debrief_recording(recordings, voice):
+    # one debrief is one speaker, heard by a recogniser of its own as each
+    # `debrief start` loads one: what it heard from other voices (its running
+    # normalisation of the audio) must not decide what it hears from this one
+    sphinx = PocketsphinxRecognizer()
     t = time.perf_counter()
     heard = run_debrief(sphinx, recordings[voice], VOCAB.get)
     elapsed = time.perf_counter() - t
@@ -153,14 +157,21 @@ def test_human_recordings_through_the_listener(sphinx):
     assert lst.listen() is None
 
 
-def test_an_answer_settled_in_pieces_keeps_its_words_and_their_times(sphinx):
+def test_an_answer_settled_in_pieces_keeps_its_words_and_their_times():
     """segment() at a pause closes what was heard so far and goes on in a new
     utterance: the answer is the pieces joined, and the word times the number
     pass reads are counted from the answer's start across the pieces."""
     first = list(read_chunks(DATA / "librivox-0880.flac", 0.05))
     second = list(read_chunks(DATA / "librivox-0930.flac", 0.05))
     gap = [dataclasses.replace(c, audio=b"\0" * len(c.audio)) for c in first[:20]]  # 1 s of quiet
-    sphinx.reset()
+    # A recogniser of its own that has heard this speaker once, as it would
+    # have in an earlier answer: pocketsphinx normalises the audio with a
+    # running mean, and a cold one mishears the first words of a debrief, so
+    # what other tests fed a shared one must not decide this one.
+    sphinx = PocketsphinxRecognizer()
+    for c in first:
+        sphinx.accept(c)
+    sphinx.finish()
     for c in first + gap[:12]:
         sphinx.accept(c)
     settled = sphinx.segment()
