@@ -219,14 +219,18 @@ AFTER_A_SENTENCE = tone(1.5) + quiet(1.8) + tone(0.6) + quiet(3.0)
 LIVE = {"silence": 0.8, "max_pause": 2.5}  # the defaults of settings.py
 
 
-def test_a_pause_after_a_finished_sentence_ends_the_answer_of_someone_not_yet_heard_pausing():
-    lst, _, _ = listener(AFTER_A_SENTENCE, ["four we chatted about football", "all morning"], **LIVE)
-    first = lst.listen("answer")
-    # cut at the pause, half-way between silence and max_pause: nothing yet says
+def test_a_rating_said_first_waits_max_pause_for_its_story_before_the_listener_knows_the_person():
+    # "four, we chatted about football | all morning": the rating said first,
+    # then a sentence and a pause: the story may go on, and nothing yet says
     # whether this person stops to think or talks in one go
-    assert 1.5 + 1.5 <= first.end <= 1.5 + 1.8
+    lst, _, _ = listener(AFTER_A_SENTENCE, ["four we chatted about football all morning"], **LIVE)
+    first = lst.listen("answer")
+    assert first.text == "four we chatted about football all morning" and first.end > 1.5 + 1.8 + 0.6
+    assert lst.thinking_pause is not None  # now known to stop to think
+    # a pause longer than max_pause still ends it
+    lst, _, _ = listener(tone(1.5) + quiet(2.7) + tone(0.6) + quiet(3.0), ["four we chatted about football", "all morning"], **LIVE)
+    assert 1.5 + 2.5 <= lst.listen("answer").end <= 1.5 + 2.7
     assert lst.listen("answer").text == "all morning"
-    assert lst.thinking_pause is None
 
 
 @pytest.mark.parametrize("words", ["we chatted about football so i'd say a four", " ".join(["practise"] * 30) + " four out of five"])

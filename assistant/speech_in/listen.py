@@ -22,7 +22,7 @@ inside a free answer the recogniser settles what it heard so far
 
       the answer so far               not known yet  talks in one go  stops to think
       closed (a clause, then rating)  silence        silence          longest x 1.25
-      finished (a rating, a clause)   h              silence          longest x 1.25
+      finished (a rating, a clause)   max_pause      silence          longest x 1.25
       a story (25 words, rated)       max_pause      1.5 x silence    longest x 1.25
       other (very few words)          max_pause      h                longest x 1.25
       unfinished ("and", "um", "i")   max_pause      max_pause        longest x 1.25
@@ -231,8 +231,8 @@ class VoiceListener:
         if state == CLOSED:
             return self.silence  # the rating given last, as a verdict
         half_way = (self.silence + self.max_pause) / 2
-        if self.fluent_seconds < FLUENT_AFTER:  # not known yet
-            return half_way if state == FINISHED else self.max_pause
+        if self.fluent_seconds < FLUENT_AFTER:  # not known yet: a rating said first may be
+            return self.max_pause  # followed by its story after a pause ("three. | it was ...")
         if state == FINISHED:
             return self.silence
         if state == TELLING:
