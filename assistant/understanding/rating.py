@@ -331,6 +331,8 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
         prev = tokens[i - 1] if i else ""
         if _scale_follows(tokens, i + 1, rules):
             ok = True  # "for out of five", "free out of 5": a misheard number in rating position
+        elif tok in rules.homophones and _match_at(tokens, i + 1, rules.halves):
+            ok = True  # "for and a half": only a number takes a half
         elif prev == "a":
             ok = _follower_ok(tokens, i + 1, rules.clause_start)
         elif _at_start(tokens, i, start) or _prev_in(tokens, i, rules.cues) or prev == ",":
@@ -361,13 +363,16 @@ def _number(tok: str) -> tuple[float, float | None, float | None] | None:
 # Units that are prepositions ("three on the panel") make no count after a
 # number with its scale: "four out of five on that one" is a rating.
 _SCALED_LINKS = frozenset({"on", "in"})
+_THAT = frozenset({"that", "this"})
 
 
-def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = False) -> bool:
+def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = False, halved: bool = False) -> bool:
     """True when tokens[j] makes the number before it a count ("two questions");
     `scaled`: the number came with its scale or a half ("four out of five",
     "three and a half"), so "on" and "in" after it do not make it a count
-    ("three and a half on the day" is a rating; "three on the panel" a count)."""
+    ("three and a half on the day" is a rating; "three on the panel" a count);
+    `halved`: with a half, "of that" is no count either ("three and a half of
+    that" is "... for that bit" heard by a recogniser)."""
     if j >= len(tokens):
         return False
     if _match_at(tokens, j, rules.not_units):
@@ -375,6 +380,8 @@ def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = Fal
     word = tokens[j]
     if scaled and word in _SCALED_LINKS:
         return False
+    if halved and word == "of" and j + 1 < len(tokens) and tokens[j + 1] in _THAT:
+        return False  # "three and a half of that" ("... for that bit" as a recogniser hears it)
     if word in rules.units:
         return True
     return (
@@ -509,8 +516,10 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         strength = 0
         if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
             strength = -1
-        elif _countable(tokens, j, rules, scaled=scale is not None or halved) or (
-            scale is None and _blocked(tokens, i, rules, start, j)
+        elif _countable(tokens, j, rules, scaled=scale is not None or halved, halved=halved) or (
+            scale is None
+            and not (halved and _follower_ok(tokens, j, frozenset()))  # "... she seemed to like the three and a half"
+            and _blocked(tokens, i, rules, start, j)
         ):
             strength = -1  # a count or a time; but "for four out of five" is a rating by its shape
         elif scale is not None:
@@ -529,12 +538,18 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 strength = 2
             elif _after_cue(tokens, j, rules):
                 strength = 2
-            elif found and _after_correction(tokens, i, rules) and _follower_ok(tokens, j, rules.clause_start):
-                strength = 2  # "two no wait three they were nice"
+            elif (
+                (found or (i >= 2 and _number(tokens[i - 2]) is not None))
+                and _after_correction(tokens, i, rules)
+                and _follower_ok(tokens, j, rules.clause_start)
+            ):
+                strength = 2  # "two no wait three they were nice", "i got the three no two and a half"
             elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
                 strength = 1
             elif i and tokens[i - 1] in rules.words and _follower_ok(tokens, j, rules.clause_start):
                 strength = 1  # "it was fine three but ..." -- the number after a verdict word
+            elif halved:
+                strength = 1  # "less and less one and a half fun being kind": only a rating takes a half
             if value > 5:
                 strength = strength if strength >= 2 else -1
                 value = value / 2
@@ -591,6 +606,9 @@ def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[st
     if not found:
         return None
     k = _corrected(tokens, found, rules)
+    if k is not None:
+        # a verdict given after the correction settles it again: "three. no, four, ... so call it three and a half"
+        k = max([m for m in range(k + 1, len(found)) if found[m][0] >= 2], default=k)
     best = found[k] if k is not None else max(found, key=lambda c: (c[0], -c[1]))
     return round_half(best[2])
 
