@@ -44,6 +44,10 @@ from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFI
         ("the bus was late. three and", True, UNFINISHED),  # "... and a half" still to come
         ("two. i told them about year three", True, FINISHED),  # a number last that is not the rating
         ("four the interviewer was friendly", False, FINISHED),  # the win: nothing is a rating
+        # closing ratings as pocketsphinx heard them (held-out 7)
+        ("we swapped stories about our old program director for and a half", True, CLOSED),
+        ("i asked who i'd report to and she seemed to like the three and a half", True, CLOSED),
+        ("four, i just went for it", True, OPEN),  # "for" is no number without its half
     ],
 )
 def test_answer_state(text, rated, state):

@@ -91,15 +91,21 @@ def _ends_open(words: list[str], rules: PauseRules) -> bool:
 
 def _ends_on_its_rating(words: list[str], rules: PauseRules, rating: float) -> bool:
     """The words after the last clause are the answer's rating ("... i'd say a
-    four", "... four out of five", "... two, maybe"): its rating words and
-    numbers read as the same rating the whole answer gives (so "the first
+    four", "... four out of five", "... two, maybe", "... for and a half"): its
+    rating words and numbers read as the same rating the whole answer gives (so "the first
     one" or "year three" after an earlier "two" is no verdict)."""
     numbers = rating_rules().grammar_numbers
     i = len(words)
     while i > 0 and (words[i - 1] in rules.rating_words or words[i - 1] in numbers):
         i -= 1
     tail = words[i:]
-    return any(w in numbers for w in tail) and extract(" ".join(tail), "stage").rating == rating
+
+    def said(part: list[str]) -> bool:
+        return any(w in numbers for w in part) or ("half" in part and any(w in rules.rating_sounds for w in part))
+
+    # from the longest tail to the shortest: "seemed to like the three and a half" is
+    # read from "like", not as "to" (a two) said first
+    return any(said(tail[k:]) and extract(" ".join(tail[k:]), "stage").rating == rating for k in range(len(tail)))
 
 
 def answer_state(text: str, rated: bool) -> str:
