@@ -124,6 +124,7 @@ def test_rating_among_other_numbers(text, want):
     # a half with no pause or cue around it: only a rating takes a half
     ("i could see her writing less and less one and a half fun being kind of myself", 1.5),
     ("she said it's thirty two grand plus tips three and half of that that", 3.5),  # "for that bit"
+    ("i'd do the course to possibly two and a half of my data", 2.5),  # "... felt my age"
 ])
 def test_ratings_as_a_recogniser_writes_them(text, want):
     assert extract(text, "arrival").rating == want
@@ -138,6 +139,7 @@ def test_ratings_as_a_recogniser_writes_them(text, want):
     "at the two no three minute mark",
     "i got there for and a half hours early", "it was a one and a half hour drive", "we did two and a half rounds",
     "she was like two and a half metres tall", "two of that team were there", "four out of five of that group failed",
+    "two and a half of them asked questions", "three and a half of the questions were technical",
 ])
 def test_counts_after_a_yes_or_with_a_half_stay_counts(text):
     assert extract(text, "arrival").rating is None
@@ -713,3 +715,36 @@ def test_rules_homophones_before_scale_are_checked(tmp_path, monkeypatch):
     rules = _copy_prompts(tmp_path, monkeypatch)
     rules.write_text(rules.read_text().replace("far = 4", "far = 9"))
     _expect_error("rating.homophones_before_scale.far", "from 1 to 5")
+
+
+# An opener is no verdict: "okay" before "so" at the start of a story (held-out 8).
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("oh god. okay. so i got off at the wrong subway stop and had to run like four blocks.", None),
+        ("oh god ok so i got off at the wrong sub was stopped", None),  # as a recogniser writes it
+        ("okay so a four, the bus was on time", 4.0),
+        ("okay, the traffic was fine", 3.0),
+        ("okay i guess, the bus was fine", 3.0),
+        ("it was okay so i was happy", 3.0),  # a verdict after "it was", not an opener
+        ("okay so it was okay", 3.0),
+    ],
+)
+def test_an_opener_is_no_verdict(text, want):
+    assert extract(text, "arrival").rating == want
+
+
+# "one" after "the" and its noun is a pronoun ("the child protection one"), unless
+# it ends the answer ("... missed the indemnity clause. one.").
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("the child protection one, what would you do if a child told you something. my voice went wobbly.", None),
+        ("the technical one was hard", None),
+        ("my mind went blank i missed the indemnity clause one", 1.0),
+        ("the bus was late so one", 1.0),
+        ("the interview was a one", 1.0),
+    ],
+)
+def test_one_after_the_and_a_noun_is_a_pronoun(text, want):
+    assert extract(text, "tough").rating == want

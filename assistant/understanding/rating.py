@@ -24,6 +24,7 @@ _FRACTION = re.compile(r"^(\d+(?:\.\d+)?)/(\d+)$")
 _RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$")
 
 RATING_KEYS = {
+    "openers",
     "cues",
     "clause_start",
     "units",
@@ -89,6 +90,7 @@ class RatingRules:
     corrections_before_number: tuple[tuple[str, ...], ...] = ()
     start_sounds: frozenset[str] = frozenset()
     labels: frozenset[str] = frozenset()
+    openers: tuple[tuple[str, ...], ...] = ()  # "okay so ...": a story opens, no verdict
     no_one: re.Pattern[str] | None = None  # "two no one actually": a correction to 1, not "no one"
 
 
@@ -194,6 +196,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         corrections_before_number=phrase_tuples(lst("corrections_before_number")),
         start_sounds=frozenset(lst("start_sounds")),
         labels=frozenset(" ".join(w.split()) for w in lst("labels")),
+        openers=phrase_tuples(lst("openers")),
         no_one=_no_one_pattern(
             lst("grammar_numbers"), set(homophones), lst("corrections_before_number"), lst("corrections")
         ),
@@ -363,7 +366,9 @@ def _number(tok: str) -> tuple[float, float | None, float | None] | None:
 # Units that are prepositions ("three on the panel") make no count after a
 # number with its scale: "four out of five on that one" is a rating.
 _SCALED_LINKS = frozenset({"on", "in"})
-_THAT = frozenset({"that", "this"})
+# After a number with a half, "of" makes a count only before a group ("two and a
+# half of them", "of the questions").
+_OF_A_GROUP = frozenset({"them", "us", "those", "these", "the", "our", "their", "you"})
 
 
 def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = False, halved: bool = False) -> bool:
@@ -371,8 +376,9 @@ def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = Fal
     `scaled`: the number came with its scale or a half ("four out of five",
     "three and a half"), so "on" and "in" after it do not make it a count
     ("three and a half on the day" is a rating; "three on the panel" a count);
-    `halved`: with a half, "of that" is no count either ("three and a half of
-    that" is "... for that bit" heard by a recogniser)."""
+    `halved`: with a half, "of" is no count either unless a group follows
+    ("three and a half of that" is "... for that bit" heard by a recogniser;
+    "two and a half of them" a count)."""
     if j >= len(tokens):
         return False
     if _match_at(tokens, j, rules.not_units):
@@ -380,8 +386,8 @@ def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = Fal
     word = tokens[j]
     if scaled and word in _SCALED_LINKS:
         return False
-    if halved and word == "of" and j + 1 < len(tokens) and tokens[j + 1] in _THAT:
-        return False  # "three and a half of that" ("... for that bit" as a recogniser hears it)
+    if halved and word == "of" and (j + 1 >= len(tokens) or tokens[j + 1] not in _OF_A_GROUP):
+        return False  # "three and a half of that", "two and a half of my data": a recogniser's words after a rating
     if word in rules.units:
         return True
     return (
@@ -431,6 +437,8 @@ def _pronoun_one(
     """ "one" as a pronoun ("every question was one i'd practised"), not a rating of 1."""
     if value != 1 or high is not None or scale is not None or _at_start(tokens, i, start):
         return False
+    if j < len(tokens) and any(i >= n and tokens[i - n] == "the" and "," not in tokens[i - n : i] for n in (2, 3)):
+        return True  # "the child protection one, what would you do": a pronoun after its noun (not "... clause. one.")
     if j >= len(tokens) or tokens[j] not in rules.pronoun_one_after:
         return False
     return j + 1 < len(tokens) and tokens[j + 1] not in _SAYING and tokens[j + 1] != ","
@@ -630,6 +638,18 @@ _RELATIVE_VERDICT = re.compile(
 )
 
 
+def _opens_a_story(text: str, at: int, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> bool:
+    """An opener ("okay so") starts at character `at`, after nothing but fillers ("oh god, okay. so i got off ...")."""
+    before = [w for w in text[:at].split() if w != ","]
+    i = 0
+    while i < len(before):
+        n = _match_at(before, i, fillers)
+        if not n:
+            return False
+        i += n
+    return _match_at([w for w in text[at:].split() if w != ","], 0, rules.openers) > 0
+
+
 def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...] = ()) -> float | None:
     """The first rating word said as a verdict ("it was rough, ..."), not before a noun ("a good story").
     A few verdicts ("a disaster", "gutted") count at the start of an answer whatever follows."""
@@ -638,6 +658,8 @@ def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], 
     for m in rules.words_re.finditer(text):
         if _RELATIVE_VERDICT.search(text, 0, m.start()):
             continue  # "a scheme that sounded good", "which is fine": a verdict on a thing, not the stage
+        if m.start() <= front and _opens_a_story(text, m.start(), rules, fillers):
+            continue  # "oh god. okay. so i got off at the wrong stop": a story opens, no verdict
         after = text[m.end() :].split(maxsplit=1)
         word = " ".join(m.group("word").split())
         at_front = m.start() == front and not m.group("neg") and word in rules.start_words
