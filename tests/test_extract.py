@@ -748,3 +748,20 @@ def test_an_opener_is_no_verdict(text, want):
 )
 def test_one_after_the_and_a_noun_is_a_pronoun(text, want):
     assert extract(text, "tough").rating == want
+
+
+# "zero" after "almost", "to", "down to" is an amount, not a rating (held-out 8:
+# a story cut at "... from two percent to almost zero." as if its rating were said).
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("we brought the failures down from around two percent to almost zero. so, three and a half.", 3.5),
+        ("we brought the failures down from around two percent almost zero", None),
+        ("we got the backlog down to zero", None),
+        ("zero, literally zero, the car park was full", 1.0),
+        ("the traffic was bad, zero", 1.0),
+        ("honestly i would give it zero", 1.0),
+    ],
+)
+def test_zero_after_almost_is_an_amount(text, want):
+    assert extract(text, "experience").rating == want

@@ -48,6 +48,7 @@ from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFI
         ("we swapped stories about our old program director for and a half", True, CLOSED),
         ("i asked who i'd report to and she seemed to like the three and a half", True, CLOSED),
         ("four, i just went for it", True, OPEN),  # "for" is no number without its half
+        ("how we brought the failures down from around two percent almost zero", True, UNRATED),  # an amount
     ],
 )
 def test_answer_state(text, rated, state):

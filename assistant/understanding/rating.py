@@ -25,6 +25,7 @@ _RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$")
 
 RATING_KEYS = {
     "openers",
+    "amount_before_zero",
     "cues",
     "clause_start",
     "units",
@@ -91,6 +92,7 @@ class RatingRules:
     start_sounds: frozenset[str] = frozenset()
     labels: frozenset[str] = frozenset()
     openers: tuple[tuple[str, ...], ...] = ()  # "okay so ...": a story opens, no verdict
+    amount_before_zero: frozenset[str] = frozenset()  # "almost zero": an amount
     no_one: re.Pattern[str] | None = None  # "two no one actually": a correction to 1, not "no one"
 
 
@@ -197,6 +199,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         start_sounds=frozenset(lst("start_sounds")),
         labels=frozenset(" ".join(w.split()) for w in lst("labels")),
         openers=phrase_tuples(lst("openers")),
+        amount_before_zero=frozenset(lst("amount_before_zero")),
         no_one=_no_one_pattern(
             lst("grammar_numbers"), set(homophones), lst("corrections_before_number"), lst("corrections")
         ),
@@ -563,6 +566,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 value = value / 2
             if value == 0 and not (_follower_ok(tokens, j, rules.clause_start) or (i and tokens[i - 1] == "a")):
                 strength = -1
+            elif value == 0 and _prev_in(tokens, i, rules.amount_before_zero):
+                strength = -1  # "the failures down from two percent to almost zero.": an amount, not a rating
         if strength > 0:
             found.append((strength, i, value, j))
             nxt = j
