@@ -8,7 +8,7 @@ import pytest
 from assistant.audio.pcm import SilenceMicrophone
 from assistant.errors import DeviceLostError
 from assistant.interfaces import Heard, Listener
-from assistant.speech_in.listen import LEAD_IN, VoiceListener
+from assistant.speech_in.listen import LEAD_IN, SEGMENT_AFTER, VoiceListener
 from assistant.speech_in.vad import EnergyDetector
 
 from fakes_audio import ChunksMicrophone, ScriptedRecognizer, noise, quiet, tone
@@ -82,14 +82,29 @@ def test_silence_microphone_times_out_then_ends():
 def test_the_recogniser_hears_only_from_just_before_the_speech():
     """The quiet (or road noise) before an answer starts is not decoded: it
     costs time and, in noise, words. Each answer is heard from LEAD_IN seconds
-    before its first voiced chunk to the end of the closing silence."""
+    before its first voiced chunk until its closing silence is settled
+    (SEGMENT_AFTER seconds into it)."""
     pcm = quiet(3.0) + tone(1.0) + quiet(3.0) + tone(0.8) + quiet(1.5)
     lst, _, rec = listener(pcm, ["four", "two"])
     assert lst.listen().text == "four"
     first = rec.accepted
-    assert LEAD_IN + 1.0 + 1.0 - 0.05 <= first <= LEAD_IN + 1.0 + 1.0 + 0.2
+    assert LEAD_IN + 1.0 + SEGMENT_AFTER - 0.05 <= first <= LEAD_IN + 1.0 + SEGMENT_AFTER + 0.1
     assert lst.listen().text == "two"
-    assert LEAD_IN + 0.8 + 1.0 - 0.05 <= rec.accepted - first <= LEAD_IN + 0.8 + 1.0 + 0.2
+    assert LEAD_IN + 0.8 + SEGMENT_AFTER - 0.05 <= rec.accepted - first <= LEAD_IN + 0.8 + SEGMENT_AFTER + 0.1
+
+
+def test_a_pause_is_not_decoded_once_settled_but_its_last_moment_is():
+    """Inside an answer, the quiet after the pause is settled waits; when speech
+    comes back the recogniser hears the last LEAD_IN seconds of it, then the
+    speech, so nothing said is lost and road noise is not turned into words."""
+    pcm = quiet(0.5) + tone(1.0) + quiet(2.0) + tone(1.0) + quiet(4.0)
+    lst, _, rec = listener(pcm, ["i was late and then it was fine"], silence=1.0, max_pause=2.5)
+    h = lst.listen()
+    assert h.text == "i was late and then it was fine"
+    assert wav_seconds(h.audio) >= 1.0 + 2.0 + 1.0  # the stored answer keeps the whole pause
+    decoded = LEAD_IN + 1.0 + SEGMENT_AFTER + LEAD_IN + 1.0 + SEGMENT_AFTER
+    assert decoded - 0.1 <= rec.accepted <= decoded + 0.15  # not the 2 s pause, nor the closing quiet
+    assert rec.segments == 2
 
 
 def test_timeout_counts_audio_seconds_not_wall_clock():

@@ -11,7 +11,9 @@ far is loud (decided as each answer's speech starts). The recogniser hears
 each answer from LEAD_IN seconds before its first voiced chunk: the quiet or
 road noise before it is never decoded. After SEGMENT_AFTER seconds of quiet
 inside a free answer the recogniser settles what it heard so far
-(Recognizer.segment), so the pause rules read its final words.
+(Recognizer.segment), so the pause rules read its final words; the rest of
+that pause is not decoded, except its last LEAD_IN seconds when speech comes
+back (road noise decoded is time spent and words invented).
 
 - speech starts after `min_speech` seconds of voiced audio, or when the
   recogniser reports words while the audio is voiced;
@@ -273,6 +275,12 @@ class VoiceListener:
         lead: deque[tuple[AudioChunk, AudioChunk]] = deque()
         lead_seconds = 0.0
         feeding = False
+        # Once a pause has been settled (SEGMENT_AFTER), its quiet or road noise
+        # waits here instead of being decoded; the last LEAD_IN seconds of it
+        # go to the recogniser when speech comes back.
+        held: deque[AudioChunk] = deque()
+        held_seconds = 0.0
+        holding = False
         kept: list[bytes] = []
         text = ""
         stream = self._stream()
@@ -309,7 +317,18 @@ class VoiceListener:
                 lead.clear()
             if feeding:
                 # cleaned is chunk when there is no suppression
-                partial = self._feed(cleaned if self.cleaning else chunk, partial)
+                heard_chunk = cleaned if self.cleaning else chunk
+                if holding and not voiced:
+                    held.append(heard_chunk)
+                    held_seconds += secs
+                    while held and held_seconds - held[0].seconds >= LEAD_IN:
+                        held_seconds -= held.popleft().seconds
+                else:
+                    for c in held:
+                        partial = self._feed(c, partial)
+                    held.clear()
+                    held_seconds, holding = 0.0, False
+                    partial = self._feed(heard_chunk, partial)
             else:
                 lead.append((chunk, cleaned))
                 lead_seconds += secs
@@ -348,6 +367,7 @@ class VoiceListener:
                 allowed = self._pause_allowed(text)
             quiet = 0.0 if voiced else quiet + secs
             if quiet >= SEGMENT_AFTER > quiet - secs and self._kind in FREE_KINDS and feeding:
+                holding = True  # the rest of the pause is not decoded (see `held`)
                 settled = self.recognizer.segment()  # its final word on what was said so far
                 if settled != text:
                     text = settled
