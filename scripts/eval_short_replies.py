@@ -5,7 +5,7 @@
     .venv/bin/python scripts/eval_short_replies.py --topn 4 3      # side by side
     .venv/bin/python scripts/eval_short_replies.py -v              # every miss
 
-Each reply is spoken by four flite voices (into a temp dir, at run time),
+Each reply is spoken by four flite voices (scripts/make_test_audio.synth, at run time),
 padded with quiet, and decoded by a fresh PocketsphinxRecognizer per voice
 with the grammar the listener sets for that kind of reply (the rules' own
 vocabulary: understanding/extract.reply_vocabulary). A reply is right when
@@ -17,15 +17,16 @@ number of Gaussians per frame (speech_in/recognizer.TOPN), one after the other.
 from __future__ import annotations
 
 import argparse
-import subprocess
+import importlib.util
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+_spec = importlib.util.spec_from_file_location("make_test_audio", ROOT / "scripts" / "make_test_audio.py")
+mta = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mta)
 
-VOICES = ("slt", "kal16", "awb", "rms")
 REPLIES = {
     "yesno": ["yes", "yeah", "no", "yep", "nope", "that's right", "no thank you", "yes please", "not at all"],
     "number": ["one", "two", "three", "four", "five", "three and a half", "four out of five", "a two",
@@ -33,24 +34,15 @@ REPLIES = {
 }  # fmt: skip
 
 
-def speak(text: str, voice: str, folder: Path):
-    """16 kHz mono samples of `text` in a flite voice, 0.3 s of quiet before and 0.5 s after."""
-    import numpy as np
-
-    raw = folder / f"{voice}-{text.replace(' ', '_')}.wav"
-    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(raw)], check=True)
-    pcm = subprocess.run(
-        ["sox", str(raw), "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed", "-", "pad", "0.3", "0.5"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    return np.frombuffer(pcm, dtype=np.int16)
+def speak(text: str, voice: str) -> bytes:
+    """16 kHz mono 16-bit PCM of `text` in a flite voice, 0.3 s of quiet before and 0.5 s after."""
+    return mta.silence(0.3) + mta.synth(text, voice) + mta.silence(0.5)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--topn", type=int, nargs="+", default=None, help="Gaussians per frame (default: the product's)")
-    ap.add_argument("--voices", nargs="+", default=list(VOICES))
+    ap.add_argument("--voices", nargs="+", default=list(mta.FLITE_VOICES))
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
 
@@ -61,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     def meaning(kind: str, text: str):
         return yes_no(text) if kind == "yesno" else extract(text).rating
 
-    with tempfile.TemporaryDirectory() as tmp:
-        audio = {(v, kind, t): speak(t, v, Path(tmp)) for v in args.voices for kind, ts in REPLIES.items() for t in ts}
+    audio = {(v, kind, t): speak(t, v) for v in args.voices for kind, ts in REPLIES.items() for t in ts}
     for topn in args.topn or [rec_module.TOPN]:
         rec_module.TOPN = topn
         right = total = 0
@@ -74,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                 for text in texts:
                     pcm = audio[(voice, kind, text)]
                     rec.reset()
-                    for k in range(0, len(pcm), 800):  # 50 ms chunks, as the listener reads
-                        rec.accept(AudioChunk(16000, 2, 1, pcm[k : k + 800].tobytes()))
+                    for k in range(0, len(pcm), 1600):  # 50 ms chunks, as the listener reads
+                        rec.accept(AudioChunk(16000, 2, 1, pcm[k : k + 1600]))
                     heard = rec.finish().text
                     total += 1
                     ok = meaning(kind, heard) == meaning(kind, text)
