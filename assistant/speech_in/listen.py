@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Generic, TypeVar
 
 from assistant.audio.denoise import NoiseMeter, NoiseSuppressor
 from assistant.audio.pcm import CHANNELS, RATE, WIDTH, Resampler, wav_bytes
@@ -83,6 +84,31 @@ LEAD_IN = 0.5
 SEGMENT_AFTER = 0.6
 UNSURE_NUMBER = 0.6  # a number word heard with less confidence puts the rating in doubt
 FREE_KINDS = ("answer", "lesson")
+
+
+T = TypeVar("T")
+
+
+class _Recent(Generic[T]):
+    """What came with the last stretch of audio: each item is added with its
+    chunk's seconds, and the oldest go while the rest still span `seconds`."""
+
+    def __init__(self) -> None:
+        self._items: deque[tuple[float, T]] = deque()
+        self._seconds = 0.0
+
+    def add(self, item: T, secs: float, seconds: float) -> None:
+        self._items.append((secs, item))
+        self._seconds += secs
+        while self._items and self._seconds - self._items[0][0] >= seconds:
+            self._seconds -= self._items.popleft()[0]
+
+    def take(self) -> list[T]:
+        """Everything kept, oldest first; empty after."""
+        items = [item for _, item in self._items]
+        self._items.clear()
+        self._seconds = 0.0
+        return items
 
 
 class VoiceListener:
@@ -268,18 +294,15 @@ class VoiceListener:
         spoken = 0.0  # audio seconds since the start
         began = self.position  # where the speech started in the stream
         allowed = self._pause_allowed("")
-        before: deque[AudioChunk] = deque()
-        before_seconds = 0.0
+        before: _Recent[AudioChunk] = _Recent()  # the pre-roll kept with the answer's audio
         # Until the first voiced chunk the recogniser hears nothing: what came
         # before it waits here (raw, cleaned), the last LEAD_IN seconds kept.
-        lead: deque[tuple[AudioChunk, AudioChunk]] = deque()
-        lead_seconds = 0.0
+        lead: _Recent[tuple[AudioChunk, AudioChunk]] = _Recent()
         feeding = False
         # Once a pause has been settled (SEGMENT_AFTER), its quiet or road noise
         # waits here instead of being decoded; the last LEAD_IN seconds of it
         # go to the recogniser when speech comes back.
-        held: deque[AudioChunk] = deque()
-        held_seconds = 0.0
+        held: _Recent[AudioChunk] = _Recent()
         holding = False
         kept: list[bytes] = []
         text = ""
@@ -312,44 +335,33 @@ class VoiceListener:
                 feeding = True
                 if self.denoise_when_noisy and self.denoise_recognizer:
                     self.cleaning = bool(self.meter.noisy())
-                for raw, clean in lead:
+                for raw, clean in lead.take():
                     partial = self._feed(clean if self.cleaning else raw, partial)
-                lead.clear()
             if feeding:
                 # cleaned is chunk when there is no suppression
                 heard_chunk = cleaned if self.cleaning else chunk
                 if holding and not voiced:
-                    held.append(heard_chunk)
-                    held_seconds += secs
-                    while held and held_seconds - held[0].seconds >= LEAD_IN:
-                        held_seconds -= held.popleft().seconds
+                    held.add(heard_chunk, secs, LEAD_IN)
                 else:
-                    for c in held:
+                    for c in held.take():
                         partial = self._feed(c, partial)
-                    held.clear()
-                    held_seconds, holding = 0.0, False
+                    holding = False
                     partial = self._feed(heard_chunk, partial)
             else:
-                lead.append((chunk, cleaned))
-                lead_seconds += secs
-                while lead and lead_seconds - lead[0][0].seconds >= LEAD_IN:
-                    lead_seconds -= lead.popleft()[0].seconds
+                lead.add((chunk, cleaned), secs, LEAD_IN)
             if partial != text:
                 text = partial
                 allowed = self._pause_allowed(text)
                 self._show(text)
             if not started:
-                before.append(chunk)
-                before_seconds += secs
-                while before and before_seconds - before[0].seconds >= self.pre_roll + secs:
-                    before_seconds -= before.popleft().seconds
+                before.add(chunk, secs, self.pre_roll + secs)
                 run = run + secs if voiced else 0.0
                 if run >= self.min_speech or (voiced and bool(self._clean(partial, False))):
                     started = True
                     began = self.position - run
-                    kept = [c.audio for c in before] if self.keep_audio else []
+                    pre_roll = before.take()
+                    kept = [c.audio for c in pre_roll] if self.keep_audio else []
                     spoken = run
-                    before.clear()
                     continue
                 waited += secs
                 if text and waited >= self.max_answer:
