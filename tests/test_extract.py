@@ -125,6 +125,9 @@ def test_rating_among_other_numbers(text, want):
     ("i could see her writing less and less one and a half fun being kind of myself", 1.5),
     ("she said it's thirty two grand plus tips three and half of that that", 3.5),  # "for that bit"
     ("i'd do the course to possibly two and a half of my data", 2.5),  # "... felt my age"
+    # "oh, four and a half! found a park ...": after a half, "of the" and no group is no count
+    ("all four and a half of the park right outside which never happens around there", 4.5),
+    ("oh four and a half of that", 4.5),
 ])
 def test_ratings_as_a_recogniser_writes_them(text, want):
     assert extract(text, "arrival").rating == want
@@ -140,6 +143,7 @@ def test_ratings_as_a_recogniser_writes_them(text, want):
     "i got there for and a half hours early", "it was a one and a half hour drive", "we did two and a half rounds",
     "she was like two and a half metres tall", "two of that team were there", "four out of five of that group failed",
     "two and a half of them asked questions", "three and a half of the questions were technical",
+    "i'm the two and a half of them were nice", "all three and a half of our hours went on it",
 ])
 def test_counts_after_a_yes_or_with_a_half_stay_counts(text):
     assert extract(text, "arrival").rating is None

@@ -268,13 +268,15 @@ def _prev_in(tokens: list[str], i: int, vocab: frozenset[str]) -> bool:
     return _prev_len(tokens, i, vocab) > 0
 
 
-def _blocked(tokens: list[str], i: int, rules: RatingRules, start: int = 0, j: int = 0) -> bool:
+def _blocked(tokens: list[str], i: int, rules: RatingRules, start: int = 0, j: int = 0, halved: bool = False) -> bool:
     """A word before the number makes it a count or a time ("at 2", "the 3 of us"),
     unless a longer rating cue ends there ("go with 3", "stick with 4"), or it is
     the sound a recogniser made of a filler before a rating said first ("ugh, a
-    two" heard as "i'm the two") and no "of" follows."""
+    two" heard as "i'm the two") and no "of" follows (after a half, no "of" and
+    a group: "oh, four and a half! found a park" heard as "all four and a half
+    of the park")."""
     if i == start and start > 0 and tokens[start - 1] in rules.start_sounds:
-        return j < len(tokens) and tokens[j] == "of"
+        return j < len(tokens) and tokens[j] == "of" and (not halved or _a_group(tokens, j + 1, rules))
     block = _prev_len(tokens, i, rules.block_before)
     if not block:
         return False
@@ -371,7 +373,18 @@ def _number(tok: str) -> tuple[float, float | None, float | None] | None:
 _SCALED_LINKS = frozenset({"on", "in"})
 # After a number with a half, "of" makes a count only before a group ("two and a
 # half of them", "of the questions").
-_OF_A_GROUP = frozenset({"them", "us", "those", "these", "the", "our", "their", "you"})
+_OF_A_GROUP = frozenset({"them", "us", "you"})
+_OF_THE = frozenset({"those", "these", "the", "our", "their"})  # a group when what follows is one
+
+
+def _a_group(tokens: list[str], j: int, rules: RatingRules) -> bool:
+    """True when tokens[j:] name a group after "of": "them", or "the" and a
+    plural ("of the questions"), not "of the park"."""
+    if j >= len(tokens):
+        return False
+    if tokens[j] in _OF_A_GROUP:
+        return True
+    return tokens[j] in _OF_THE and j + 1 < len(tokens) and _countable(tokens, j + 1, rules)
 
 
 def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = False, halved: bool = False) -> bool:
@@ -389,8 +402,8 @@ def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = Fal
     word = tokens[j]
     if scaled and word in _SCALED_LINKS:
         return False
-    if halved and word == "of" and (j + 1 >= len(tokens) or tokens[j + 1] not in _OF_A_GROUP):
-        return False  # "three and a half of that", "two and a half of my data": a recogniser's words after a rating
+    if halved and word == "of" and not _a_group(tokens, j + 1, rules):
+        return False  # "three and a half of that", "four and a half of the park": a recogniser's words after a rating
     if word in rules.units:
         return True
     return (
@@ -530,7 +543,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         elif _countable(tokens, j, rules, scaled=scale is not None or halved, halved=halved) or (
             scale is None
             and not (halved and _follower_ok(tokens, j, frozenset()))  # "... she seemed to like the three and a half"
-            and _blocked(tokens, i, rules, start, j)
+            and _blocked(tokens, i, rules, start, j, halved)
         ):
             strength = -1  # a count or a time; but "for four out of five" is a rating by its shape
         elif scale is not None:
