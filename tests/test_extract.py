@@ -697,6 +697,29 @@ def test_a_correction_across_punctuation_takes_the_last_number(text, want):
     assert extract(text, "experience").rating == want
 
 
+# Held-out 9 (typed, after its first run): a "no" after a hedge still corrects;
+# a number said again with a half refines it, over someone else's number; a
+# closing verdict beats a rating said first. And what must not move.
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("there was a scenario about a budget cut. i dithered. one, maybe. no, let's be kind, one and a half.", 1.5),
+        ("one maybe no lets be kind one and a half", 1.5),  # as a recogniser writes it
+        ("my sister is saying i should say five because they answered properly. hmm, four. four and a half.", 4.5),
+        ("and four four and a half", 4.5),
+        ("so, yeah, three, or three and a half. three.", 3.0),  # "or": a range, then the verdict
+        ("four. i shared the case of a marathon runner, then i lost them a bit. so, three point five.", 3.5),
+        ("four i shared the case of a runner and i lost them a bit so three point five", 3.5),
+        ("two. the drive was long. overall, a three.", 3.0),
+        ("three. there were two of them, so two people asking.", 3.0),  # a count at the end is no verdict
+        ("four. they asked about the budget and it went fine so", 4.0),
+        ("three. we talked about rugby and then they were so five minutes late", 3.0),  # not at the end
+    ],
+)
+def test_corrections_refinements_and_closing_verdicts(text, want):
+    assert extract(text, "experience").rating == want
+
+
 # The demo's "four out of five" comes back from pocketsphinx as "far out of
 # five": a number word misheard right before its scale is still the number.
 @pytest.mark.parametrize(

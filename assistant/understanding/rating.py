@@ -25,6 +25,7 @@ _RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$")
 
 RATING_KEYS = {
     "openers",
+    "closing_cues",
     "amount_before_zero",
     "cues",
     "clause_start",
@@ -93,6 +94,7 @@ class RatingRules:
     labels: frozenset[str] = frozenset()
     openers: tuple[tuple[str, ...], ...] = ()  # "okay so ...": a story opens, no verdict
     amount_before_zero: frozenset[str] = frozenset()  # "almost zero": an amount
+    closing_cues: tuple[tuple[str, ...], ...] = ()  # "... so, three and a half.": the verdict that closes an answer
     no_one: re.Pattern[str] | None = None  # "two no one actually": a correction to 1, not "no one"
 
 
@@ -200,6 +202,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         labels=frozenset(" ".join(w.split()) for w in lst("labels")),
         openers=phrase_tuples(lst("openers")),
         amount_before_zero=frozenset(lst("amount_before_zero")),
+        closing_cues=phrase_tuples(lst("closing_cues")),
         no_one=_no_one_pattern(
             lst("grammar_numbers"), set(homophones), lst("corrections_before_number"), lst("corrections")
         ),
@@ -594,6 +597,8 @@ def round_half(value: float) -> float:
 
 
 _CORRECTION_REACH = 5  # words between a correction ("actually", "more like") and the number it brings
+_FILLED = frozenset({",", "um", "uh", "hmm", "well"})  # a pause, filled or not
+_BEFORE_A_NO = _FILLED | {"maybe"}  # may come between a number and the "no" that corrects it
 
 
 def _corrected(tokens: list[str], found: list[tuple[int, int, float, int]], rules: RatingRules) -> int | None:
@@ -615,11 +620,17 @@ def _corrected(tokens: list[str], found: list[tuple[int, int, float, int]], rule
                 for opt in rules.corrections_before_number
             )
         if not said:
-            # "two. no, probably a one and a half": a bare "no" right after the earlier number
+            # "two. no, probably a one and a half", "one, maybe. no, let's be kind, one and a half":
+            # a bare "no" right after the earlier number (and a hedge)
             m = prev_end
-            while m < i and tokens[m] == ",":
+            while m < i and tokens[m] in _BEFORE_A_NO:
                 m += 1
-            said = i - m <= _CORRECTION_REACH and _match_at(tokens, m, rules.corrections_before_number) > 0
+            words_between = sum(1 for t in tokens[m:i] if t != ",")
+            said = words_between <= _CORRECTION_REACH and _match_at(tokens, m, rules.corrections_before_number) > 0
+        if not said:
+            # "hmm, four. four and a half": the number said again with a half refines it
+            # ("three, or three and a half" is a range)
+            said = found[k][2] == found[k - 1][2] + 0.5 and all(t in _FILLED for t in tokens[prev_end:i])
         if said:
             last = k
     return last
@@ -636,7 +647,20 @@ def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[st
         # a verdict given after the correction settles it again: "three. no, four, ... so call it three and a half"
         k = max([m for m in range(k + 1, len(found)) if found[m][0] >= 2], default=k)
     best = found[k] if k is not None else max(found, key=lambda c: (c[0], -c[1]))
+    if k is None and best[0] == 3 and _closes(tokens, found[-1], rules):
+        best = found[-1]  # "four. i shared the case of ... i lost them a bit. so, three point five."
     return round_half(best[2])
+
+
+def _closes(tokens: list[str], c: tuple[int, int, float, int], rules: RatingRules) -> bool:
+    """Does rating `c` end the answer after a closing cue ("... so, three and
+    a half.", "... so yeah, overall a two")? Then it is the person's last word
+    on the stage, and it beats a rating said first."""
+    if any(t != "," for t in tokens[c[3] :]):
+        return False
+    k = c[1] - (1 if c[1] and tokens[c[1] - 1] == "a" else 0)
+    before = [t for t in tokens[:k] if t != ","]
+    return any(len(before) > len(o) and tuple(before[-len(o) :]) == o for o in rules.closing_cues)
 
 
 def _front(text: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> int:
