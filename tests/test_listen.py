@@ -200,14 +200,20 @@ def test_energy_detector_levels():
 class _Pass:
     """A number pass that hears a given rating, clearly or not."""
 
-    def __init__(self, rating, sure=False):
+    def __init__(self, rating, sure=False, reading=""):
         self.rating, self.sure, self.text = rating, sure, ""
+        self.reading = reading  # the answer so far as the pass reads it, at a pause
+        self.peeks = 0
 
     def reset(self):
         pass
 
     def accept(self, chunk):
         pass
+
+    def peek(self):
+        self.peeks += 1
+        return self.reading
 
     def finish(self):
         return self.rating
@@ -248,7 +254,10 @@ def test_a_rating_said_first_waits_max_pause_for_its_story_before_the_listener_k
     assert lst.listen("answer").text == "all morning"
 
 
-@pytest.mark.parametrize("words", ["we chatted about football so i'd say a four", " ".join(["practise"] * 30) + " four out of five"])
+@pytest.mark.parametrize("words", [
+    "we chatted about football and the drive in and the weather so i'd say a four",
+    " ".join(["practise"] * 30) + " four out of five",
+])
 def test_a_rating_given_last_ends_the_answer_after_silence_before_the_listener_knows_the_person(words):
     # "... we chatted about football, so i'd say a four" | quiet: the verdict
     # closes the answer, short or long, where a rating said first waits h
@@ -257,6 +266,47 @@ def test_a_rating_given_last_ends_the_answer_after_silence_before_the_listener_k
     first = lst.listen("answer")
     assert first.text == words and talk + 0.8 <= first.end <= talk + 1.0
     assert lst.listen("answer").text == "all morning"
+
+
+def test_a_rating_given_last_that_only_the_number_pass_heard_ends_the_answer_after_silence():
+    # "... so i'd say a four" heard as "... so i'd say give": the transcript has
+    # no rating yet, so it would wait max_pause for one; the pass, asked at the
+    # pause, reads "a four" there, and the verdict closes the answer
+    words = "we chatted about football and the drive in and the weather so i'd say give"
+    talk = 0.3 * len(words.split()) + 0.3
+    pcm = tone(talk) + quiet(1.8) + tone(0.6) + quiet(3.0)
+    spotted = _Pass(4.0, reading="we chatted about football and the drive in and the weather so i'd say a four")
+    lst, _, _ = listener(pcm, [words, "all morning"], rating_pass=spotted, **LIVE)
+    first = lst.listen("answer")
+    assert first.text == words and first.rating == 4.0 and talk + 0.8 <= first.end <= talk + 1.0
+    assert spotted.peeks >= 1
+    assert lst.listen("answer").text == "all morning"
+    # with nothing spotted it waits for a rating, past the 1.8 s pause
+    lst, _, _ = listener(pcm, [words + " all morning"], rating_pass=_Pass(None), **LIVE)
+    assert lst.listen("answer").end > talk + 1.8 + 0.6
+
+
+def test_a_short_clause_and_the_rating_the_number_pass_heard_does_not_end_the_answer_at_a_pause():
+    # dev d10: "so i think this went well, honestly, i'd give it a four. | i talked
+    # through the dashboard ...", heard as "... honestly i do before": the pass
+    # reads "four" there, but a short clause and its rating is a rating said
+    # first, and the story comes after the pause
+    words = "so i think this one well honestly i do before"
+    talk = 0.3 * len(words.split()) + 0.1  # these words shown at the pause, the rest after it
+    pcm = tone(talk) + quiet(1.8) + tone(0.6) + quiet(3.0)
+    spotted = _Pass(4.0, reading="so i think this went well honestly i'd give it a four")
+    lst, _, _ = listener(pcm, [words + " i talked through the dashboard"], rating_pass=spotted, **LIVE)
+    assert lst.listen("answer").end > talk + 1.8 + 0.6
+    assert spotted.peeks >= 1
+
+
+def test_the_number_pass_is_asked_at_a_pause_only_when_the_transcript_has_no_rating():
+    words = "we chatted about football and the drive in and the weather so i'd say a four"
+    talk = 0.3 * len(words.split()) + 0.3
+    spotted = _Pass(4.0, reading="we chatted about football so i'd say a two")
+    lst, _, _ = listener(tone(talk) + quiet(2.0), [words], rating_pass=spotted, **LIVE)
+    assert lst.listen("answer").text == words
+    assert spotted.peeks == 0
 
 
 def test_once_someone_stops_to_think_and_goes_on_a_finished_sentence_no_longer_ends_the_answer():

@@ -37,9 +37,10 @@ from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFI
         ("i'd say it was um", True, UNFINISHED),
         (" ".join(["we talked about the new rota"] * 5) + " a four", True, CLOSED),  # long, but the verdict last
         (" ".join(["a four we talked about the new rota"] * 4), True, TELLING),  # 25 words or more
-        ("we had a little laugh about that. i'd say a four", True, CLOSED),  # the rating last, as a verdict
-        ("she said yes after six months. yeah, four out of five", True, CLOSED),
-        ("i didn't push back. so, three, maybe", True, CLOSED),  # a hedge on a rating closes it
+        ("we had a little laugh about that and the rest of it was easy. i'd say a four", True, CLOSED),  # a verdict last
+        ("i asked about the training budget and she said yes after six months. yeah, four out of five", True, CLOSED),
+        ("they offered less than i had hoped for and i didn't push back. so, three, maybe", True, CLOSED),  # a hedge
+        ("we had a little laugh about that. i'd say a four", True, FINISHED),  # too short to close: a rating said first
         ("i didn't push back. maybe", True, UNFINISHED),  # not after a number: it leads on
         ("the bus was late. three and", True, UNFINISHED),  # "... and a half" still to come
         ("two. i told them about year three", True, FINISHED),  # a number last that is not the rating
@@ -49,6 +50,12 @@ from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFI
         ("i asked who i'd report to and she seemed to like the three and a half", True, CLOSED),
         ("four, i just went for it", True, OPEN),  # "for" is no number without its half
         ("how we brought the failures down from around two percent almost zero", True, UNRATED),  # an amount
+        # a short clause with its rating is the rating said first: what happened is still to come
+        # (dev d10: "so i think this went well, honestly, i'd give it a four. | i talked through ...",
+        # heard as "so i think this one well honestly i do before", the number pass reading "a four")
+        ("so i think this went well, honestly, i'd give it a four.", True, FINISHED),
+        ("so i think this one well honestly i do a four", True, FINISHED),
+        ("she asked good questions about the rota and i answered them all. i'd say a four", True, CLOSED),
     ],
 )
 def test_answer_state(text, rated, state):
@@ -70,6 +77,7 @@ def test_a_copy_of_the_pause_rules_loads(pauses_file):
     [
         ("clause_words = 2", "clause_words = 0", "'clause_words' must be a whole number from 1 to 10"),
         ("story_words = 25", "story_words = 1", "'story_words' must be a whole number above clause_words"),
+        ("closing_words = 12", "closing_words = 40", "'closing_words' must be a whole number above clause_words"),
         ("clause_words = 2", "clause_words = 2\nclause_word = 3", "clause_word"),
     ],
 )

@@ -351,3 +351,42 @@ def test_the_homophones_a_number_is_split_from_are_the_rules_own():
     assert table["four"] == ("four", "for", "fore") and table["two"] == ("two", "to", "too")
     assert table["five"] == ("five",)  # "far" counts only before a scale, so it splits nothing
     assert set(table) == {"one", "two", "three", "four", "five"}
+
+
+def _feed(engine, pcm):
+    rec, rp = engine
+    for c in chunks(pcm):
+        rec.accept(c)
+        rp.accept(c)
+
+
+@pytest.mark.parametrize("voice", ["slt", "kal16"])
+def test_peek_reads_the_rating_said_so_far_and_the_answer_goes_on(engine, voice):
+    # asked at a pause, once the free decoder has settled its words there
+    rec, rp = engine
+    rec.reset()
+    rec.set_grammar(None)
+    rp.reset()
+    _feed(engine, mta.silence(0.3) + mta.synth("they asked about databases and i would say a four", voice) + mta.silence(0.8))
+    rec.segment()
+    reading = rp.peek()
+    assert extract(reading, "arrival").rating == 4, reading
+    _feed(engine, mta.synth("then we talked about the team", voice) + mta.silence(1.0))
+    transcript = rec.finish().text
+    spotted = rp.finish()
+    final = extract(transcript, "arrival").rating
+    assert (final if final is not None else spotted) == 4, (transcript, rp.text)
+    assert "team" in transcript  # the answer went on after the peek
+
+
+@pytest.mark.parametrize("text", NO_RATING[:3])
+def test_peek_gives_nothing_when_no_rating_was_said(engine, text):
+    rec, rp = engine
+    rec.reset()
+    rec.set_grammar(None)
+    rp.reset()
+    _feed(engine, mta.silence(0.3) + mta.synth(text, "kal16") + mta.silence(0.8))
+    rec.segment()
+    assert rp.peek() == ""
+    rec.finish()
+    assert rp.finish() is None

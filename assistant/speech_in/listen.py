@@ -39,7 +39,10 @@ back (road noise decoded is time spent and words invented).
   For the improvement and the win, a clause is finished; in a rated stage the
   answer goes on until its rating has been heard ("... took me ages. | two.")
   and ends soonest when the rating comes last, as a verdict ("... we had a
-  laugh about that. i'd say a four.");
+  laugh about that. i'd say a four."). A rating the transcript lost but the
+  number pass spotted counts: when the settled words hold no rating, the
+  pause rules read the pass's reading of them (RatingPass.peek: "i'd say a
+  four" for "i'd say give");
 - with nothing said for `no_answer_timeout` seconds it returns Heard("").
 
 Kinds: "answer" (a rated stage), "lesson" (the improvement or the win: no
@@ -267,6 +270,15 @@ class VoiceListener:
             return min(half_way, FLUENT_PAUSE * self.silence)
         return half_way  # a clause but no rating yet, or very few words
 
+    def _with_spotted_rating(self, text: str) -> str:
+        """At a settled pause: the answer so far, or, when the transcript holds
+        no rating yet, the number pass's reading of it with the rating it
+        spotted ("a solid four, ..." heard as "the sword for ..."), so a rating
+        already said does not leave the answer waiting for one."""
+        if not self._rating_on or answer_state(self._clean(text, False), rated=True) != UNRATED:
+            return text
+        return self._pass_call("peek") or text
+
     def _voiced(self, cleaned: AudioChunk) -> bool:
         """Is this chunk (the next one of the stream) speech? The plan's
         word on it when the recording was planned that far, else the detector's."""
@@ -383,8 +395,8 @@ class VoiceListener:
                 settled = self.recognizer.segment()  # its final word on what was said so far
                 if settled != text:
                     text = settled
-                    allowed = self._pause_allowed(text)
                     self._show(text)
+                allowed = self._pause_allowed(self._with_spotted_rating(text))
             if spoken >= self.max_answer or self._ends_here(quiet, allowed):
                 break
         if started and self._kind in FREE_KINDS:

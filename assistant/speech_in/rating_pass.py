@@ -36,6 +36,7 @@ class RatingPass(Protocol):
     def sure(self) -> bool: ...  # the last rating found was clear (no need to confirm it)
 
     def accept(self, chunk: AudioChunk) -> None: ...
+    def peek(self) -> str: ...  # the answer so far as the pass reads it, with its rating in place ("" if none yet)
     def finish(self) -> float | None: ...
     def reset(self) -> None: ...
 
@@ -136,6 +137,10 @@ class PocketsphinxRatingPass:
             return []
         self._d.end_utt()
         self._in_utt = False
+        return self._spotted()
+
+    def _spotted(self) -> list[tuple[str, int, int, float]]:
+        """The phrases spotted so far: (phrase, start frame, end frame, probability)."""
         return [(s.word.strip(), s.start_frame, s.end_frame, s.prob) for s in (self._d.seg() or []) if s.word.strip()]
 
     def free_words(self) -> list[tuple[str, int, int]] | None:
@@ -146,11 +151,31 @@ class PocketsphinxRatingPass:
         except Exception:
             return None
 
+    def peek(self) -> str:
+        """The answer so far as finish() would read it if it ended now: the free
+        words with the spotted rating in place, or "" when nothing spotted yet
+        is a rating. The utterance goes on. Asked at a pause, once the free
+        decoder has settled its words there (segment()), so the pause rules
+        know a rating the transcript lost is already said."""
+        if not self._in_utt:
+            return ""
+        best = self._best(self._spotted())
+        return best.text if best else ""
+
     def finish(self) -> float | None:
         self.candidates = self._end()
+        best = self._best(self.candidates)
+        self.text = best.text if best else ""
+        # sure: a clear match over words that sound like its number
+        self.sure = best is not None and best.sounds_like and best.prob >= SURE_PROB
+        return best.rating if best else None
+
+    def _best(self, candidates: list[tuple[str, int, int, float]]) -> Reading | None:
+        """The spotted phrase the rules read as the answer's rating, put in
+        place of the free words under it (None when no spotted phrase is one)."""
         words = self.free_words()
         kept: list[Reading] = []
-        for spotted, start, end, prob in self.candidates:
+        for spotted, start, end, prob in candidates:
             here = unfuse(words, spotted, start, end, self._phones) if words is not None else None
             heard = covered(here, spotted, start, end) if here is not None else []
             if prob < self._min_prob(spotted, heard) or sounds_like_another(heard, spotted):
@@ -168,11 +193,7 @@ class PocketsphinxRatingPass:
                 key = (len(phrase.split()), sounds_like(heard, phrase), prob)
                 kept.append(Reading(key, rating, text, spotted, start, end))
         kept = [c for c in kept if not any(_outheard(c, o) for o in kept)]
-        best = max(kept, key=lambda c: c.key) if kept else None
-        self.text = best.text if best else ""
-        # sure: a clear match over words that sound like its number
-        self.sure = best is not None and best.sounds_like and best.prob >= SURE_PROB
-        return best.rating if best else None
+        return max(kept, key=lambda c: c.key) if kept else None
 
     def _min_prob(self, phrase: str, heard: list[str]) -> float:
         """A phrase of three words or more ("two out of five") over free words
@@ -523,6 +544,10 @@ class VoskRatingPass:
         self._fed += chunk.seconds
         self._rec.AcceptWaveform(chunk.audio)
 
+    def peek(self) -> str:
+        """Vosk's pass reads its words only at the end (finish): nothing yet."""
+        return ""
+
     def finish(self) -> float | None:
         if self._rec is None:
             return None
@@ -578,6 +603,9 @@ class LazyRatingPass:
     def accept(self, chunk: AudioChunk) -> None:
         if self.inner is not None:
             self.inner.accept(chunk)
+
+    def peek(self) -> str:
+        return self.inner.peek() if self.inner is not None else ""
 
     def finish(self) -> float | None:
         return self.inner.finish() if self.inner is not None else None

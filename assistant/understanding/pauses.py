@@ -5,7 +5,9 @@
   filler, an article, "i", "was" ...) or the answer is only a rating so far;
 - "closed": a rated answer that ends on its rating after a clause ("... we
   had a laugh about that. i'd say a four"): the rating given last, as a
-  verdict, closes the answer;
+  verdict, closes the answer; but not after a short clause ("so i think
+  this went well, honestly, i'd give it a four."): that is the rating said
+  first, and what happened is still to come (it is "finished");
 - "finished": a rated answer with a rating and a complete clause, or an
   unrated one (the improvement, the win) with a complete clause;
 - "unrated": a rated answer with a clause but no rating yet: the rating is
@@ -37,6 +39,7 @@ UNRATED, CLOSED = "unrated", "closed"
 class PauseRules:
     clause_words: int
     story_words: int
+    closing_words: int
     unfinished_last: tuple[tuple[str, ...], ...]
     rating_words: frozenset[str]
     rating_sounds: frozenset[str]
@@ -50,6 +53,7 @@ def pause_rules() -> PauseRules:
     keys = {
         "clause_words",
         "story_words",
+        "closing_words",
         "unfinished_last",
         "rating_words",
         "rating_sounds",
@@ -63,9 +67,13 @@ def pause_rules() -> PauseRules:
     story_words = require(path, data, "story_words", int)
     if isinstance(story_words, bool) or not clause_words < story_words <= 200:
         raise PromptsError(f"{path}: 'story_words' must be a whole number above clause_words, up to 200.")
+    closing_words = require(path, data, "closing_words", int)
+    if isinstance(closing_words, bool) or not clause_words < closing_words <= story_words:
+        raise PromptsError(f"{path}: 'closing_words' must be a whole number above clause_words, up to story_words.")
     return PauseRules(
         clause_words=clause_words,
         story_words=story_words,
+        closing_words=closing_words,
         unfinished_last=phrase_tuples(string_list(path, data, "unfinished_last")),
         rating_words=frozenset(w for p in phrase_tuples(string_list(path, data, "rating_words")) for w in p),
         rating_sounds=frozenset(w for p in phrase_tuples(string_list(path, data, "rating_sounds")) for w in p),
@@ -93,7 +101,10 @@ def _ends_on_its_rating(words: list[str], rules: PauseRules, rating: float) -> b
     """The words after the last clause are the answer's rating ("... i'd say a
     four", "... four out of five", "... two, maybe", "... for and a half"): its
     rating words and numbers read as the same rating the whole answer gives (so "the first
-    one" or "year three" after an earlier "two" is no verdict)."""
+    one" or "year three" after an earlier "two" is no verdict). Not after
+    fewer than `closing_words` words ("so i think this went well, honestly,
+    i'd give it a four. | i talked through ..."): that is a rating said
+    first, and what happened is still to come."""
     numbers = rating_rules().grammar_numbers
     i = len(words)
     while i > 0 and (words[i - 1] in rules.rating_words or words[i - 1] in numbers):
@@ -105,6 +116,9 @@ def _ends_on_its_rating(words: list[str], rules: PauseRules, rating: float) -> b
 
     # from the longest tail to the shortest: "seemed to like the three and a half" is
     # read from "like", not as "to" (a two) said first
+    said_at = next((k for k in range(i, len(words)) if words[k] in numbers), len(words))
+    if said_at < rules.closing_words:
+        return False
     return any(said(tail[k:]) and extract(" ".join(tail[k:]), "stage").rating == rating for k in range(len(tail)))
 
 
