@@ -21,6 +21,7 @@ from assistant.audio.denoise import NoiseMeter, NoiseSuppressor
 from assistant.audio.pcm import FileMicrophone
 from assistant.interfaces import AudioChunk
 from assistant.speech_in.listen import FLUENT_AFTER, VoiceListener
+from assistant.speech_in.rating_pass import make_rating_pass
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 from assistant.speech_in.vad import EnergyDetector, SileroDetector
 
@@ -44,7 +45,7 @@ VERDICTS = {
     "answers": [
         {"stage": "arrival", "text": "the bus was late and i had to run the last bit to the office. three out of five"},
         {"stage": "opening", "text": "the interviewer was friendly and we chatted about football, i'd say a four"},
-        {"stage": "experience", "text": "i talked about the warehouse project and the new rota. three out of five"},
+        {"stage": "experience", "text": "i talked about the warehouse project and the new rota we started in the spring. three out of five"},
     ],
 }
 
@@ -72,11 +73,14 @@ def speech(tmp_path_factory):
 
 
 def listen_all(path: Path, *, detector=None, fluent: bool = False, **kw) -> list:
-    """Every answer of the recording, heard live (`fluent`: by a listener that
-    has already heard this person talk FLUENT_AFTER seconds in one go)."""
+    """Every answer of the recording, heard live as `debrief start` hears it,
+    the number pass included (`fluent`: by a listener that has already heard
+    this person talk FLUENT_AFTER seconds in one go)."""
+    recognizer = PocketsphinxRecognizer()
     listener = VoiceListener(
         FileMicrophone(path, chunk_seconds=0.05),
-        PocketsphinxRecognizer(),
+        recognizer,
+        rating_pass=make_rating_pass(recognizer),
         interactive=False,
         silence=kw.pop("silence", 0.8),
         max_pause=kw.pop("max_pause", 2.5),
@@ -202,9 +206,12 @@ def test_the_longest_quiet_stretches_end_the_answers():
 SEVEN_WITH_PAUSES = {
     "id": "pp",
     "answers": [
-        # pauses after a clause and its rating: the live pause rules end these answers there
-        {"stage": "arrival", "text": "the bus was late. three out of five. | so i ran the last bit to the office"},
-        {"stage": "opening", "text": "the interviewer was friendly. four out of five. | we chatted about football"},
+        # pauses after a clause and its rating; after a story and its closing rating (the first
+        # two) the live pause rules end the answer there
+        {"stage": "arrival", "text": "the bus was late and i stood in the rain at the stop for ages. three out of five. "
+                                     "| so i ran the last bit to the office"},
+        {"stage": "opening", "text": "the interviewer was friendly and the room they put us in was bright and calm. four "
+                                     "out of five. | we chatted about football"},
         {"stage": "experience", "text": "three. i talked about the warehouse project"},
         {"stage": "tough", "text": "the salary question threw me. two out of five. | i had no number ready"},
         {"stage": "closing", "text": "four. i asked about the team"},
@@ -216,7 +223,7 @@ KEYS = {"arrival": "office", "opening": "football", "tough": "ready", "closing":
 
 
 def test_a_recording_with_pauses_after_finished_clauses_is_filed_answer_by_answer(tmp_path):
-    """Live, a pause after "the bus was late. three out of five." ends the answer; in a
+    """Live, a pause after "the bus was late and ... three out of five." ends the answer; in a
     recording (`--input`) the planned gaps keep each answer whole, so every
     answer lands under its own question."""
     import json
@@ -299,8 +306,9 @@ LEARNS = {
     "answers": [
         # the person stops to think after "and", then goes on (THREE_ANSWERS' first) ...
         THREE_ANSWERS["answers"][0],
-        # ... so later a pause after a clause and its rating is a pause to think too
-        {"stage": "opening", "text": "the interviewer was friendly. four out of five. | we chatted about football for a while"},
+        # ... so later a pause after a story and its closing rating is a pause to think too
+        {"stage": "opening", "text": "the interviewer was friendly and the room they put us in was bright and calm. four "
+                                     "out of five. | we chatted about football for a while"},
         THREE_ANSWERS["answers"][2],
     ],
 }
@@ -314,12 +322,21 @@ def test_live_a_person_who_stops_to_think_is_not_cut_at_a_finished_sentence(tmp_
     assert len(heard) == 3, [h.text for h in heard]
     assert "football" in heard[1].text and heard[1].end >= entry["answers"][1]["end"], heard[1]
     # the same answer first, before the listener has heard this person pause: a pause
-    # longer than `silence` after the rating cuts it there
+    # longer than `silence` after the closing rating cuts it there
     first = dict(LEARNS, id="alone", answers=LEARNS["answers"][1:])
     path, entry = mss.render_one(first, "pauses", tmp_path, gap=3.5, synth=synth, manifest=False)
     assert entry["answers"][0]["pauses"][0]["seconds"] > 0.8
     heard = listen_all(path)
     assert "friendly" in heard[0].text and "football" not in heard[0].text, [h.text for h in heard]
+    # but a short clause and its rating is a rating said first (dev d10: "so i think this went
+    # well, honestly, i'd give it a four. | i talked through ..."): what happened comes next
+    short = {"id": "short", "answers": [
+        {"stage": "opening", "text": "the interviewer was friendly. four out of five. | we chatted about football for a while"},
+        THREE_ANSWERS["answers"][2]]}  # fmt: skip
+    path, entry = mss.render_one(short, "pauses", tmp_path, gap=3.5, synth=synth, manifest=False)
+    assert entry["answers"][0]["pauses"][0]["seconds"] > 0.8
+    heard = listen_all(path)
+    assert "friendly" in heard[0].text and "football" in heard[0].text, [h.text for h in heard]
 
 
 # Two answers with a pause after "and"; seed 540 draws 2.16 s for the first pause
