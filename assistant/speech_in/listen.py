@@ -250,11 +250,20 @@ class VoiceListener:
         if shown and self.on_partial is not None:
             self.on_partial(shown)
 
-    def _pause_allowed(self, text: str) -> float:
-        """Seconds of quiet that end the answer, given what was said so far."""
+    def _pause_allowed(self, text: str, settled: bool = False) -> float:
+        """Seconds of quiet that end the answer, given what was said so far.
+        `settled`: at a pause the recogniser has settled. Then a rated answer
+        whose transcript holds no rating yet is read as the number pass reads
+        it, with the rating it spotted ("a solid four, ..." heard as "the
+        sword for ..."), so a rating already said does not leave the answer
+        waiting for one (not in a planned stretch: the plan ends it there)."""
         if self._kind not in FREE_KINDS:
             return self.silence
         state = answer_state(self._clean(text, False), rated=self._kind == "answer")
+        if settled and state == UNRATED and self._rating_on and self._planned_gaps() is None:
+            reading = self._pass_call("peek")
+            if reading:
+                state = answer_state(self._clean(reading, False), rated=True)
         if self.thinking_pause is not None:  # this person stops to think
             return min(self.max_pause + LEARNT_CAP, max(self.max_pause, LEARNT_MARGIN * self.thinking_pause))
         if state in (UNFINISHED, UNRATED):
@@ -269,15 +278,6 @@ class VoiceListener:
         if state == TELLING:
             return min(half_way, FLUENT_PAUSE * self.silence)
         return half_way  # a clause but no rating yet, or very few words
-
-    def _with_spotted_rating(self, text: str) -> str:
-        """At a settled pause: the answer so far, or, when the transcript holds
-        no rating yet, the number pass's reading of it with the rating it
-        spotted ("a solid four, ..." heard as "the sword for ..."), so a rating
-        already said does not leave the answer waiting for one."""
-        if not self._rating_on or answer_state(self._clean(text, False), rated=True) != UNRATED:
-            return text
-        return self._pass_call("peek") or text
 
     def _voiced(self, cleaned: AudioChunk) -> bool:
         """Is this chunk (the next one of the stream) speech? The plan's
@@ -396,7 +396,7 @@ class VoiceListener:
                 if settled != text:
                     text = settled
                     self._show(text)
-                allowed = self._pause_allowed(self._with_spotted_rating(text))
+                allowed = self._pause_allowed(text, settled=True)
             if spoken >= self.max_answer or self._ends_here(quiet, allowed):
                 break
         if started and self._kind in FREE_KINDS:
@@ -408,14 +408,21 @@ class VoiceListener:
             heard = replace(heard, rating_sure=self._rating_sure(heard, rating))
         return heard
 
+    def _planned_gaps(self) -> list[tuple[float, float]] | None:
+        """The planned gaps between answers while the stream is inside a
+        planned recording's plan (they, not the pause rules, end the answers
+        there), else None."""
+        return self.answer_ends if self.answer_ends is not None and self.position <= self.planned_until else None
+
     def _ends_here(self, quiet: float, allowed: float) -> bool:
         """Does this much quiet end the answer? Live: when it is as long as the
         pause rules allow. In a planned recording: inside a planned gap, once
         the quiet is as long as `silence`, and nowhere else."""
-        if self.answer_ends is None or self.position > self.planned_until:
+        gaps = self._planned_gaps()
+        if gaps is None:
             return quiet >= allowed
         slack = 0.06
-        return quiet >= self.silence and any(s - slack <= self.position <= e + slack for s, e in self.answer_ends)
+        return quiet >= self.silence and any(s - slack <= self.position <= e + slack for s, e in gaps)
 
     def _rating_sure(self, heard: Heard, spotted: float | None) -> bool:
         """Is the rating heard beyond doubt? Not when the number pass and the

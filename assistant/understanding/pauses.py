@@ -114,11 +114,11 @@ def _ends_on_its_rating(words: list[str], rules: PauseRules, rating: float) -> b
     def said(part: list[str]) -> bool:
         return any(w in numbers for w in part) or ("half" in part and any(w in rules.rating_sounds for w in part))
 
-    # from the longest tail to the shortest: "seemed to like the three and a half" is
-    # read from "like", not as "to" (a two) said first
     said_at = next((k for k in range(i, len(words)) if words[k] in numbers), len(words))
     if said_at < rules.closing_words:
         return False
+    # from the longest tail to the shortest: "seemed to like the three and a half" is
+    # read from "like", not as "to" (a two) said first
     return any(said(tail[k:]) and extract(" ".join(tail[k:]), "stage").rating == rating for k in range(len(tail)))
 
 
