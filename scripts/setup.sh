@@ -35,6 +35,10 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip >&2
 .venv/bin/python -m pip install -q -e ".$extras" >&2
 
+# debrief's language model for the pocketsphinx engine, into models/ (offline,
+# about half a minute and 1 GB of memory, only when missing or out of date).
+.venv/bin/debrief build-lm --to models --if-stale >/dev/null
+
 # The English Vosk model (40 MB), when the network allows; pocketsphinx works without it.
 if [ -z "${CI:-}" ] && [ "${DEBRIEF_SKIP_MODEL:-}" != "1" ]; then
     .venv/bin/debrief download-model >&2 || echo "Could not download the Vosk model now; debrief uses its built-in pocketsphinx engine until you run: .venv/bin/debrief download-model" >&2

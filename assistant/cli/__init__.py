@@ -40,6 +40,7 @@ COMMANDS = (
     manage.backup,
     system.devices,
     system.download_model,
+    system.build_lm,
     system.doctor,
     system.path,
 )

@@ -1,5 +1,5 @@
 """Commands that look after the machine side: devices, download-model,
-doctor and path."""
+build-lm, doctor and path."""
 
 from __future__ import annotations
 
@@ -52,6 +52,35 @@ def download_model(url):
         path = fetch(home, url=url or DEFAULT_URL, progress=progress)
     note(f"Model ready at {path}.")
     out(str(path))
+
+
+@click.command(name="build-lm")
+@click.option(
+    "--to",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="Build into this folder instead of the data folder's models/ (scripts/setup.sh uses the checkout's models/).",
+)
+@click.option("--if-stale", is_flag=True, help="Build only when the model there is missing or out of date.")
+def build_lm(folder, if_stale):
+    """Build debrief's language model for the pocketsphinx engine: the
+    general English model mixed with how people talk about an interview
+    (prompts/lm_text.txt). Takes about half a minute and 1 GB of memory,
+    once; pocketsphinx then hears answers and ratings better. Offline."""
+    from pathlib import Path
+
+    from assistant.settings import ensure_data_dir
+    from assistant.speech_in.domain_lm import LM_NAME, build, is_current
+
+    where = Path(folder).expanduser() if folder else ensure_data_dir(env().home) / "models"
+    if if_stale and is_current(where / LM_NAME):
+        note(f"The language model at {where / LM_NAME} is up to date.")
+        out(str(where / LM_NAME))
+        return
+    note("Building the language model (about half a minute)...")
+    built = build(where / LM_NAME)
+    note(f"Language model ready at {built.path} ({built.lines} lines of text mixed in).")
+    out(str(built.path))
 
 
 @click.command()

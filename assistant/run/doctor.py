@@ -141,6 +141,7 @@ def check_speech(echo, env: Environment) -> bool:
     except Exception as e:  # noqa: BLE001 - any failure here is reported, not raised
         _line(echo, FAIL, "pocketsphinx", f"{e}; reinstall it with: .venv/bin/pip install pocketsphinx")
         ok = False
+    ok = check_language_model(echo, env) and ok
     home = env.home
     try:
         settings = load_settings(home)
@@ -168,6 +169,35 @@ def check_speech(echo, env: Environment) -> bool:
         _line(echo, FAIL, "vosk model", str(e))
         ok = False
     return ok
+
+
+def check_language_model(echo, env: Environment) -> bool:
+    """debrief's language model for pocketsphinx: found, current and loading,
+    or the general one with the command that builds it."""
+    from pathlib import Path
+
+    from assistant.speech_in.domain_lm import candidates, find_domain_lm
+
+    path = find_domain_lm(Path(env.home))
+    if path is None:
+        stale = [p for p in candidates(Path(env.home)) if p.is_file()]
+        why = f"the one at {stale[0]} is out of date" if stale else "not built"
+        _line(
+            echo,
+            WARN,
+            "language model",
+            f"{why}; pocketsphinx uses its general one. Run `debrief build-lm` to hear ratings better",
+        )
+        return True
+    try:
+        from assistant.speech_in.recognizer import PocketsphinxRecognizer
+
+        PocketsphinxRecognizer(lm=path)
+    except Exception as e:  # noqa: BLE001 - reported, never raised
+        _line(echo, FAIL, "language model", str(e))
+        return False
+    _line(echo, OK, "language model", f"debrief's, for pocketsphinx: {path}")
+    return True
 
 
 def check_listening(echo, env: Environment) -> None:

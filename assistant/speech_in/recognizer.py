@@ -47,6 +47,10 @@ FALLBACK_NOTE = (
     "No Vosk model found; using the built-in pocketsphinx English engine. "
     "Run `debrief download-model` for better accuracy."
 )
+LM_NOTE = (
+    "pocketsphinx is using its general language model; run `debrief build-lm` once "
+    "(about half a minute) to hear answers and ratings better."
+)
 
 
 @contextlib.contextmanager
@@ -199,14 +203,23 @@ TOPN = 3
 
 
 class PocketsphinxRecognizer:
-    def __init__(self, *, garbage: bool = True):
+    """pocketsphinx's English engine. `lm`: debrief's language model
+    (speech_in/domain_lm.py, built by `debrief build-lm`) in place of the
+    wheel's general one; None keeps the general one."""
+
+    def __init__(self, *, garbage: bool = True, lm: str | Path | None = None):
         try:
             from pocketsphinx import Decoder
         except ImportError as e:  # pragma: no cover - a dependency
             raise EngineError(f"The pocketsphinx package cannot be loaded ({e}); reinstall debrief.") from None
+        self.lm = Path(lm) if lm is not None else None
         try:
-            self._d = Decoder(loglevel="FATAL", topn=TOPN)
+            self._d = Decoder(loglevel="FATAL", topn=TOPN, **({"lm": str(self.lm)} if self.lm else {}))
         except Exception as e:
+            if self.lm is not None:
+                raise ModelError(
+                    f"The language model at {self.lm} cannot be loaded; run `debrief build-lm` again."
+                ) from None
             raise EngineError(f"pocketsphinx could not start ({e}); reinstall debrief.") from None
         self.garbage = garbage
         self._lm = self._d.current_search()
@@ -376,19 +389,22 @@ class PocketsphinxRecognizer:
 
 def choose_engine(engine: str | None, model: str | None, env: Environment) -> tuple[str, Path | None, str | None]:
     """Which engine to use, with its model found and checked but not loaded:
-    ("vosk", model path, None) or ("pocketsphinx", None, note or None). A
-    missing or broken model the person asked for is a ModelError here, so it
-    can be reported before the first question."""
+    ("vosk", model path, None) or ("pocketsphinx", debrief's language model
+    or None, note or None). A missing or broken model the person asked for is
+    a ModelError here, so it can be reported before the first question."""
     if engine not in (None, "auto", "vosk", "pocketsphinx"):
         raise EngineError(f"Unknown speech engine {engine!r}; use vosk or pocketsphinx.")
-    if engine == "pocketsphinx":
-        return "pocketsphinx", None, None
-    path = find_vosk_model(model, env)
-    if path is not None:
-        return "vosk", check_vosk_model_dir(path), None
-    if engine == "vosk" or model:
-        raise no_model(model or Path(env.home) / "models")
-    return "pocketsphinx", None, FALLBACK_NOTE
+    if engine != "pocketsphinx":
+        path = find_vosk_model(model, env)
+        if path is not None:
+            return "vosk", check_vosk_model_dir(path), None
+        if engine == "vosk" or model:
+            raise no_model(model or Path(env.home) / "models")
+    from assistant.speech_in.domain_lm import find_domain_lm
+
+    lm = find_domain_lm(Path(env.home))
+    notes = ([] if engine == "pocketsphinx" else [FALLBACK_NOTE]) + ([] if lm else [LM_NOTE])
+    return "pocketsphinx", lm, " ".join(notes) or None
 
 
 def build_recognizer(kind: str, path: Path | None):
@@ -396,7 +412,7 @@ def build_recognizer(kind: str, path: Path | None):
     if kind == "vosk":
         assert path is not None  # choose_engine found and checked it
         return VoskRecognizer(path)
-    return PocketsphinxRecognizer()
+    return PocketsphinxRecognizer(lm=path)
 
 
 def load_recognizer(engine: str | None, model: str | None, env: Environment):
