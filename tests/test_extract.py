@@ -720,6 +720,24 @@ def test_corrections_refinements_and_closing_verdicts(text, want):
     assert extract(text, "experience").rating == want
 
 
+# Held-out 10 (typed, after its first run): an earlier number said again to
+# end the answer, after another one, is where the person settled.
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("i think they could see it fits the role well. four and a half, maybe five. four and a half.", 4.5),
+        ("four and a half maybe five four and a half", 4.5),  # as a recogniser writes it
+        ("like twenty minutes on one slide. three, three and a half. three.", 3.0),
+        ("two, maybe three. two.", 2.0),
+        ("two, maybe three. two. the traffic was fine", 3.0),  # not the answer's end: as before
+        ("four and a half, maybe five.", 5.0),  # not said again: as before
+        ("a two at the start, then a four. four.", 4.0),  # said again, but not an earlier one
+    ],
+)
+def test_a_number_said_again_to_end_the_answer_settles_it(text, want):
+    assert extract(text, "experience").rating == want
+
+
 # The demo's "four out of five" comes back from pocketsphinx as "far out of
 # five": a number word misheard right before its scale is still the number.
 @pytest.mark.parametrize(

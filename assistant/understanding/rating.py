@@ -631,9 +631,24 @@ def _corrected(tokens: list[str], found: list[tuple[int, int, float, int]], rule
             # "hmm, four. four and a half": the number said again with a half refines it
             # ("three, or three and a half" is a range)
             said = found[k][2] == found[k - 1][2] + 0.5 and all(t in _FILLED for t in tokens[prev_end:i])
+        if not said:
+            # "four and a half, maybe five. four and a half.": a number said earlier
+            # (alone or as one end of a range) and again to end the answer, after
+            # another one, is where the person settled
+            said = (
+                all(t == "," for t in tokens[found[k][3] :])
+                and found[k - 1][2] != found[k][2]
+                and any(found[k][2] in _values(tokens, c, rules) for c in found[:k])
+            )
         if said:
             last = k
     return last
+
+
+def _values(tokens: list[str], c: tuple[int, int, float, int], rules: RatingRules) -> set[float]:
+    """The values rating `c` says: its own, and each number of a range ("four and
+    a half maybe five" says 4.5 and 5)."""
+    return {c[2]} | {v[0] for i in range(c[1], c[3]) if (v := _read_value(tokens, i, rules))}
 
 
 def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
