@@ -245,6 +245,11 @@ def test_build_lm_command(tmp_path, monkeypatch, tiny):
     assert result.exit_code == 0 and "up to date" in result.stderr
     result = CliRunner().invoke(cli, ["build-lm", "--to", str(tmp_path / "elsewhere")])
     assert (tmp_path / "elsewhere" / LM_NAME).is_file()
+    (tmp_path / "a-file").write_text("")
+    result = CliRunner().invoke(cli, ["build-lm", "--to", str(tmp_path / "a-file" / "models")])
+    assert result.exit_code == 1
+    assert "cannot be written into" in result.stderr and "--to" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2  # "Building..." and the one-sentence error
 
 
 def test_the_checkout_has_its_model_built():

@@ -380,25 +380,37 @@ def build(out: Path, *, text: Path | None = None, general: Path | None = None, w
     """Build the mixed model into `out` (a .lm.bin file) with its stamp beside
     it. Nothing is left half-written: both files are written under temporary
     names in the same folder and moved into place."""
-    from pocketsphinx import NGramModel
-
     text, general = text or text_path(), general or general_path()
     lines = read_text(text)
     trie = read_trie(general)
     domain, unknown = domain_model(lines, trie.words)
     mixed = mix(general_model(trie), domain, weight)
+    try:
+        _write(out, mixed, trie.words, stamp(text, general, weight))
+    except OSError as e:
+        raise ModelError(
+            f"The language model cannot be written into {out.parent} ({e.strerror or e}); "
+            "free some space or choose another folder with --to."
+        ) from None
+    return Built(out, len(lines), unknown, len(mixed.k2), len(mixed.k3))
+
+
+def _write(out: Path, mixed: Backoff, words: list[str], stamped: dict) -> None:
+    """Write the model and its stamp under temporary names beside `out`, then move them into place."""
+    from pocketsphinx import NGramModel
+
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, arpa = tempfile.mkstemp(prefix=".lm-", suffix=".arpa", dir=out.parent)
     os.close(fd)
     fd, binary = tempfile.mkstemp(prefix=".lm-", suffix=".bin", dir=out.parent)
     os.close(fd)
     try:
-        write_arpa(mixed, trie.words, Path(arpa))
+        write_arpa(mixed, words, Path(arpa))
         model = NGramModel.readfile(arpa)
         model.write(binary, NGramModel.str_to_type("bin"))
         del model
         stamp_tmp = binary + STAMP_SUFFIX
-        Path(stamp_tmp).write_text(json.dumps(stamp(text, general, weight)), encoding="utf-8")
+        Path(stamp_tmp).write_text(json.dumps(stamped), encoding="utf-8")
         os.chmod(binary, 0o644)
         os.replace(binary, out)
         os.replace(stamp_tmp, stamp_file(out))
@@ -406,7 +418,6 @@ def build(out: Path, *, text: Path | None = None, general: Path | None = None, w
         for leftover in (arpa, binary, binary + STAMP_SUFFIX):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(leftover)
-    return Built(out, len(lines), unknown, len(mixed.k2), len(mixed.k3))
 
 
 def stamp_file(model: Path) -> Path:
