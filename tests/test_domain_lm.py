@@ -223,9 +223,9 @@ def test_the_engine_choice_uses_a_current_model_and_says_when_there_is_none(tmp_
     monkeypatch.setattr(domain_lm, "repo_models_dir", lambda: tmp_path / "checkout-models")
     home = tmp_path / "home"
     rec, note = load_recognizer("pocketsphinx", None, env_at(home))
-    assert rec.lm is None and note == LM_NOTE
+    assert rec.lm_path is None and note == LM_NOTE
     rec, note = load_recognizer(None, None, env_at(home))
-    assert rec.lm is None and note == f"{FALLBACK_NOTE} {LM_NOTE}"
+    assert rec.lm_path is None and note == f"{FALLBACK_NOTE} {LM_NOTE}"
     in_checkout = fake_current(tmp_path / "checkout-models" / LM_NAME)
     assert find_domain_lm(home) == in_checkout
     in_home = fake_current(home / "models" / LM_NAME)

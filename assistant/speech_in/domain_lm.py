@@ -110,10 +110,6 @@ class Trie:
     p3: Any
 
 
-def _bits(v: int) -> int:
-    return v.bit_length()
-
-
 def read_trie(path: Path) -> Trie:
     """Read pocketsphinx's binary trigram model (the "Trie Language Model"
     format of its lm_trie.c). N-grams are stored backwards: each unigram
@@ -139,7 +135,7 @@ def read_trie(path: Path) -> Trie:
         data, dtype=np.dtype([("prob", "<f4"), ("bo", "<f4"), ("next", "<u4")]), count=counts[0] + 1, offset=p
     )
     p += 12 * (counts[0] + 1)
-    word_bits, next_bits = _bits(counts[0]), _bits(counts[2])
+    word_bits, next_bits = counts[0].bit_length(), counts[2].bit_length()
     mid_total, long_total = word_bits + 32 + next_bits, word_bits + 16
     mid_size = ((1 + counts[1]) * mid_total + 7) // 8 + 8
     long_size = ((1 + counts[2]) * long_total + 7) // 8 + 8
@@ -190,6 +186,25 @@ def read_trie(path: Path) -> Trie:
     )
 
 
+def pair_key(h1, w, size: int):
+    """One int64 per bigram (history, word): how n-grams are sorted and looked up."""
+    return h1.astype("int64") * size + w
+
+
+def triple_key(h2, h1, w, size: int):
+    return (h2.astype("int64") * size + h1) * size + w
+
+
+def pair_ids(keys, size: int):
+    """pair_key's (history, word) id columns back from the keys."""
+    return keys // size, keys % size
+
+
+def triple_ids(keys, size: int):
+    """triple_key's (h2, h1, word) id columns back from the keys."""
+    return keys // (size * size), (keys // size) % size, keys % size
+
+
 class Backoff:
     """A backoff trigram model over word ids (log10), looked up many at a time."""
 
@@ -205,10 +220,16 @@ class Backoff:
         self.k3, self.p3 = k3[o], p3[o]
 
     def key2(self, h1, w):
-        return h1.astype(self.np.int64) * self.V + w
+        return pair_key(h1, w, self.V)
 
     def key3(self, h2, h1, w):
-        return (h2.astype(self.np.int64) * self.V + h1) * self.V + w
+        return triple_key(h2, h1, w, self.V)
+
+    def bigram_ids(self):
+        return pair_ids(self.k2, self.V)
+
+    def trigram_ids(self):
+        return triple_ids(self.k3, self.V)
 
     def _find(self, keys, query):
         np = self.np
@@ -232,8 +253,8 @@ class Backoff:
 
 def general_model(trie: Trie) -> Backoff:
     size = len(trie.words)
-    k2 = trie.h1.astype("int64") * size + trie.w2
-    k3 = (trie.h2.astype("int64") * size + trie.h13) * size + trie.w3
+    k2 = pair_key(trie.h1, trie.w2, size)
+    k3 = triple_key(trie.h2, trie.h13, trie.w3, size)
     return Backoff(size, trie.p1, trie.b1, k2, trie.p2, trie.b2, k3, trie.p3)
 
 
@@ -286,10 +307,12 @@ def domain_model(lines: list[str], words: list[str], discount: float = DISCOUNT)
     b1 = np.zeros(size)
     for a, g in gamma1.items():
         b1[a] = math.log10(g)
-    k2 = np.array([a * size + x for a, x in p2d], dtype=np.int64)
+    pairs = np.array(list(p2d), dtype=np.int64).reshape(-1, 2)
+    k2 = pair_key(pairs[:, 0], pairs[:, 1], size)
     p2 = np.log10(np.array(list(p2d.values()), dtype=np.float64))
     b2 = np.array([math.log10(gamma2[ab]) if ab in gamma2 else 0.0 for ab in p2d], dtype=np.float64)
-    k3 = np.array([(a * size + b) * size + x for a, b, x in p3d], dtype=np.int64)
+    triples = np.array(list(p3d), dtype=np.int64).reshape(-1, 3)
+    k3 = triple_key(triples[:, 0], triples[:, 1], triples[:, 2], size)
     p3 = np.log10(np.array(list(p3d.values()), dtype=np.float64))
     return Backoff(size, np.log10(p1), b1, k2, p2, b2, k3, p3), unknown
 
@@ -309,10 +332,10 @@ def mix(general: Backoff, domain: Backoff, weight: float = WEIGHT) -> Backoff:
 
     p1 = both(general.p1, domain.p1)
     k2 = np.union1d(general.k2, domain.k2)
-    h1, w2 = k2 // size, k2 % size
+    h1, w2 = pair_ids(k2, size)
     p2 = both(general.bigram(h1, w2), domain.bigram(h1, w2))
     k3 = np.union1d(general.k3, domain.k3)
-    h2, h13, w3 = k3 // (size * size), (k3 // size) % size, k3 % size
+    h2, h13, w3 = triple_ids(k3, size)
     p3 = both(general.trigram(h2, h13, w3), domain.trigram(h2, h13, w3))
 
     def renorm(high, low):
@@ -322,7 +345,7 @@ def mix(general: Backoff, domain: Backoff, weight: float = WEIGHT) -> Backoff:
     low1 = np.bincount(h1, weights=10 ** p1[w2], minlength=size)
     b1 = np.where(high1 > 0, renorm(high1, low1), 0.0)
     lower = Backoff(size, p1, b1, k2, p2, np.zeros(len(k2)), np.zeros(0, np.int64), np.zeros(0))
-    contexts, which = np.unique(h2 * size + h13, return_inverse=True)
+    contexts, which = np.unique(pair_key(h2, h13, size), return_inverse=True)
     high2 = np.bincount(which, weights=10**p3)
     low2 = np.bincount(which, weights=10 ** lower.bigram(h13, w3))
     b2 = np.zeros(len(k2))
@@ -337,9 +360,8 @@ def write_arpa(model: Backoff, words: list[str], path: Path) -> None:
     size = model.V
     p1 = model.p1.copy()
     p1[words.index("<s>")] = -99.0  # a sentence never predicts its start
-    h1, w2 = (model.k2 // size).tolist(), (model.k2 % size).tolist()
-    k3 = model.k3
-    h2, h13, w3 = (k3 // (size * size)).tolist(), ((k3 // size) % size).tolist(), (k3 % size).tolist()
+    h1, w2 = (ids.tolist() for ids in model.bigram_ids())
+    h2, h13, w3 = (ids.tolist() for ids in model.trigram_ids())
     with open(path, "w", encoding="utf-8") as f:
         f.write(f"\\data\\\nngram 1={size}\nngram 2={len(h1)}\nngram 3={len(h2)}\n\n\\1-grams:\n")
         f.writelines(f"{p:.4f}\t{w}\t{b:.4f}\n" for w, p, b in zip(words, p1.tolist(), model.b1.tolist(), strict=True))
@@ -427,8 +449,15 @@ def stamp_file(model: Path) -> Path:
 def is_current(model: Path, *, text: Path | None = None, general: Path | None = None, weight: float = WEIGHT) -> bool:
     """Is `model` there, with a stamp that matches what it would be built from now?"""
     try:
-        found = json.loads(stamp_file(model).read_text(encoding="utf-8"))
-        return model.is_file() and found == stamp(text, general, weight)
+        want = stamp(text, general, weight)
+    except OSError:
+        return False
+    return _stamped(model, want)
+
+
+def _stamped(model: Path, want: dict) -> bool:
+    try:
+        return model.is_file() and json.loads(stamp_file(model).read_text(encoding="utf-8")) == want
     except (OSError, ValueError):
         return False
 
@@ -444,5 +473,10 @@ def candidates(home: Path) -> list[Path]:
 
 def find_domain_lm(home: Path) -> Path | None:
     """The built model to use: in $DEBRIEF_HOME/models, else in the checkout's
-    models/ folder; only one that is current (is_current)."""
-    return next((p for p in candidates(home) if is_current(p)), None)
+    models/ folder; only one that is current (is_current). The stamp it must
+    match is worked out once."""
+    try:
+        want = stamp()
+    except OSError:
+        return None
+    return next((p for p in candidates(home) if _stamped(p, want)), None)

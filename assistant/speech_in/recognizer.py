@@ -212,13 +212,13 @@ class PocketsphinxRecognizer:
             from pocketsphinx import Decoder
         except ImportError as e:  # pragma: no cover - a dependency
             raise EngineError(f"The pocketsphinx package cannot be loaded ({e}); reinstall debrief.") from None
-        self.lm = Path(lm) if lm is not None else None
+        self.lm_path = Path(lm) if lm is not None else None  # (self._lm is the name of its search)
         try:
-            self._d = Decoder(loglevel="FATAL", topn=TOPN, **({"lm": str(self.lm)} if self.lm else {}))
+            self._d = Decoder(loglevel="FATAL", topn=TOPN, **({"lm": str(self.lm_path)} if self.lm_path else {}))
         except Exception as e:
-            if self.lm is not None:
+            if self.lm_path is not None:
                 raise ModelError(
-                    f"The language model at {self.lm} cannot be loaded; run `debrief build-lm` again."
+                    f"The language model at {self.lm_path} cannot be loaded; run `debrief build-lm` again."
                 ) from None
             raise EngineError(f"pocketsphinx could not start ({e}); reinstall debrief.") from None
         self.garbage = garbage
