@@ -68,7 +68,8 @@ class Heard:
     confidence: float | None = None
     # A 1-5 rating heard by a dedicated number pass over the audio (spotted
     # number phrases merged into the transcript, then read by the rules). It
-    # wins over the free transcript's rating: free decoders mishear numbers.
+    # stands where the transcript holds no number (free decoders lose number
+    # words: "i would say give"), not over one it holds (dialogue/answers.py).
     rating: float | None = None
     # False when the rating heard is in doubt: the number pass and the
     # transcript disagree, or the number was heard unclearly. An interactive

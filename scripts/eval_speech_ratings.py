@@ -8,7 +8,8 @@
 Each answer of CORPUS is spoken with flite (into a temp dir, at run time),
 decoded by the free pocketsphinx decoder and, on the same chunks, by the
 number pass (assistant/rating_pass.py). The final rating is what the flow
-uses (flow.understand): the number pass, else the rules over the transcript. Printed per voice:
+uses (dialogue/answers.understand): a number in the transcript, else the number
+pass, else a verdict word in the transcript. Printed per voice:
 the rating accuracy before (transcript only) and after (with the pass), false
 ratings on answers that hold no rating, and the decode time the pass adds.
 """
@@ -203,8 +204,11 @@ def same(a, b) -> bool:
 
 
 def evaluate(voice: str, tmp: Path, rec, rp, verbose: bool = False) -> dict:
+    from assistant.dialogue.answers import understand
+    from assistant.dialogue.script import load_all
     from assistant.understanding.extract import extract
 
+    arrival = load_all()[0].get("arrival")
     audio = synth_all(voice, tmp)
     stats = dict(n=0, before=0, after=0, rated=0, rated_before=0, rated_after=0, none=0,
                  false_before=0, false_after=0, broke=0, t_free=0.0, t_pass=0.0, t_tail=0.0, secs=0.0)
@@ -231,7 +235,7 @@ def evaluate(voice: str, tmp: Path, rec, rp, verbose: bool = False) -> dict:
         tp += t2 - t1
         stats["t_tail"] = max(stats["t_tail"], t2 - t1)
         rules = extract(transcript, "arrival").rating
-        final = heard if heard is not None else rules  # as flow.understand: the pass first
+        final = understand(arrival, transcript, heard).rating  # as the flow reads it
         stats["n"] += 1
         stats["before"] += same(rules, want)
         stats["after"] += same(final, want)

@@ -137,14 +137,30 @@ def test_summary_shown_and_not_spoken_in_text_mode():
     assert outcome.summary not in speaker.said
 
 
-def test_rating_heard_by_the_number_pass_wins_and_the_transcript_fills_in():
+def test_a_number_in_the_transcript_stands_the_number_pass_fills_in_and_beats_a_verdict_word():
     from assistant.interfaces import Heard
 
     flow, _, _, _ = make_flow([Heard("i would say give the traffic was terrible", rating=2.0),
-                               Heard("four the small talk was easy"), *FULL[2:]])
+                               Heard("four the small talk was easy"),
+                               # the pass read "so i told them" as "two i told them"
+                               Heard("so i told them about the hospital account i'd put it at a four four ish", rating=2.0),
+                               Heard("it went fine", rating=3.5),
+                               *FULL[4:]])
     outcome = flow.run()
-    assert outcome.answers["arrival"].rating == 2.0  # not 1 from "terrible"
-    assert outcome.answers["opening"].rating == 4.0
+    assert outcome.answers["arrival"].rating == 2.0  # the pass's number, not 1 from "terrible"
+    assert outcome.answers["opening"].rating == 4.0  # the transcript fills in
+    assert outcome.answers["experience"].rating == 4.0  # the number said stands over the pass
+    assert outcome.answers["tough"].rating == 3.5  # a number the pass heard beats a verdict word
+
+
+def test_extraction_says_whether_its_rating_is_a_number_said():
+    from assistant.understanding.extract import extract
+
+    assert extract("i'd put it at a four four ish", "stage").rating_said
+    assert extract("seven out of ten i'd say", "stage").rating_said
+    found = extract("the traffic was terrible", "stage")
+    assert found.rating is not None and not found.rating_said
+    assert not extract("they were nice", "stage").rating_said
 
 
 @pytest.mark.parametrize("reply, crumpled", [("yes", True), ("no thanks", False), ("", False)])

@@ -254,6 +254,9 @@ def test_beside_a_number():
     assert not beside_a_number("four", "four")
     assert not beside_a_number("i four +got+ third years", "four")  # "a four. got there": an ordinal after is no number said
     assert beside_a_number("the third four", "four")
+    # the end of a decimal: "two point five" read as "two point a five" is no five
+    assert beside_a_number("so i was quite stress for two point a five", "a five")
+    assert beside_a_number("four point five", "four")
 
 
 def test_a_number_spotted_beside_a_number_the_free_decoder_heard_is_not_taken(engine):

@@ -50,10 +50,12 @@ class Outcome:
 
 
 def understand(stage: Stage, text: str, heard_rating: float | None = None, words: Words = ()) -> Answer:
-    """What the rules find in an answer. A rating the recogniser's number
-    pass heard wins; the transcript's own rating fills in otherwise."""
+    """What the rules find in an answer. The rating: a number the transcript
+    holds ("i'd put it at a four"); else the one the recogniser's number pass
+    heard where the transcript lost it ("i would say give" for "a two");
+    else a verdict word in the transcript ("terrible")."""
     found = rules.extract(text, stage.kind)
-    rating = heard_rating if heard_rating is not None else found.rating
+    rating = found.rating if found.rating_said or heard_rating is None else heard_rating
     return Answer(
         stage=stage.id,
         text=text,

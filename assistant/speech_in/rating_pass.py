@@ -230,16 +230,17 @@ def phrase_at(words: list[str], phrase: list[str]) -> int | None:
 def beside_a_number(text: str, phrase: str) -> bool:
     """Is the phrase put in right beside a number word the free decoder heard?
     ("find three" read as "five three": the number heard stands, and the rules
-    judge it; "for three months" is no "four".) An ordinal after it does not
-    count: no one says "four third", but "a four. got there" was heard as "i
-    forgot third"."""
+    judge it; "for three months" is no "four"; after "point" it is the end of
+    a decimal: "two point five" read as "two point a five" is no five.) An
+    ordinal after it does not count: no one says "four third", but "a four.
+    got there" was heard as "i forgot third"."""
     words, pw = text.split(), phrase.split()
     at = phrase_at(words, pw)
     if at is None:
         return False
     n = len(pw)
     after = [w for w in words[at + n : at + n + 1] if w not in ORDINALS]
-    return any(w in NUMBER_WORDS for w in words[max(0, at - 1) : at] + after)
+    return any(w in NUMBER_WORDS or w == "point" for w in words[max(0, at - 1) : at] + after)
 
 
 class Reading(NamedTuple):

@@ -26,7 +26,7 @@ from assistant.errors import PromptsError
 from assistant.prompts import load_toml, reject_unknown, require, string_list
 from assistant.understanding.causes import CAUSES, CauseRules, cause_polarity, compile_causes, restore_apostrophes
 from assistant.understanding.rating import RatingRules, compile_rating, phrase_regex, to_digits
-from assistant.understanding.rating import rating as _rating
+from assistant.understanding.rating import rating_and_source as _rating
 from assistant.understanding.text import clean, phrase_tuples
 
 __all__ = [
@@ -57,6 +57,9 @@ class Extraction:
     # The subset of `causes` the answer names only in a good or neutral light
     # ("we clicked", "i asked good questions"); never late, nerves or rambling.
     positive: tuple[str, ...] = ()
+    # The rating is a number said ("a four", "seven out of ten"), not a verdict
+    # word ("terrible", "fine").
+    rating_said: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The four fields the `extract` command has always shown (`positive` is read as a field)."""
@@ -505,13 +508,13 @@ def extract(text: str, kind: str | None = None) -> Extraction:
         return Extraction(None, _tidy_phrase(restore_apostrophes(c).split(), rules), None, causes, positive)
     if kind == "nailed":
         return Extraction(None, None, _tidy_phrase(restore_apostrophes(c).split(), rules), causes, positive)
-    value = _rating(c, rules.rating, rules.fillers)
+    value, said_number = _rating(c, rules.rating, rules.fillers)
     said = restore_apostrophes(c)  # "next time id bring" reads as "next time i'd bring"
     improve = _find_marked(said, rules.improve_re, rules)
     nailed = _find_marked(said, rules.nailed_re, rules)
     if nailed is not None and improve is None and set(causes) - set(positive):
         improve = _other_side(said, nailed, rules)
-    return Extraction(value, improve, nailed, causes, positive)
+    return Extraction(value, improve, nailed, causes, positive, rating_said=said_number and value is not None)
 
 
 def downhill(ratings: list[tuple[str, float | None]]) -> str | None:

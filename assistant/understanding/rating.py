@@ -730,9 +730,17 @@ def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], 
 
 
 def rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
+    return rating_and_source(clean, rules, fillers)[0]
+
+
+def rating_and_source(
+    clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]
+) -> tuple[float | None, bool]:
+    """(the rating, whether it was a number said): a number ("a four", "seven
+    out of ten") wins; a verdict word ("terrible", "fine") only fills in."""
     if rules.no_one is not None:
         clean = rules.no_one.sub(lambda m: f"{m.group('num')} {m.group('no')} 1", clean)
     value = number_rating(to_digits(clean, rules), rules, fillers)
-    if value is None:
-        value = word_rating(clean, rules, fillers)
-    return value
+    if value is not None:
+        return value, True
+    return word_rating(clean, rules, fillers), False
