@@ -283,10 +283,13 @@ def test_no_a_is_read_in_before_a_number_the_free_decoder_heard_itself(engine):
     rp.free_words = lambda: words
     rp._end = lambda: [("a one", 90, 130, 0.882)]
     assert rp.finish() is None
-    # an "a" the free decoder heard as another word is still read in ("i'd say what" for "i'd say a one")
-    words = [("<s>", 0, 10), ("i'd", 11, 30), ("say", 31, 60), ("what", 61, 95), ("</s>", 96, 140)]
+    # before another number the "a" stays: dev d04, "i'd give that part a four,
+    # probably" heard as "... i'd give that part four probably"
+    words = [("<s>", 0, 10), ("the", 11, 20), ("pick", 21, 40), ("rate", 41, 60), ("was", 61, 70), ("terrible", 71, 110),
+             ("i'd", 111, 120), ("give", 121, 140), ("that", 141, 150), ("part", 151, 170), ("four", 171, 200),
+             ("probably", 201, 240), ("</s>", 241, 250)]
     rp.free_words = lambda: words
-    rp._end = lambda: [("a four", 61, 95, 0.9)]
+    rp._end = lambda: [("a four", 166, 200, 0.9)]
     assert rp.finish() == 4.0
 
 

@@ -183,10 +183,11 @@ class PocketsphinxRatingPass:
         for spotted, start, end, prob in candidates:
             here = unfuse(words, spotted, start, end, self._phones) if words is not None else None
             heard = covered(here, spotted, start, end) if here is not None else []
-            if spotted.startswith("a ") and heard == spotted.split()[1:]:
-                # the free decoder heard the number itself, and no "a" before it:
-                # "think about that one" is no "that a one"
-                spotted = spotted[2:]
+            if spotted == "a one" and heard == ["one"]:
+                # the free decoder heard "one" itself, and no "a" before it:
+                # "think about that one" is no "that a one" (before another
+                # number the "a" stays: "i'd give that part a four probably")
+                spotted = "one"
             if prob < self._min_prob(spotted, heard) or sounds_like_another(heard, spotted):
                 continue
             text = merge(here, spotted, start, end) if here is not None else spotted
