@@ -738,6 +738,23 @@ def test_a_number_said_again_to_end_the_answer_settles_it(text, want):
     assert extract(text, "experience").rating == want
 
 
+# Held-out 12 (heard by the recogniser, after its first run): two numbers half
+# a point apart are no range (its middle is no rating) but the number refined.
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("sometimes i searched the worst three maybe two and a half", 2.5),  # said "three, maybe two and a half"
+        ("three, maybe two and a half", 2.5),  # as typed: as before
+        ("um i'd say three maybe three and a half", 3.5),
+        ("i did my tests in order three and a half or four was safe", 4.0),
+        ("two or three", 2.5),  # a range: its middle
+        ("maybe four maybe five", 4.5),
+    ],
+)
+def test_numbers_half_a_point_apart_are_the_number_refined(text, want):
+    assert extract(text, "experience").rating == want
+
+
 # The demo's "four out of five" comes back from pocketsphinx as "far out of
 # five": a number word misheard right before its scale is still the number.
 @pytest.mark.parametrize(

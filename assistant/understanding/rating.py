@@ -526,7 +526,11 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                     high, j = second
             elif n and not (tokens[j] == "and" and (i == 0 or tokens[i - 1] != "between")):
                 second = _read_value(tokens, j + n, rules)
-                if second is not None and second[0] <= 10 and abs(second[0] - value) <= 3:
+                if second is not None and second[0] <= 5 and abs(second[0] - value) == 0.5:
+                    # half a point apart is no range (its middle is no rating) but the
+                    # number refined: "three maybe two and a half" is a 2.5
+                    value, j, halved = second[0], second[1], True  # a rating by its shape, as a range is
+                elif second is not None and second[0] <= 10 and abs(second[0] - value) <= 3:
                     high, j = second
         if scale is None:
             n = _match_at(tokens, j, rules.scales)
