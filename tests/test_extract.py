@@ -755,6 +755,23 @@ def test_numbers_half_a_point_apart_are_the_number_refined(text, want):
     assert extract(text, "experience").rating == want
 
 
+# "five, no question." as the recogniser writes it (held-out 9 and 12): a
+# trailer of certainty after a number makes it a rating, as "four overall" does.
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("i had the drawing so my tablet five no question", 5.0),
+        ("twenty two years no preventable accidents by boat five no question", 5.0),
+        ("it went well four for sure", 4.0),
+        ("three no doubt about it", 3.0),
+        ("we had two no questions at the end", None),  # no trailer: a count
+        ("i had no questions", None),
+    ],
+)
+def test_a_number_then_no_question_is_a_rating(text, want):
+    assert extract(text, "experience").rating == want
+
+
 # The demo's "four out of five" comes back from pocketsphinx as "far out of
 # five": a number word misheard right before its scale is still the number.
 @pytest.mark.parametrize(
