@@ -788,6 +788,15 @@ def test_of_two_cued_ratings_the_one_that_ends_the_answer_wins(text, want):
     assert extract(text, "experience").rating == want
 
 
+def test_number_words_as_names_are_no_rating():
+    # held-out 12, typed (after its first run): Scottish school years
+    text = ("um, so i talked about the literacy project, the paired reading thing we did wi' the primary sevens "
+            "and the primary twos, and the reading ages went up by, like, over a year on average. four and a half. "
+            "i was pleased wi' that.")
+    assert extract(text, "experience").rating == 4.5
+    assert extract("the primary twos and threes were lovely", "experience").rating is None
+
+
 # The demo's "four out of five" comes back from pocketsphinx as "far out of
 # five": a number word misheard right before its scale is still the number.
 @pytest.mark.parametrize(
