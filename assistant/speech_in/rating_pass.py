@@ -28,7 +28,7 @@ from assistant.understanding.extract import extract, rating_rules, reply_vocabul
 SURE_PROB = 0.95  # a spotted rating this clear needs no confirming
 # A spotted "one" is taken only this clear (see PocketsphinxRatingPass._min_prob).
 # Of the ratings of one that only the pass heard in the speech sets (dev,
-# held-out 9-11, four conditions), 4 of 16 were right; at 0.85-0.87 it was
+# held-out 9-11, four conditions), 4 of 16 were right; of those below 0.87,
 # 2 of 10.
 ONE_MIN_PROB = 0.87
 

@@ -742,10 +742,6 @@ def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], 
     return None
 
 
-def rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
-    return rating_and_source(clean, rules, fillers)[0]
-
-
 def rating_and_source(
     clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]
 ) -> tuple[float | None, bool]:
