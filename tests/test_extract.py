@@ -738,45 +738,28 @@ def test_a_number_said_again_to_end_the_answer_settles_it(text, want):
     assert extract(text, "experience").rating == want
 
 
-# Held-out 12 (heard by the recogniser, after its first run): two numbers half
-# a point apart are no range (its middle is no rating) but the number refined.
+# Held-out 12's transcripts (after its first run), as the recogniser writes them.
 @pytest.mark.parametrize(
     "text, want",
     [
-        ("sometimes i searched the worst three maybe two and a half", 2.5),  # said "three, maybe two and a half"
+        # two numbers half a point apart are no range (its middle is no rating)
+        # but the number refined ("three, maybe two and a half")
+        ("sometimes i searched the worst three maybe two and a half", 2.5),
         ("three, maybe two and a half", 2.5),  # as typed: as before
         ("um i'd say three maybe three and a half", 3.5),
         ("i did my tests in order three and a half or four was safe", 4.0),
         ("two or three", 2.5),  # a range: its middle
         ("maybe four maybe five", 4.5),
-    ],
-)
-def test_numbers_half_a_point_apart_are_the_number_refined(text, want):
-    assert extract(text, "experience").rating == want
-
-
-# "five, no question." as the recogniser writes it (held-out 9 and 12): a
-# trailer of certainty after a number makes it a rating, as "four overall" does.
-@pytest.mark.parametrize(
-    "text, want",
-    [
+        # "five, no question.": a trailer of certainty makes the number a rating,
+        # as "four overall" does (held-out 9 had the same)
         ("i had the drawing so my tablet five no question", 5.0),
         ("twenty two years no preventable accidents by boat five no question", 5.0),
         ("it went well four for sure", 4.0),
         ("three no doubt about it", 3.0),
         ("we had two no questions at the end", None),  # no trailer: a count
         ("i had no questions", None),
-    ],
-)
-def test_a_number_then_no_question_is_a_rating(text, want):
-    assert extract(text, "experience").rating == want
-
-
-# Held-out 12's transcripts (after its first run): "eleven floors" heard as "a
-# one for ..." is as strong as the verdict that ends the answer; the last wins.
-@pytest.mark.parametrize(
-    "text, want",
-    [
+        # of two ratings as strong, the one that ends the answer (but for a
+        # trailer) wins: "eleven floors" heard as "a one for ..."
         ("so i walked up a one for senate seat sweaty i'd say three", 3.0),
         ("from a one and record balls down to two had the numbers on a sheet of paper cold four ish", 4.0),
         ("they had me waiting about forty minutes which didn't help a two i think", 2.0),
@@ -784,7 +767,7 @@ def test_a_number_then_no_question_is_a_rating(text, want):
         ("a four i'd say, the traffic was bad and i'd say a three for the drive", 4.0),  # the last is not the end
     ],
 )
-def test_of_two_cued_ratings_the_one_that_ends_the_answer_wins(text, want):
+def test_held_out_12_transcripts(text, want):
     assert extract(text, "experience").rating == want
 
 
