@@ -765,6 +765,9 @@ def test_a_number_said_again_to_end_the_answer_settles_it(text, want):
         ("they had me waiting about forty minutes which didn't help a two i think", 2.0),
         ("a two at the start, then a four. four.", 4.0),  # as before
         ("a four i'd say, the traffic was bad and i'd say a three for the drive", 4.0),  # the last is not the end
+        # "two, no, one, honestly": a trailer after the "one" keeps it a correction
+        ("so i arrived just on the dot sweaty two no one honestly", 1.0),
+        ("three no one honestly cared", 3.0),  # "no one" as a pronoun: as before
     ],
 )
 def test_held_out_12_transcripts(text, want):

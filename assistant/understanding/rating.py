@@ -204,24 +204,30 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         amount_before_zero=frozenset(lst("amount_before_zero")),
         closing_cues=phrase_tuples(lst("closing_cues")),
         no_one=_no_one_pattern(
-            lst("grammar_numbers"), set(homophones), lst("corrections_before_number"), lst("corrections")
+            lst("grammar_numbers"),
+            set(homophones),
+            lst("corrections_before_number"),
+            lst("corrections"),
+            lst("after_cues"),
         ),
     )
 
 
 def _no_one_pattern(
-    numbers: list[str], homophones: set[str], nos: list[str], corrections: list[str]
+    numbers: list[str], homophones: set[str], nos: list[str], corrections: list[str], trailers: list[str]
 ) -> re.Pattern[str]:
-    """ "two no one actually", "three nope one": a number corrected to one, which the
-    not-a-rating phrase "no one" would otherwise hide. Only where the "one" ends the
-    clause or a correction word follows ("three no one was rude" stays "no one")."""
+    """ "two no one actually", "three nope one", "two no one honestly": a number
+    corrected to one, which the not-a-rating phrase "no one" would otherwise hide.
+    Only where the "one" ends the clause, alone or with a trailer ("honestly",
+    "i think"), or a correction word follows ("three no one was rude" stays "no one")."""
 
     def alt(items: list[str]) -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
 
     nums = alt([w for w in numbers[1:6]] + sorted(homophones)) + r"|[1-5](?:\.5)?"
     return re.compile(
-        rf"(?<![\w'])(?P<num>{nums})\s+(?P<no>{alt(nos)})\s+one(?=\s*(?:$|,|(?:{alt(corrections)})(?![\w'])))"
+        rf"(?<![\w'])(?P<num>{nums})\s+(?P<no>{alt(nos)})\s+one"
+        rf"(?=\s*(?:$|,|(?:{alt(corrections)})(?![\w'])|(?:{alt(trailers)})\s*(?:$|,)))"
     )
 
 
