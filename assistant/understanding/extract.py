@@ -514,7 +514,7 @@ def extract(text: str, kind: str | None = None) -> Extraction:
     nailed = _find_marked(said, rules.nailed_re, rules)
     if nailed is not None and improve is None and set(causes) - set(positive):
         improve = _other_side(said, nailed, rules)
-    return Extraction(value, improve, nailed, causes, positive, rating_said=said_number and value is not None)
+    return Extraction(value, improve, nailed, causes, positive, rating_said=said_number)
 
 
 def downhill(ratings: list[tuple[str, float | None]]) -> str | None:
