@@ -10,14 +10,40 @@ import random
 import signal
 import subprocess
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from rel_support import (STAGES, db_path, fault, integrity, last_id, lost, popen, run, saved_stages,
-                         session, turns)
+from rel_support import (SAVED, STAGES, db_path, fault, integrity, last_id, lost, popen, run,
+                         saved_stages, session, turns)
 
 KILLS = 20
 LANES = 2  # two debriefs at once (two cores), each lane with its own data folder
 SEED = 20240607
+
+
+def timed_run(home, recording) -> tuple[list[float], float]:
+    """A whole spoken debrief, unkilled: when each `[saved: ...]` line came, and when it ended."""
+    start = time.monotonic()
+    proc = popen(["start", "--input", recording, "--engine", "pocketsphinx", "--no-speak"], home,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    saved = [time.monotonic() - start for line in proc.stderr if SAVED.match(line)]
+    assert proc.wait(timeout=120) == 0
+    assert len(saved) == len(STAGES), saved
+    return saved, time.monotonic() - start
+
+
+def kill_moments(runs: list[tuple[list[float], float]], rng: random.Random) -> list[float]:
+    """Kill moments from whole runs measured on this machine, two at once: most between the first
+    and the last answer saved (mid-debrief), the rest over the whole run, from start-up to the
+    summary. Fixed delays landed after the end once a run got faster (CI, stop 23)."""
+    first = max(saved[0] for saved, _ in runs)
+    last = min(saved[-1] for saved, _ in runs)
+    end = max(total for _, total in runs)
+    assert first < last, runs
+    mid = KILLS * 3 // 5
+    return ([rng.uniform(first, last) for _ in range(mid)]
+            + [rng.uniform(0.2, end * 1.1) for _ in range(KILLS - mid)])
 
 
 def kill_at(home, recording, delay: float) -> str:
@@ -77,8 +103,11 @@ def check_after_kill(home, stderr: str, before_ids: set[int], label: str, voice_
 
 def test_sigkill_at_random_moments_loses_nothing(tmp_path, voice_audio):
     rng = random.Random(SEED)
-    # spread over the whole run: start-up, the greeting, answers, the summary
-    delays = [rng.uniform(0.2, 7.5) for _ in range(KILLS)]
+    with ThreadPoolExecutor(LANES) as pool:
+        runs = list(pool.map(lambda n: timed_run(tmp_path / f"whole-{n}", voice_audio.full),
+                             range(LANES)))
+    delays = kill_moments(runs, rng)
+    rng.shuffle(delays)
     results: list[str] = []
     lock = threading.Lock()
 
@@ -100,7 +129,9 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path, voice_audio):
     with ThreadPoolExecutor(LANES) as pool:
         for f in [pool.submit(lane, n) for n in range(LANES)]:
             f.result()
-    print("\n" + "\n".join(sorted(results)))
+    print("\nwhole runs (s to each answer saved, s to the end): "
+          + "; ".join(f"{[round(t, 2) for t in saved]}, {total:.2f}" for saved, total in runs))
+    print("\n".join(sorted(results)))
     assert len(results) == KILLS
     # the kills really landed mid-debrief, not only before or after it
     assert sum("resumed" in r for r in results) >= KILLS // 2, results
