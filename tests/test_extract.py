@@ -774,6 +774,28 @@ def test_held_out_12_transcripts(text, want):
     assert extract(text, "experience").rating == want
 
 
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        # "between a two and a three" is a range as "between two and three" is
+        # (held-out 13, typed, after its first run)
+        ("somewhere between a two and a three. they asked how i'd handle a contractor", 2.5),
+        ("somewhere between a two and a three they asked how i'd handle a contract or we just", 2.5),
+        ("between two and three", 2.5),  # as before
+        ("between a three and four i guess", 3.5),
+        ("it was a two and a three year old kid was there", 2.0),  # no "between": no range
+        # "three, um, no, two" heard as "three um no to the ...": a homophone
+        # right after a "no" that follows a number is the correction
+        ("three um no to the train was running late and then i couldn't find the entrance", 2.0),
+        ("three no to the tram", 2.0),
+        ("they said no to the offer, three", 3.0),  # no number before the "no"
+        ("i said no to the second interview", None),
+    ],
+)
+def test_held_out_13_transcripts(text, want):
+    assert extract(text, "experience").rating == want
+
+
 def test_number_words_as_names_are_no_rating():
     # held-out 12, typed (after its first run): Scottish school years
     text = ("um, so i talked about the literacy project, the paired reading thing we did wi' the primary sevens "

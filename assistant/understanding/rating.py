@@ -352,6 +352,8 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
             ok = True  # "for and a half": only a number takes a half
         elif prev == "a":
             ok = _follower_ok(tokens, i + 1, rules.clause_start)
+        elif prev == "no" and _a_number_before_no(tokens, i - 1):
+            ok = True  # "three, um, no, two. the tram ..." heard as "three um no to the train": a correction
         elif _at_start(tokens, i, start) or _prev_in(tokens, i, rules.cues) or prev == ",":
             vocab = rules.strict_followers if tok in rules.strict else rules.clause_start
             ok = _follower_ok(tokens, i + 1, vocab)
@@ -362,6 +364,15 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
         if ok:
             out[i] = f"{value:g}"
     return out
+
+
+def _a_number_before_no(tokens: list[str], no: int) -> bool:
+    """Is the "no" at `no` said right after a number (fillers and a "maybe"
+    may come between: "three, um, no")?"""
+    m = no - 1
+    while m >= 0 and tokens[m] in _BEFORE_A_NO:
+        m -= 1
+    return m >= 0 and _number(tokens[m]) is not None
 
 
 def _number(tok: str) -> tuple[float, float | None, float | None] | None:
@@ -530,7 +541,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 second = _read_value(tokens, j, rules)
                 if second is not None and value < second[0] <= 5:
                     high, j = second
-            elif n and not (tokens[j] == "and" and (i == 0 or tokens[i - 1] != "between")):
+            elif n and not (tokens[j] == "and" and "between" not in tokens[max(0, i - 2) : i]):
                 second = _read_value(tokens, j + n, rules)
                 if second is not None and second[0] <= 5 and abs(second[0] - value) == 0.5:
                     # half a point apart is no range (its middle is no rating) but the
