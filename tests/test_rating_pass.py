@@ -12,9 +12,9 @@ from assistant.audio.pcm import FileMicrophone
 from assistant.interfaces import AudioChunk
 from assistant.understanding.extract import extract
 from assistant.speech_in.listen import VoiceListener
-from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, Reading, _outheard, a_sound_before,
-                                              covered, in_rating_place, make_rating_pass, merge, sounds_like,
-                                              unfuse)
+from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, Reading, _outheard,
+                                              a_number_read_anew, a_sound_before, covered, in_rating_place,
+                                              make_rating_pass, merge, sounds_like, unfuse)
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -398,6 +398,73 @@ def _feed(engine, pcm):
     for c in chunks(pcm):
         rec.accept(c)
         rp.accept(c)
+
+
+class FreeWithAlternatives:
+    """The free recogniser as the number pass sees it after finish(): the
+    answer's pieces, each with the other readings of its N-best list."""
+
+    def __init__(self, *pieces):
+        self.pieces = list(pieces)
+
+    def word_times(self):
+        return [(w, 0, 0) for text, _ in self.pieces for w in text.split()]
+
+    def alternatives(self):
+        return self.pieces
+
+
+def test_a_rating_in_the_free_decoders_next_best_reading_fills_in(engine):
+    """Dev d13 (seen): "i didn't have any questions prepared so i asked about
+    the holiday rota, i know, i know, one" came back as "... i know why no one",
+    which is no rating; the N-best list of the same piece held "i know i know
+    one". With nothing spotted, that reading gives the rating, never sure."""
+    heard = "i didn't have any questions prepared so i asked about the whole bail on to"
+    rp = PocketsphinxRatingPass(FreeWithAlternatives(
+        (heard, []),
+        ("i know why no one", ["i know why no one a", "i know i know one", "i know i know what"]),
+    ))
+    rp._end = lambda: []
+    assert rp.finish() == 1.0
+    assert rp.text == heard + " i know i know one"
+    assert not rp.sure  # not the decoder's best reading: a spoken debrief confirms it
+    # the first reading with a rating said, piece by piece
+    rp.free = FreeWithAlternatives(("honestly it was", ["honestly it was a two", "honestly it was a three"]))
+    assert rp.finish() == 2.0
+    # a rating the spotter found comes first, and it may be sure
+    rp._best = lambda candidates: Reading((2, True, 0.99), 3.0, "honestly it was a three", "a three", 20, 40)
+    assert rp.finish() == 3.0
+    assert rp.text == "honestly it was a three" and rp.sure
+
+
+@pytest.mark.parametrize("pieces", [
+    # the transcript holds a number said: its readings are not asked
+    [("they asked about my gap and i got a two", ["they asked about my gap and i got a four"])],
+    # no reading says a rating: a count or a time is none
+    [("there were tree people on the panel", ["there were three people on the panel", "there were the people on"])],
+    [("it started at ten", ["it started at two", "it started attend"])],
+    # a number beside a number is no rating (kal16's "the office is on the fourth floor")
+    [("the officers on the fourth floor", ["the offices on the fourth floor", "the officers on the fourth four"])],
+    # nothing heard
+    [],
+])
+def test_no_rating_from_next_best_readings_that_say_none(engine, pieces):
+    rp = PocketsphinxRatingPass(FreeWithAlternatives(*pieces))
+    rp._end = lambda: []
+    assert rp.finish() is None, rp.text
+    assert rp.text == ""
+
+
+@pytest.mark.parametrize("heard,alternative,taken", [
+    ("i know why no one", "i know i know one", True),  # the words before the number read anew
+    ("honestly it was", "honestly it was a two", True),  # a number heard anew
+    ("the officers on the fourth floor", "the officers on the fourth four", False),  # beside a number
+    ("two point it", "two point five", False),  # after "point"
+    ("it was good so yeah", "it was good so yeah", False),  # nothing changed
+    ("we talked about three projects", "we talked about three projects and", False),  # the change is not at a number
+])
+def test_a_next_best_reading_counts_only_where_it_reads_a_number_anew(heard, alternative, taken):
+    assert a_number_read_anew(heard, alternative) is taken
 
 
 @pytest.mark.parametrize("voice", ["slt", "kal16"])

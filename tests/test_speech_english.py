@@ -191,6 +191,13 @@ def test_an_answer_settled_in_pieces_keeps_its_words_and_their_times():
     second_words = [s for w, s, _ in times if w.startswith("himself")]
     assert second_words and second_words[0] * 320 > sum(len(c.audio) for c in first + gap)
     assert sphinx.segment() == ""  # nothing heard since finish(): nothing to settle
+    # each piece with the other readings of its N-best list, for the number pass
+    pieces = sphinx.alternatives()
+    assert [text for text, _ in pieces] == [settled, utt.text[len(settled):].strip()]
+    for text, others in pieces:
+        assert others and text not in others and len(set(others)) == len(others), (text, others)
+    sphinx.reset()
+    assert sphinx.alternatives() == []
 
 
 def test_settling_a_short_reply_changes_nothing(sphinx):

@@ -173,7 +173,32 @@ class PocketsphinxRatingPass:
         self.text = best.text if best else ""
         # sure: a clear match over words that sound like its number
         self.sure = best is not None and best.sounds_like and best.prob >= SURE_PROB
-        return best.rating if best else None
+        if best is None:
+            self.text = self._from_alternatives()
+            return rating_from(self.text) if self.text else None  # never sure: it was not the best reading
+        return best.rating
+
+    def _from_alternatives(self) -> str:
+        """Where the spotter found nothing and the transcript says no number,
+        the free decoder's own next-best readings of a piece may: "i know i
+        know one" under "i know why no one", "all four" under "... that the
+        logistics clients all four". The answer with the first such reading
+        in place ("" if none)."""
+        try:
+            pieces = self.free.alternatives() if self.free is not None else []
+        except Exception:
+            return ""
+        texts = [text for text, _ in pieces]
+        if not texts or extract(" ".join(texts)).rating_said:
+            return ""
+        for i, (heard, alternatives) in enumerate(pieces):
+            for alternative in alternatives:
+                if not a_number_read_anew(heard, alternative):
+                    continue
+                text = " ".join(texts[:i] + [alternative] + texts[i + 1 :])
+                if extract(text).rating_said:
+                    return text
+        return ""
 
     def _best(self, candidates: list[tuple[str, int, int, float]]) -> Reading | None:
         """The spotted phrase the rules read as the answer's rating, put in
@@ -256,6 +281,26 @@ def beside_a_number(text: str, phrase: str) -> bool:
     n = len(pw)
     after = [w for w in words[at + n : at + n + 1] if w not in ORDINALS]
     return any(w in NUMBER_WORDS or w == "point" for w in words[max(0, at - 1) : at] + after)
+
+
+def a_number_read_anew(heard: str, alternative: str) -> bool:
+    """Does the other reading change words at or right beside a number
+    ("i know why no one" / "i know i know one"), with no number word beside
+    another there ("the office is on the fourth floor" / "... the fourth four"
+    is no four; "two point five" / "two point a five" no five)?"""
+    import difflib
+
+    a, b = heard.split(), alternative.split()
+    near = False
+    for op, _, _, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        window = b[max(0, j1 - 1) : j2 + 1]
+        numeric = [w in NUMBER_WORDS or w == "point" for w in window]
+        if any(x and y for x, y in zip(numeric, numeric[1:], strict=False)):
+            return False
+        near = near or any(w in CARDINALS for w in window)
+    return near
 
 
 class Reading(NamedTuple):

@@ -235,6 +235,9 @@ class PocketsphinxRecognizer:
         self._pieces: list[str] = []
         self._piece_words: list[tuple[str, float]] = []
         self._times: list[tuple[str, int, int]] = []
+        # Each piece of the last answer as heard, with the other readings of
+        # its N-best list, best first (the number pass reads them: alternatives()).
+        self._alternatives: list[tuple[str, list[str]]] = []
         self._frames = 0  # frames of the answer before the current piece
 
     @property
@@ -248,13 +251,19 @@ class PocketsphinxRecognizer:
         number pass reads these after finish())."""
         return list(self._times)
 
+    def alternatives(self) -> list[tuple[str, list[str]]]:
+        """The last answer's pieces as heard, each with the other readings of
+        its N-best list (best first, without repeats). Read after finish(),
+        like word_times()."""
+        return [(text, list(alts)) for text, alts in self._alternatives]
+
     def known(self, word: str) -> bool:
         return self._d.lookup_word(word) is not None
 
     def _start(self) -> None:
         if not self._in_utt:
             if not self._pieces and not self._frames:
-                self._times = []  # a new answer
+                self._times, self._alternatives = [], []  # a new answer
             self._d.start_utt()
             self._in_utt = True
 
@@ -292,7 +301,11 @@ class PocketsphinxRecognizer:
         if text:
             self._pieces.append(text)
             if self.grammar is None:
-                self._piece_words.extend(self._word_confidences(text))
+                scored = self._nbest()
+                self._piece_words.extend(self._word_confidences(text, scored))
+                others = dict.fromkeys(" ".join(words) for words, _ in scored if words)
+                others.pop(text, None)
+                self._alternatives.append((text, list(others)))
 
     def _out(self, text: str) -> str:
         text = " ".join(w for w in text.split() if not w.startswith(("<", "[", "+")))
@@ -316,7 +329,16 @@ class PocketsphinxRecognizer:
         conf = sum(c for _, c in words) / len(words) if words else None
         return Utterance(text, conf, words)
 
-    def _word_confidences(self, text: str) -> tuple[tuple[str, float], ...]:
+    def _nbest(self) -> list[tuple[list[str], float]]:
+        """The N best hypotheses of the utterance just ended: (words, score)."""
+        scored = []
+        for i, h in enumerate(self._d.nbest() or []):
+            if i >= NBEST:
+                break
+            scored.append((self._out(h.hypstr).split(), max(0.0, float(h.score))))
+        return scored
+
+    def _word_confidences(self, text: str, scored: list[tuple[list[str], float]]) -> tuple[tuple[str, float], ...]:
         """Each word of the transcript with its share of the N-best list: the
         score-weighted fraction of the N best hypotheses that have that word at
         that place (aligned word by word). pocketsphinx's Python binding gives
@@ -325,11 +347,6 @@ class PocketsphinxRecognizer:
         import difflib
 
         best = text.split()
-        scored = []
-        for i, h in enumerate(self._d.nbest()):
-            if i >= NBEST:
-                break
-            scored.append((self._out(h.hypstr).split(), max(0.0, float(h.score))))
         total = sum(s for _, s in scored)
         if not scored or total <= 0:
             return tuple((w, 0.0) for w in best)
@@ -346,7 +363,7 @@ class PocketsphinxRecognizer:
             self._d.end_utt()
             self._in_utt = False
         self._text = ""
-        self._pieces, self._piece_words, self._times = [], [], []
+        self._pieces, self._piece_words, self._times, self._alternatives = [], [], [], []
         self._frames = 0
 
     def usable_phrases(self, phrases: list[str]) -> list[str]:
