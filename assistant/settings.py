@@ -156,7 +156,7 @@ class Settings:
     voice: str | None = None
     rate: int | None = None
     silence: float = 0.8  # seconds of quiet that end a finished answer
-    max_pause: float = 2.5  # seconds of quiet allowed after an unfinished clause
+    max_pause: float = 3.0  # seconds of quiet allowed after an unfinished clause
     no_answer_timeout: float = 8.0
     max_answer: float = 90.0
     vad: str = "silero"  # "silero" | "energy": what tells speech from noise

@@ -24,6 +24,12 @@ from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFI
         ("the interviewer was friendly", True, UNRATED),  # a clause, its rating still to come
         ("three traffic", True, OPEN),  # a rating and one word
         ("five b c five", True, UNFINISHED),  # "five, easy five" in road noise: letters are no clause
+        # "five, easily five. | i took them through ...": how sure is no clause
+        # (held-out 13, live in 10 dB road noise, after its first run: heard as
+        # "by easily five" it ended after `silence`, inside a 1.2 s pause)
+        ("five easily five", True, UNFINISHED),
+        ("by easily five", True, OPEN),
+        ("a four definitely", True, UNFINISHED),
         ("have a salary number ready", False, FINISHED),  # the improvement: a clause is enough
         ("the", False, UNFINISHED),
         ("the question i asked at the end she liked that", False, FINISHED),  # "that" closing a sentence
