@@ -796,6 +796,22 @@ def test_held_out_13_transcripts(text, want):
     assert extract(text, "experience").rating == want
 
 
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        # a bare "one" inside a sentence is a pronoun; the rating that ends the
+        # answer wins (held-out 14, typed, its two misses at its first run)
+        ("system design. design a rate limiter at scale. i've literally built one, but i blanked on the token "
+         "bucket details and they just let me flounder. one and a half.", 1.5),
+        ("short one. i asked about the timetable and whether there'd be a chance to take on the debating club. "
+         "four or five.", 4.5),
+        ("one. i built one before, but i blanked", 1.0),  # said first, at the start: as before
+    ],
+)
+def test_held_out_14_transcripts(text, want):
+    assert extract(text, "experience").rating == want
+
+
 def test_number_words_as_names_are_no_rating():
     # held-out 12, typed (after its first run): Scottish school years
     text = ("um, so i talked about the literacy project, the paired reading thing we did wi' the primary sevens "

@@ -687,6 +687,15 @@ def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[st
         best = found[-1]  # "four. i shared the case of ... i lost them a bit. so, three point five."
     elif k is None and best[0] == 2 and found[-1][0] == 2 and _ends_answer(tokens, found[-1], rules):
         best = found[-1]  # as strong, and the answer's last word: "... walked up a one for ... i'd say three"
+    elif (
+        k is None
+        and best[0] == found[-1][0] == 1
+        and best[2] == 1
+        and best is not found[-1]
+        and not _at_start(tokens, best[1], start)
+        and _ends_answer(tokens, found[-1], rules)
+    ):
+        best = found[-1]  # a bare "one" inside a sentence is a pronoun: "i've built one, but ... one and a half."
     return round_half(best[2])
 
 
