@@ -180,10 +180,9 @@ class PocketsphinxRatingPass:
 
     def _from_alternatives(self) -> str:
         """Where the spotter found nothing and the transcript says no number,
-        the free decoder's own next-best readings of a piece may: "i know i
-        know one" under "i know why no one", "all four" under "... that the
-        logistics clients all four". The answer with the first such reading
-        in place ("" if none)."""
+        one of the free decoder's own next-best readings of a piece may say
+        one: "i know i know one" under "i know why no one". The answer with
+        the first such reading in place ("" if none)."""
         try:
             pieces = self.free.alternatives() if self.free is not None else []
         except Exception:
