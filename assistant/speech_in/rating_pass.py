@@ -174,30 +174,31 @@ class PocketsphinxRatingPass:
         # sure: a clear match over words that sound like its number
         self.sure = best is not None and best.sounds_like and best.prob >= SURE_PROB
         if best is None:
-            self.text = self._from_alternatives()
-            return rating_from(self.text) if self.text else None  # never sure: it was not the best reading
+            self.text, rating = self._from_alternatives()
+            return rating  # never sure: it was not the best reading
         return best.rating
 
-    def _from_alternatives(self) -> str:
+    def _from_alternatives(self) -> tuple[str, float | None]:
         """Where the spotter found nothing and the transcript says no number,
         one of the free decoder's own next-best readings of a piece may say
         one: "i know i know one" under "i know why no one". The answer with
-        the first such reading in place ("" if none)."""
+        the first such reading in place, and its rating (("", None) if none)."""
         try:
             pieces = self.free.alternatives() if self.free is not None else []
         except Exception:
-            return ""
+            return "", None
         texts = [text for text, _ in pieces]
         if not texts or extract(" ".join(texts)).rating_said:
-            return ""
+            return "", None
         for i, (heard, alternatives) in enumerate(pieces):
             for alternative in alternatives:
                 if not a_number_read_anew(heard, alternative):
                     continue
                 text = " ".join(texts[:i] + [alternative] + texts[i + 1 :])
-                if extract(text).rating_said:
-                    return text
-        return ""
+                found = extract(text)
+                if found.rating_said:
+                    return text, found.rating
+        return "", None
 
     def _best(self, candidates: list[tuple[str, int, int, float]]) -> Reading | None:
         """The spotted phrase the rules read as the answer's rating, put in

@@ -685,17 +685,15 @@ def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[st
     best = found[k] if k is not None else max(found, key=lambda c: (c[0], -c[1]))
     if k is None and best[0] == 3 and _closes(tokens, found[-1], rules):
         best = found[-1]  # "four. i shared the case of ... i lost them a bit. so, three point five."
-    elif k is None and best[0] == 2 and found[-1][0] == 2 and _ends_answer(tokens, found[-1], rules):
-        best = found[-1]  # as strong, and the answer's last word: "... walked up a one for ... i'd say three"
     elif (
         k is None
-        and best[0] == found[-1][0] == 1
-        and best[2] == 1
-        and best is not found[-1]
-        and not _at_start(tokens, best[1], start)
+        and best[0] == found[-1][0]
+        and (best[0] == 2 or best[0] == 1 and best[2] == 1 and not _at_start(tokens, best[1], start))
         and _ends_answer(tokens, found[-1], rules)
     ):
-        best = found[-1]  # a bare "one" inside a sentence is a pronoun: "i've built one, but ... one and a half."
+        # as strong, and the answer's last word: "... walked up a one for ... i'd say three";
+        # at the weakest, over a bare "one" inside a sentence, a pronoun: "i've built one, but ... one and a half."
+        best = found[-1]
     return round_half(best[2])
 
 
