@@ -75,6 +75,11 @@ class Heard:
     # transcript disagree, or the number was heard unclearly. An interactive
     # debrief then checks it in one yes/no turn.
     rating_sure: bool = True
+    # True when the number pass's reading keeps every number the transcript
+    # holds and reads the rating said after them ("three no do not have" read
+    # as "three no two and a half"): then its rating stands over the
+    # transcript's (speech_in/rating_pass.adds_to).
+    rating_adds: bool = False
     # Each word heard with the recogniser's confidence in it; () for typed
     # text, which is exactly what was meant.
     words: Words = ()

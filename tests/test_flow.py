@@ -153,6 +153,21 @@ def test_a_number_in_the_transcript_stands_the_number_pass_fills_in_and_beats_a_
     assert outcome.answers["tough"].rating == 3.5  # a number the pass heard beats a verdict word
 
 
+def test_the_pass_stands_over_the_transcript_only_where_its_reading_adds_to_it():
+    from assistant.interfaces import Heard
+
+    # held-out 14 (seen): "so i'd say three, no, two and a half." heard as
+    # "... so i'd say three no do not have"; the pass read "... three no two
+    # and a half", keeping the "three" the transcript holds
+    said = "one of them was clearly typing something else so i'd say three no do not have"
+    flow, _, _, _ = make_flow([Heard(said, rating=2.5, rating_adds=True),
+                               Heard(said, rating=2.5),  # the same reading, not known to add
+                               *FULL[2:]])
+    outcome = flow.run()
+    assert outcome.answers["arrival"].rating == 2.5
+    assert outcome.answers["opening"].rating == 3.0  # the number said stands
+
+
 def test_extraction_says_whether_its_rating_is_a_number_said():
     from assistant.understanding.extract import extract
 

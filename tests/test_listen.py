@@ -201,7 +201,7 @@ class _Pass:
     """A number pass that hears a given rating, clearly or not."""
 
     def __init__(self, rating, sure=False, reading=""):
-        self.rating, self.sure, self.text = rating, sure, ""
+        self.rating, self.sure, self.text, self.adds = rating, sure, "", False
         self.reading = reading  # the answer so far as the pass reads it, at a pause
         self.peeks = 0
 

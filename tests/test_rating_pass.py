@@ -13,7 +13,7 @@ from assistant.interfaces import AudioChunk
 from assistant.understanding.extract import extract
 from assistant.speech_in.listen import VoiceListener
 from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, Reading, _outheard,
-                                              a_number_read_anew, a_sound_before, covered, in_rating_place,
+                                              a_number_read_anew, a_sound_before, adds_to, covered, in_rating_place,
                                               make_rating_pass, merge, sounds_like, unfuse)
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
@@ -155,7 +155,37 @@ def test_listener_sets_heard_rating(engine, tmp_path):
     first, second = lst.listen("answer"), lst.listen("answer")
     assert extract(first.text).rating is None and first.rating == 3
     assert second.rating is None and "people" in second.text
+    assert not first.rating_adds and not second.rating_adds
     assert lst.listen("answer") is None
+
+
+class _AddingPass:
+    """A number pass whose reading adds to the transcript (adds_to)."""
+
+    text, sure, adds = "", False, True
+
+    def __init__(self, rating):
+        self.rating = rating
+
+    def accept(self, chunk):
+        pass
+
+    def peek(self):
+        return ""
+
+    def finish(self):
+        return self.rating
+
+    def reset(self):
+        pass
+
+
+@pytest.mark.parametrize("rating,adds", [(2.5, True), (None, False)])
+def test_listener_says_when_the_pass_adds_to_the_transcript(engine, tmp_path, rating, adds):
+    rec, _ = engine
+    path = mta.recording(tmp_path / "a.wav", ["i'd say three, no, two and a half"], voice="kal16")
+    heard = VoiceListener(FileMicrophone(path), rec, interactive=False, rating_pass=_AddingPass(rating)).listen("answer")
+    assert heard.rating == rating and heard.rating_adds is adds
 
 
 def test_a_sound_before_a_number_is_read_as_a():
@@ -465,6 +495,42 @@ def test_no_rating_from_next_best_readings_that_say_none(engine, pieces):
 ])
 def test_a_next_best_reading_counts_only_where_it_reads_a_number_anew(heard, alternative, taken):
     assert a_number_read_anew(heard, alternative) is taken
+
+
+@pytest.mark.parametrize("heard,read,adds", [
+    # held-out 14 (seen): a correction the transcript lost
+    ("so i'd say three no do not have", "so i'd say three no two and a half", True),
+    # held-out 14 (seen): "three or four" heard as "three per four"
+    ("three per four i had the rebrand campaign", "three or four i had the rebrand campaign", True),
+    # a word that joins numbers into a rating is changed: "or" read as "out of"
+    ("a chance to take on the big club four or five", "a chance to take on the big club four out of five", False),
+    ("i'd give it a four but the drive was to", "i'd give it a four but the drive was a two", False),
+    # a number heard is changed
+    ("three people and then it was five", "three people and then it was a four", False),
+    # the change is before the first number heard (held-out 13, seen)
+    ("somewhere between a two and a three they asked", "four between a two and a three they asked", False),
+    # no number heard at all: the pass fills in anyway (not "adds")
+    ("honestly it was", "honestly it was a two", False),
+    ("i'd say three", "i'd say three", False),  # nothing changed
+])
+def test_a_reading_adds_to_the_transcript_only_after_the_numbers_it_heard(heard, read, adds):
+    assert adds_to(heard, read) is adds
+
+
+def test_the_pass_says_when_its_reading_adds_to_the_transcript(engine):
+    heard = "so i'd say three no do not have"
+    rp = PocketsphinxRatingPass(FreeWithAlternatives((heard, [])))
+    rp._end = lambda: []
+    rp._best = lambda candidates: Reading((4, True, 0.83), 2.5, "so i'd say three no two and a half",
+                                          "two and a half", 20, 40)
+    assert rp.finish() == 2.5 and rp.adds
+    rp._best = lambda candidates: Reading((1, True, 0.9), 4.0, "four i'd say three no do not have", "four", 0, 9)
+    assert rp.finish() == 4.0 and not rp.adds
+    rp._best = lambda candidates: None
+    assert rp.finish() is None and not rp.adds
+    rp.adds = True
+    rp.reset()
+    assert not rp.adds
 
 
 @pytest.mark.parametrize("voice", ["slt", "kal16"])

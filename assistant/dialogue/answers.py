@@ -49,13 +49,19 @@ class Outcome:
     quotes: list[dict[str, str]] = field(default_factory=list)  # lessons said in the person's words
 
 
-def understand(stage: Stage, text: str, heard_rating: float | None = None, words: Words = ()) -> Answer:
+def understand(
+    stage: Stage, text: str, heard_rating: float | None = None, words: Words = (), *, heard_adds: bool = False
+) -> Answer:
     """What the rules find in an answer. The rating: a number the transcript
     holds ("i'd put it at a four"); else the one the recogniser's number pass
     heard where the transcript lost it ("i would say give" for "a two");
-    else a verdict word in the transcript ("terrible")."""
+    else a verdict word in the transcript ("terrible"). `heard_adds`: the
+    pass's reading keeps the transcript's numbers and adds the rating said
+    after them ("three no do not have" heard as "three no two and a half"),
+    so its rating stands over the transcript's."""
     found = rules.extract(text, stage.kind)
-    rating = found.rating if found.rating_said or heard_rating is None else heard_rating
+    take_heard = heard_rating is not None and (heard_adds or not found.rating_said)
+    rating = heard_rating if take_heard else found.rating
     return Answer(
         stage=stage.id,
         text=text,

@@ -109,7 +109,7 @@ class Flow:
             if not text:
                 reprompted = True
                 continue
-            answer = understand(stage, text, heard.rating, heard.words)
+            answer = understand(stage, text, heard.rating, heard.words, heard_adds=heard.rating_adds)
             self._accept(answers, i, answer, heard)
             if self.listener.interactive and self._follow_ups(answers, i, stage, heard) == "stop":
                 return self._stop(answers, stopped=True)
@@ -130,7 +130,8 @@ class Flow:
         except DeviceLostError:
             partial = self.listener.partial_heard
             if partial is not None and partial.text.strip():
-                answer = understand(stage, partial.text.strip(), partial.rating, partial.words)
+                text = partial.text.strip()
+                answer = understand(stage, text, partial.rating, partial.words, heard_adds=partial.rating_adds)
                 self._accept(answers, i, answer, partial)
             raise
 

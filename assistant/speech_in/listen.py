@@ -405,7 +405,8 @@ class VoiceListener:
         rating = self._pass_call("finish") if self._rating_on else None
         heard = self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating, began=began, words=utt.words)
         if self._kind == "answer":
-            heard = replace(heard, rating_sure=self._rating_sure(heard, rating))
+            adds = rating is not None and bool(self.rating_pass is not None and self.rating_pass.adds)
+            heard = replace(heard, rating_sure=self._rating_sure(heard, rating), rating_adds=adds)
         return heard
 
     def _planned_gaps(self) -> list[tuple[float, float]] | None:

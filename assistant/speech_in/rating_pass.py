@@ -40,6 +40,9 @@ class RatingPass(Protocol):
     @property
     def sure(self) -> bool: ...  # the last rating found was clear (no need to confirm it)
 
+    @property
+    def adds(self) -> bool: ...  # the last reading keeps the transcript's numbers and adds the rating after them
+
     def accept(self, chunk: AudioChunk) -> None: ...
     def peek(self) -> str: ...  # the answer so far as the pass reads it, with its rating in place ("" if none yet)
     def finish(self) -> float | None: ...
@@ -100,6 +103,7 @@ class PocketsphinxRatingPass:
         self._in_utt = False
         self.text = ""
         self.sure = False
+        self.adds = False
         self.candidates: list[tuple[str, int, int, float]] = []
         self._phone_cache: dict[str, list[tuple[str, ...]]] = {}
 
@@ -173,6 +177,9 @@ class PocketsphinxRatingPass:
         self.text = best.text if best else ""
         # sure: a clear match over words that sound like its number
         self.sure = best is not None and best.sounds_like and best.prob >= SURE_PROB
+        words = self.free_words()
+        heard = " ".join(w.split("(")[0] for w, _, _ in words or [] if _is_word(w))
+        self.adds = best is not None and adds_to(heard, best.text)
         if best is None:
             self.text, rating = self._from_alternatives()
             return rating  # never sure: it was not the best reading
@@ -248,6 +255,7 @@ class PocketsphinxRatingPass:
             self._d.end_utt()
             self._in_utt = False
         self.text = ""
+        self.adds = False
 
 
 def _is_word(w: str) -> bool:
@@ -301,6 +309,40 @@ def a_number_read_anew(heard: str, alternative: str) -> bool:
             return False
         near = near or any(w in CARDINALS for w in window)
     return near
+
+
+def adds_to(heard: str, read: str) -> bool:
+    """Does the pass's reading keep every number the transcript heard and
+    change words only after the first of them, none of them a number or a
+    word that joins numbers into a rating ("or", "and a half", "out of")?
+    Then the rating it reads was said after (or around) the transcript's
+    number, and the rules read the two together: "i'd say three no do not
+    have" read as "... three no two and a half" is a 2.5 (a correction the
+    transcript lost), "three per four" read as "three or four" a 3.5. A
+    reading that changes a number heard, or a word before it, only adds
+    nothing: "four or five" read as "four out of five" stays 4.5, and
+    "somewhere between a two and a three" read as "four between ..." 2.5."""
+    import difflib
+
+    a, b = heard.split(), read.split()
+    first = next((i for i, w in enumerate(a) if w in CARDINALS), None)
+    if first is None or a == b:
+        return False
+    joins = _joining_words()
+    for op, i1, i2, _, _ in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op != "equal" and (i1 <= first or any(w in NUMBER_WORDS or w in joins for w in a[i1:i2])):
+            return False
+    return True
+
+
+def _joining_words() -> set[str]:
+    """The words of the rules' range connectors, halves and scales ("or",
+    "and", "a", "half", "out", "of", ...) and "point"."""
+    r = rating_rules()
+    words = {"point"}
+    for phrase in (*r.connectors, *r.halves, *r.scales):
+        words.update(phrase)
+    return words
 
 
 class Reading(NamedTuple):
@@ -597,6 +639,7 @@ class VoskRatingPass:
         self._rec = engine.kaldi_recognizer(grammar) if self.usable else None
         self.text = ""
         self.sure = False
+        self.adds = False  # its phrase is read alone, not into the transcript
         self._fed = 0.0
 
     def accept(self, chunk: AudioChunk) -> None:
@@ -660,6 +703,10 @@ class LazyRatingPass:
     @property
     def sure(self) -> bool:
         return self._pass.sure if self._pass is not None else False
+
+    @property
+    def adds(self) -> bool:
+        return self._pass.adds if self._pass is not None else False
 
     def accept(self, chunk: AudioChunk) -> None:
         if self.inner is not None:
