@@ -323,6 +323,21 @@ def test_no_a_is_read_in_before_a_number_the_free_decoder_heard_itself(engine):
     assert rp.finish() == 4.0
 
 
+def test_no_number_is_put_over_a_verdict_word_the_free_decoder_heard(engine):
+    """Held-out 15 (first run): "it was fine, i guess. asked how long the
+    training runs ..." was heard right, and "five" spotted over "fine" at the
+    start made it a 5; the rules read "fine" as a 3."""
+    rp = PocketsphinxRatingPass()
+    words = [("<s>", 0, 10), ("it", 11, 20), ("was", 21, 40), ("fine", 41, 80), ("i", 81, 90), ("guess", 91, 120),
+             ("asked", 121, 150), ("how", 151, 170), ("long", 171, 200), ("</s>", 201, 210)]
+    rp.free_words = lambda: words
+    rp._end = lambda: [("five", 42, 80, 0.93)]
+    assert rp.finish() is None
+    # over a word that is no verdict, the same spotted "five" is taken
+    rp.free_words = lambda: [(w if w != "fine" else "fight", s, e) for w, s, e in words]
+    assert rp.finish() == 5.0
+
+
 def test_a_spotted_one_needs_a_clearer_match(engine):
     """Held-out 10: "... it just was what it was" (no rating) was stored as a 1
     from "one" spotted over the last "was" at 0.857."""
