@@ -338,6 +338,41 @@ def test_no_number_is_put_over_a_verdict_word_the_free_decoder_heard(engine):
     assert rp.finish() == 5.0
 
 
+def test_a_number_said_first_and_spelt_as_its_homophone_ends_its_sentence(engine):
+    """Held-out 13 (seen): "four. roads were clear, ..." heard as "for roads
+    were clear ..."; "four roads" reads as a count, but the free decoder spelt
+    the number as "for", so no count was heard: "a four , roads were clear"."""
+    rp = PocketsphinxRatingPass()
+    words = [("<s>", 0, 47), ("for", 48, 72), ("roads", 73, 108), ("were", 109, 122), ("clear", 123, 168),
+             ("</s>", 169, 180)]
+    rp.free_words = lambda: words
+    rp._end = lambda: [("four", 47, 73, 0.888), ("a four", 47, 73, 0.866)]
+    assert rp.finish() == 4.0
+    assert rp.text.startswith("a four , roads were clear")
+    # the free decoder heard the number itself: "four roads" is a count
+    rp.free_words = lambda: [(w if w != "for" else "four", s, e) for w, s, e in words]
+    assert rp.finish() is None
+
+
+@pytest.mark.parametrize("said", [["to", "be", "honest", "it", "was", "bad"], ["too", "many", "people", "there"],
+                                  ["for", "once", "i", "was", "early"]])
+def test_no_number_is_read_into_a_set_phrase_that_starts_with_its_homophone(engine, said):
+    """flite voices: the pass read "to be honest ...", "too many people ..."
+    and "for once ..." as a 2, a 2 and a 4 (prompts/speech.toml,
+    homophone_phrases)."""
+    rp = PocketsphinxRatingPass()
+    words = [("<s>", 0, 40)] + [(w, 41 + 20 * i, 60 + 20 * i) for i, w in enumerate(said)]
+    rp.free_words = lambda: words
+    number = "two" if said[0] in ("to", "too") else "four"
+    rp._end = lambda: [(number, 41, 60, 0.93)]
+    assert rp.finish() is None, rp.text
+
+
+@pytest.mark.parametrize("voice", ["slt", "kal16", "awb", "rms"])
+def test_for_once_is_no_four(engine, voice):
+    assert decode(engine, "for once i was early", voice)[1] is None
+
+
 def test_a_spotted_one_needs_a_clearer_match(engine):
     """Held-out 10: "... it just was what it was" (no rating) was stored as a 1
     from "one" spotted over the last "was" at 0.857."""
@@ -511,6 +546,7 @@ def test_no_rating_from_next_best_readings_that_say_none(engine, pieces):
     ("about the renovation on the fourth forward or that kind of thing",
      "about the renovation um a four for work it or i kind of thing", False),
     ("it was two", "it was a two", True),  # the number heard stays: the change is beside it
+    ("for once i was early", "four once i was early", False),  # a set phrase (flite kal16)
 ])
 def test_a_next_best_reading_counts_only_where_it_reads_a_number_anew(heard, alternative, taken):
     assert a_number_read_anew(heard, alternative) is taken

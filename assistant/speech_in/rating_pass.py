@@ -225,6 +225,8 @@ class PocketsphinxRatingPass:
                 continue
             if any(w in verdicts for w in heard):
                 continue  # the free decoder heard a verdict word the rules read: "it was fine" is no "it was five"
+            if words is not None and a_set_phrase(words, heard, start, end):
+                continue  # "to be honest" is no "two, be honest"
             text = merge(here, spotted, start, end) if here is not None else spotted
             if text is None or beside_a_number(text, spotted):
                 continue
@@ -234,6 +236,12 @@ class PocketsphinxRatingPass:
                 if text is None or not in_rating_place(text, phrase):
                     continue
             rating = rating_from(text)
+            if rating is None and said_first(text, phrase) and heard and heard[0] in homophones_of(phrase):
+                # "four. roads were clear" heard as "for roads were clear": the free
+                # decoder spelt the number as the word it sounds like, so no count
+                # ("four roads") was heard; the number said first ends its sentence
+                text = with_a_break(text, phrase)
+                rating = rating_from(text)
             if rating is not None:
                 key = (len(phrase.split()), sounds_like(heard, phrase), prob)
                 kept.append(Reading(key, rating, text, spotted, start, end))
@@ -300,7 +308,8 @@ def a_number_read_anew(heard: str, alternative: str) -> bool:
     another there ("the office is on the fourth floor" / "... the fourth four"
     is no four; "two point five" / "two point a five" no five), and none of
     the words it changes a number heard ("on the fourth forward" / "um a four
-    for work it" reads the same "fourth" differently: held-out 15, seen)?"""
+    for work it" reads the same "fourth" differently: held-out 15, seen) or
+    the start of a set phrase ("for once i was early" / "four once ...")?"""
     import difflib
 
     a, b = heard.split(), alternative.split()
@@ -308,7 +317,7 @@ def a_number_read_anew(heard: str, alternative: str) -> bool:
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
-        if any(w in NUMBER_WORDS for w in a[i1:i2]):
+        if any(w in NUMBER_WORDS for w in a[i1:i2]) or starts_a_set_phrase(a[i1:]):
             return False
         window = b[max(0, j1 - 1) : j2 + 1]
         numeric = [w in NUMBER_WORDS or w == "point" for w in window]
@@ -620,6 +629,62 @@ def in_rating_place(text: str, phrase: str) -> bool:
             return True
     after = tuple(words[at + n :])
     return bool(after) and after in r.after_cues  # last but for "probably", "i guess", "overall" ...
+
+
+def said_first(text: str, phrase: str) -> bool:
+    """Is the phrase the answer's first words, after any hedges or what a
+    recogniser made of "um" ("um a four ...", "honestly four ...")?"""
+    r = rating_rules()
+    words = text.split()
+    at = phrase_at(words, phrase.split())
+    if at is None:
+        return False
+    rest = words[:at]
+    hedges = sorted(r.hedges, key=len, reverse=True)
+    while rest:
+        h = next((h for h in hedges if tuple(rest[: len(h)]) == h), None)
+        if h is not None:
+            rest = rest[len(h) :]
+        elif rest[0] in r.start_sounds:
+            rest = rest[1:]
+        else:
+            return False
+    return True
+
+
+def a_set_phrase(words: list[tuple[str, int, int]], heard: list[str], start: int, end: int) -> bool:
+    """Do the free words from the first one under the spotted phrase on begin
+    a set phrase whose first word is a number's homophone (prompts/speech.toml,
+    homophone_phrases: "to be honest", "too many people", "for once")?"""
+    if not heard:
+        return False
+    said = [w.split("(")[0] for w, s, e in words if _is_word(w) and e >= start]
+    while said and said[0] != heard[0]:
+        said = said[1:]
+    return starts_a_set_phrase(said)
+
+
+def starts_a_set_phrase(words: list[str]) -> bool:
+    """Do the words begin with one of prompts/speech.toml's homophone_phrases?"""
+    return any(tuple(words[: len(p)]) == p for p in speech_words().homophone_phrases)
+
+
+def homophones_of(phrase: str) -> frozenset[str]:
+    """The rules' homophones of the phrase's number ("for" and "fore" for
+    "four"; "to" and "too" for "two"): words, not numbers."""
+    table = fuses()
+    number = next((w for w in phrase.split() if w in table), None)
+    return frozenset(table[number][1:]) if number is not None else frozenset()
+
+
+def with_a_break(text: str, phrase: str) -> str:
+    """The text with a sentence break after the phrase: "four roads were
+    clear" -> "four , roads were clear"."""
+    words, pw = text.split(), phrase.split()
+    at = phrase_at(words, pw)
+    if at is None or at + len(pw) >= len(words):
+        return text
+    return " ".join(words[: at + len(pw)] + [","] + words[at + len(pw) :])
 
 
 def rating_from(text: str) -> float | None:

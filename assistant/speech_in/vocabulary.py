@@ -2,8 +2,9 @@
 
 The data is prompts/speech.toml, validated on load: the usual mishearings of
 each rating number (the number pass), the short words heard for a spoken "a"
-before a number, and the words of the out-of-grammar loop for short replies
-with those that sound like a listed reply.
+before a number, the words of the out-of-grammar loop for short replies
+with those that sound like a listed reply, and the set phrases that start
+with a number's homophone ("to be honest"), where the pass reads no number.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class SpeechWords:
     a_heard_as: frozenset[str]
     garbage_words: tuple[str, ...]
     reply_heard_as: dict[str, frozenset[str]]  # "four": {"for", "fore"}
+    homophone_phrases: tuple[tuple[str, ...], ...] = ()  # ("to", "be"), ("too", "many"), ...
 
 
 def _words(items: list[str]) -> list[str]:
@@ -42,7 +44,8 @@ def load_listening_words() -> None:
 @functools.lru_cache(maxsize=1)
 def speech_words() -> SpeechWords:
     path, data = load_toml("speech.toml")
-    reject_unknown(path, data, {"a_heard_as", "garbage_words", "number_heard_as", "reply_heard_as"})
+    keys = {"a_heard_as", "garbage_words", "homophone_phrases", "number_heard_as", "reply_heard_as"}
+    reject_unknown(path, data, keys)
     numbers = require(path, data, "number_heard_as", dict)
     reject_unknown(path, numbers, set(NUMBERS), "number_heard_as")
     heard = {n: frozenset(_words(string_list(path, data, f"number_heard_as.{n}"))) for n in NUMBERS}
@@ -59,4 +62,7 @@ def speech_words() -> SpeechWords:
         a_heard_as=frozenset(_words(string_list(path, data, "a_heard_as"))),
         garbage_words=tuple(_words(string_list(path, data, "garbage_words"))),
         reply_heard_as=reply,
+        homophone_phrases=tuple(
+            tuple(p.split()) for p in _words(string_list(path, data, "homophone_phrases", min_items=0))
+        ),
     )
