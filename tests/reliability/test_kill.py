@@ -101,37 +101,50 @@ def check_after_kill(home, stderr: str, before_ids: set[int], label: str, voice_
     return f"resumed from {kept}"
 
 
+ROUNDS = 3  # at most: another round (timed afresh) when too few kills landed mid-debrief
+
+
 def test_sigkill_at_random_moments_loses_nothing(tmp_path, voice_audio):
+    """Every kill is checked for lost answers. The kill moments come from whole runs timed just
+    before; when the machine's load changes under a round, so that fewer than half of its kills
+    land mid-debrief (a fresh clone's run beside an evaluation, 8 of 20), another round is timed
+    afresh and run, up to ROUNDS."""
     rng = random.Random(SEED)
-    with ThreadPoolExecutor(LANES) as pool:
-        runs = list(pool.map(lambda n: timed_run(tmp_path / f"whole-{n}", voice_audio.full),
-                             range(LANES)))
-    delays = kill_moments(runs, rng)
-    rng.shuffle(delays)
     results: list[str] = []
     lock = threading.Lock()
+    print()
+    for r in range(ROUNDS):
+        with ThreadPoolExecutor(LANES) as pool:
+            runs = list(pool.map(lambda n: timed_run(tmp_path / f"whole-{r}-{n}", voice_audio.full),
+                                 range(LANES)))
+        delays = kill_moments(runs, rng)
+        rng.shuffle(delays)
+        round_results: list[str] = []
 
-    def lane(n: int):
-        home = tmp_path / f"home-{n}"
-        for k in range(n, KILLS, LANES):
-            before = set()
-            if db_path(home).exists():
-                with_ids = session(home)
-                before = set(range(1, (with_ids or {}).get("id", 0) + 1))
-            stderr = kill_at(home, voice_audio.full, delays[k])
-            label = f"kill {k} at {delays[k]:.2f} s"
-            outcome = check_after_kill(home, stderr, before, label, voice_audio,
-                                       "input" if k % 7 == 0 else "text")
-            with lock:
-                fault()
-                results.append(f"{label}: {len(saved_stages(stderr))} reported, {outcome}")
+        def lane(n: int):
+            home = tmp_path / f"home-{n}"
+            for k in range(n, KILLS, LANES):
+                before = set()
+                if db_path(home).exists():
+                    with_ids = session(home)
+                    before = set(range(1, (with_ids or {}).get("id", 0) + 1))
+                stderr = kill_at(home, voice_audio.full, delays[k])
+                label = f"round {r} kill {k} at {delays[k]:.2f} s"
+                outcome = check_after_kill(home, stderr, before, label, voice_audio,
+                                           "input" if k % 7 == 0 else "text")
+                with lock:
+                    fault()
+                    round_results.append(f"{label}: {len(saved_stages(stderr))} reported, {outcome}")
 
-    with ThreadPoolExecutor(LANES) as pool:
-        for f in [pool.submit(lane, n) for n in range(LANES)]:
-            f.result()
-    print("\nwhole runs (s to each answer saved, s to the end): "
-          + "; ".join(f"{[round(t, 2) for t in saved]}, {total:.2f}" for saved, total in runs))
-    print("\n".join(sorted(results)))
-    assert len(results) == KILLS
-    # the kills really landed mid-debrief, not only before or after it
-    assert sum("resumed" in r for r in results) >= KILLS // 2, results
+        with ThreadPoolExecutor(LANES) as pool:
+            for f in [pool.submit(lane, n) for n in range(LANES)]:
+                f.result()
+        print(f"round {r}, whole runs (s to each answer saved, s to the end): "
+              + "; ".join(f"{[round(t, 2) for t in saved]}, {total:.2f}" for saved, total in runs))
+        print("\n".join(sorted(round_results)))
+        assert len(round_results) == KILLS
+        results += round_results
+        if sum("resumed" in x for x in round_results) >= KILLS // 2:
+            break
+    # the kills of one round really landed mid-debrief, not only before or after it
+    assert sum("resumed" in x for x in round_results) >= KILLS // 2, results
