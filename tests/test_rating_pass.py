@@ -352,6 +352,11 @@ def test_a_number_said_first_and_spelt_as_its_homophone_ends_its_sentence(engine
     # the free decoder heard the number itself: "four roads" is a count
     rp.free_words = lambda: [(w if w != "for" else "four", s, e) for w, s, e in words]
     assert rp.finish() is None
+    # a homophone that can begin a count itself: "free drinks were on offer" is no "three. drinks ..."
+    rp.free_words = lambda: [("<s>", 0, 47), ("free", 48, 72), ("drinks", 73, 108), ("were", 109, 122),
+                             ("on", 123, 140), ("offer", 141, 168), ("</s>", 169, 180)]
+    rp._end = lambda: [("three", 47, 73, 0.9)]
+    assert rp.finish() is None
 
 
 @pytest.mark.parametrize("said", [["to", "be", "honest", "it", "was", "bad"], ["too", "many", "people", "there"],

@@ -236,7 +236,7 @@ class PocketsphinxRatingPass:
                 if text is None or not in_rating_place(text, phrase):
                     continue
             rating = rating_from(text)
-            if rating is None and said_first(text, phrase) and heard and heard[0] in homophones_of(phrase):
+            if rating is None and said_first(text, phrase) and heard[:1] and heard[0] in said_first_as(phrase):
                 # "four. roads were clear" heard as "for roads were clear": the free
                 # decoder spelt the number as the word it sounds like, so no count
                 # ("four roads") was heard; the number said first ends its sentence
@@ -335,9 +335,10 @@ def adds_to(heard: str, read: str) -> bool:
     number, and the rules read the two together: "i'd say three no do not
     have" read as "... three no two and a half" is a 2.5 (a correction the
     transcript lost), "three per four" read as "three or four" a 3.5. A
-    reading that changes a number heard, or a word before it, only adds
-    nothing: "four or five" read as "four out of five" stays 4.5, and
-    "somewhere between a two and a three" read as "four between ..." 2.5."""
+    reading that changes a number heard, a word before the first one or a
+    joining word does not add: "four or five" read as "four out of five"
+    stays 4.5, and "somewhere between a two and a three" read as "four
+    between ..." 2.5."""
     import difflib
 
     a, b = heard.split(), read.split()
@@ -669,12 +670,13 @@ def starts_a_set_phrase(words: list[str]) -> bool:
     return any(tuple(words[: len(p)]) == p for p in speech_words().homophone_phrases)
 
 
-def homophones_of(phrase: str) -> frozenset[str]:
-    """The rules' homophones of the phrase's number ("for" and "fore" for
-    "four"; "to" and "too" for "two"): words, not numbers."""
-    table = fuses()
+def said_first_as(phrase: str) -> frozenset[str]:
+    """The words a number said first is written as that cannot begin a count
+    (prompts/speech.toml, said_first_as) and sound like the phrase's number:
+    "for" for "four", "to" and "too" for "two"."""
+    table = speech_words().number_heard_as
     number = next((w for w in phrase.split() if w in table), None)
-    return frozenset(table[number][1:]) if number is not None else frozenset()
+    return speech_words().said_first_as & table[number] if number is not None else frozenset()
 
 
 def with_a_break(text: str, phrase: str) -> str:

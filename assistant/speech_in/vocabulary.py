@@ -3,8 +3,9 @@
 The data is prompts/speech.toml, validated on load: the usual mishearings of
 each rating number (the number pass), the short words heard for a spoken "a"
 before a number, the words of the out-of-grammar loop for short replies
-with those that sound like a listed reply, and the set phrases that start
-with a number's homophone ("to be honest"), where the pass reads no number.
+with those that sound like a listed reply, the set phrases that start with
+a number's homophone ("to be honest"), where the pass reads no number, and
+the words a number said first is written as that cannot begin a count.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class SpeechWords:
     garbage_words: tuple[str, ...]
     reply_heard_as: dict[str, frozenset[str]]  # "four": {"for", "fore"}
     homophone_phrases: tuple[tuple[str, ...], ...] = ()  # ("to", "be"), ("too", "many"), ...
+    said_first_as: frozenset[str] = frozenset()  # "for", "to", "too"
 
 
 def _words(items: list[str]) -> list[str]:
@@ -44,7 +46,7 @@ def load_listening_words() -> None:
 @functools.lru_cache(maxsize=1)
 def speech_words() -> SpeechWords:
     path, data = load_toml("speech.toml")
-    keys = {"a_heard_as", "garbage_words", "homophone_phrases", "number_heard_as", "reply_heard_as"}
+    keys = {"a_heard_as", "garbage_words", "homophone_phrases", "number_heard_as", "reply_heard_as", "said_first_as"}
     reject_unknown(path, data, keys)
     numbers = require(path, data, "number_heard_as", dict)
     reject_unknown(path, numbers, set(NUMBERS), "number_heard_as")
@@ -65,4 +67,5 @@ def speech_words() -> SpeechWords:
         homophone_phrases=tuple(
             tuple(p.split()) for p in _words(string_list(path, data, "homophone_phrases", min_items=0))
         ),
+        said_first_as=frozenset(_words(string_list(path, data, "said_first_as", min_items=0))),
     )
