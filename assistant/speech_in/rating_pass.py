@@ -177,12 +177,12 @@ class PocketsphinxRatingPass:
         self.text = best.text if best else ""
         # sure: a clear match over words that sound like its number
         self.sure = best is not None and best.sounds_like and best.prob >= SURE_PROB
-        words = self.free_words()
-        heard = " ".join(w.split("(")[0] for w, _, _ in words or [] if _is_word(w))
-        self.adds = best is not None and adds_to(heard, best.text)
+        self.adds = False
         if best is None:
             self.text, rating = self._from_alternatives()
             return rating  # never sure: it was not the best reading
+        heard = " ".join(w.split("(")[0] for w, _, _ in self.free_words() or [] if _is_word(w))
+        self.adds = adds_to(heard, best.text)
         return best.rating
 
     def _from_alternatives(self) -> tuple[str, float | None]:
@@ -225,7 +225,7 @@ class PocketsphinxRatingPass:
                 continue
             if any(w in verdicts for w in heard):
                 continue  # the free decoder heard a verdict word the rules read: "it was fine" is no "it was five"
-            if words is not None and a_set_phrase(words, heard, start, end):
+            if words is not None and a_set_phrase(words, heard, start):
                 continue  # "to be honest" is no "two, be honest"
             text = merge(here, spotted, start, end) if here is not None else spotted
             if text is None or beside_a_number(text, spotted):
@@ -604,19 +604,7 @@ def in_rating_place(text: str, phrase: str) -> bool:
     if n >= 3:
         return True
     before = words[:at]
-    hedges = sorted(r.hedges, key=len, reverse=True)
-    rest = before
-    while rest:
-        for h in hedges:
-            if tuple(rest[: len(h)]) == h:
-                rest = rest[len(h) :]
-                break
-        else:
-            if rest[0] in r.start_sounds and len(rest) <= 3:
-                rest = rest[1:]  # what a recogniser made of "um" or "ugh" before the rating
-                continue
-            break
-    if not rest:
+    if _only_a_lead_in(before):
         return True
     if (
         at + n == len(words)
@@ -632,28 +620,34 @@ def in_rating_place(text: str, phrase: str) -> bool:
     return bool(after) and after in r.after_cues  # last but for "probably", "i guess", "overall" ...
 
 
+def _only_a_lead_in(before: list[str]) -> bool:
+    """Are the words before a number only hedges and what a recogniser made
+    of "um" or "ugh" (up to three such sounds): "maybe a four", "um a four"?"""
+    r = rating_rules()
+    hedges = sorted(r.hedges, key=len, reverse=True)
+    rest = before
+    while rest:
+        for h in hedges:
+            if tuple(rest[: len(h)]) == h:
+                rest = rest[len(h) :]
+                break
+        else:
+            if rest[0] in r.start_sounds and len(rest) <= 3:
+                rest = rest[1:]  # what a recogniser made of "um" or "ugh" before the rating
+                continue
+            break
+    return not rest
+
+
 def said_first(text: str, phrase: str) -> bool:
     """Is the phrase the answer's first words, after any hedges or what a
     recogniser made of "um" ("um a four ...", "honestly four ...")?"""
-    r = rating_rules()
     words = text.split()
     at = phrase_at(words, phrase.split())
-    if at is None:
-        return False
-    rest = words[:at]
-    hedges = sorted(r.hedges, key=len, reverse=True)
-    while rest:
-        h = next((h for h in hedges if tuple(rest[: len(h)]) == h), None)
-        if h is not None:
-            rest = rest[len(h) :]
-        elif rest[0] in r.start_sounds:
-            rest = rest[1:]
-        else:
-            return False
-    return True
+    return at is not None and _only_a_lead_in(words[:at])
 
 
-def a_set_phrase(words: list[tuple[str, int, int]], heard: list[str], start: int, end: int) -> bool:
+def a_set_phrase(words: list[tuple[str, int, int]], heard: list[str], start: int) -> bool:
     """Do the free words from the first one under the spotted phrase on begin
     a set phrase whose first word is a number's homophone (prompts/speech.toml,
     homophone_phrases: "to be honest", "too many people", "for once")?"""
