@@ -359,6 +359,38 @@ def test_a_number_said_first_and_spelt_as_its_homophone_ends_its_sentence(engine
     assert rp.finish() is None
 
 
+def test_at_a_pause_no_number_is_read_first_over_a_word_unlike_it(engine):
+    """Held-out 16, live with pauses (seen): "so they had me teach a twenty
+    minute phonics lesson to a group of six kids, | and ..." was heard as "so
+    they had me to to twenty minutes ...", and the spotter found "two" over
+    "so" (p 0.86). Asked at the pause, the pass read "two they had me ...", a
+    rating and a story: finished, so the answer ended there and every later
+    one was filed a question late. At a pause a number read first counts only
+    over a word that sounds like it; at the end of the answer it still stands."""
+    rp = PocketsphinxRatingPass()
+    said = "so they had me to to twenty minutes on a lesson to a group of six kids"
+    words = [("<s>", 0, 49)] + [(w, 50 + 13 * i, 62 + 13 * i) for i, w in enumerate(said.split())]
+    rp.free_words = lambda: words
+    rp._in_utt = True
+    rp._spotted = lambda: [("two", 46, 57, 0.86)]
+    assert rp.peek() == ""
+    rp._end = lambda: [("two", 46, 57, 0.86)]
+    assert rp.finish() == 2.0 and rp.text.startswith("two they had me")
+    # over a word that sounds like it ("to the bus was late" for "two. the bus ..."), the peek reads it
+    said = "to the bus was late and i ran in"
+    words = [("<s>", 0, 49)] + [(w, 50 + 13 * i, 62 + 13 * i) for i, w in enumerate(said.split())]
+    rp.free_words = lambda: words
+    rp._in_utt = True
+    rp._spotted = lambda: [("two", 48, 62, 0.86)]
+    assert extract(rp.peek(), "arrival").rating == 2.0
+    # a rating given last over an unlike word still closes the answer at a pause
+    said = "we chatted about football and the drive in so i'd say give"
+    words = [("<s>", 0, 49)] + [(w, 50 + 13 * i, 62 + 13 * i) for i, w in enumerate(said.split())]
+    rp.free_words = lambda: words
+    rp._spotted = lambda: [("a four", 50 + 13 * 11, 62 + 13 * 11, 0.9)]
+    assert extract(rp.peek(), "arrival").rating == 4.0
+
+
 @pytest.mark.parametrize("said", [["to", "be", "honest", "it", "was", "bad"], ["too", "many", "people", "there"],
                                   ["for", "once", "i", "was", "early"]])
 def test_no_number_is_read_into_a_set_phrase_that_starts_with_its_homophone(engine, said):

@@ -165,11 +165,16 @@ class PocketsphinxRatingPass:
         words with the spotted rating in place, or "" when nothing spotted yet
         is a rating. The utterance goes on. Asked at a pause, once the free
         decoder has settled its words there (segment()), so the pause rules
-        know a rating the transcript lost is already said."""
+        know a rating the transcript lost is already said. Not a number read
+        first over a word unlike it ("so they had me teach ..." read as "two
+        they had me ..."): the first word is where the spotter finds one most
+        easily, and a story read as finished ends at the pause."""
         if not self._in_utt:
             return ""
         best = self._best(self._spotted())
-        return best.text if best else ""
+        if best is None or (not best.sounds_like and said_first(best.text, best.spotted)):
+            return ""
+        return best.text
 
     def finish(self) -> float | None:
         self.candidates = self._end()
