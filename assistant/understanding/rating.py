@@ -234,6 +234,16 @@ def _no_one_pattern(
 # ---------------------------------------------------------------- numbers
 
 
+_A_SCALE_NEXT = re.compile(r"\s+(five|ten|5|10)(?![\w'])")
+
+
+def _before_a_scale(m: re.Match[str]) -> bool:
+    """A masked phrase ending in "of" before a scale: "so, one of five for that" is
+    "one out of five" as a recogniser hears it, not "one of them" (a count after
+    the scale, "one of five candidates", is still no rating)."""
+    return m.group(0).split()[-1] == "of" and _A_SCALE_NEXT.match(m.string, m.end()) is not None
+
+
 def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> list[str]:
     """Tokens of a cleaned answer with number words as digits; non-rating phrases masked
     (or, with keep_phrases, left as they were said: "no one smiled", "one question")."""
@@ -242,12 +252,14 @@ def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> lis
         if keep_phrases:
 
             def hold(m: re.Match[str]) -> str:
+                if _before_a_scale(m):
+                    return m.group(0)
                 kept.append(m.group(0))
                 return f" xkept{len(kept) - 1}x "
 
             clean = rules.not_rating.sub(hold, clean)
         else:
-            clean = rules.not_rating.sub(" xnotrating ", clean)
+            clean = rules.not_rating.sub(lambda m: m.group(0) if _before_a_scale(m) else " xnotrating ", clean)
     try:
         clean = alpha2digit(clean, "en", threshold=0)
     except Exception:  # pragma: no cover - text2num is robust, but never let it crash us
@@ -543,6 +555,9 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                     high, j = second
             elif n and not (tokens[j] == "and" and "between" not in tokens[max(0, i - 2) : i]):
                 second = _read_value(tokens, j + n, rules)
+                if second is not None and tokens[j] == "to" and second[0] < value:
+                    i = second[1]  # "ten to nine", "five to four": a time, not a range
+                    continue
                 if second is not None and second[0] <= 5 and abs(second[0] - value) == 0.5:
                     # half a point apart is no range (its middle is no rating) but the
                     # number refined: "three maybe two and a half" is a 2.5
