@@ -209,25 +209,34 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
             lst("corrections_before_number"),
             lst("corrections"),
             lst("after_cues"),
+            lst("half_words"),
         ),
     )
 
 
 def _no_one_pattern(
-    numbers: list[str], homophones: set[str], nos: list[str], corrections: list[str], trailers: list[str]
+    numbers: list[str],
+    homophones: set[str],
+    nos: list[str],
+    corrections: list[str],
+    trailers: list[str],
+    halves: list[str] | None = None,
 ) -> re.Pattern[str]:
-    """ "two no one actually", "three nope one", "two no one honestly": a number
-    corrected to one, which the not-a-rating phrase "no one" would otherwise hide.
-    Only where the "one" ends the clause, alone or with a trailer ("honestly",
-    "i think"), or a correction word follows ("three no one was rude" stays "no one")."""
+    """ "two no one actually", "three nope one", "two no one honestly", "a two or
+    no one and a half": a number corrected to one (or one and a half), which the
+    not-a-rating phrase "no one" would otherwise hide. Only where the "one" ends
+    the clause, alone or with a trailer ("honestly", "i think") or a half, or a
+    correction word follows ("three no one was rude" stays "no one")."""
 
     def alt(items: list[str]) -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
 
     nums = alt([w for w in numbers[1:6]] + sorted(homophones)) + r"|[1-5](?:\.5)?"
     return re.compile(
-        rf"(?<![\w'])(?P<num>{nums})\s+(?P<no>{alt(nos)})\s+one"
-        rf"(?=\s*(?:$|,|(?:{alt(corrections)})(?![\w'])|(?:{alt(trailers)})\s*(?:$|,)))"
+        rf"(?<![\w'])(?P<num>{nums})\s+(?:or\s+)?(?P<no>{alt(nos)})\s+one"
+        rf"(?=\s*(?:$|,|(?:{alt(corrections)})(?![\w'])|(?:{alt(trailers)})\s*(?:$|,)"
+        + (rf"|(?:{alt(halves)})(?![\w'])" if halves else "")
+        + "))"
     )
 
 
