@@ -359,6 +359,23 @@ def test_a_number_said_first_and_spelt_as_its_homophone_ends_its_sentence(engine
     assert rp.finish() is None
 
 
+def test_no_number_is_put_over_time(engine):
+    """Held-out 18 (first run, then seen): "... staring at the zoom waiting room
+    and refreshing my email. felt sick the whole time." (no rating) was stored
+    as a 5: the spotter found "five" over "time" (p 0.855), read "... the whole
+    five". prompts/speech.toml, not_a_number."""
+    rp = PocketsphinxRatingPass()
+    said = "staring at the zoom waiting room and refreshing might you know folks it the whole time"
+    words = [("<s>", 0, 49)] + [(w, 50 + 13 * i, 62 + 13 * i) for i, w in enumerate(said.split())]
+    rp.free_words = lambda: words
+    last = len(said.split()) - 1
+    rp._end = lambda: [("five", 50 + 13 * last, 62 + 13 * last, 0.855)]
+    assert rp.finish() is None, rp.text
+    # over another word there, the same spotted "five" is read
+    rp.free_words = lambda: [(w if w != "time" else "fight", s, e) for w, s, e in words]
+    assert rp.finish() == 5.0
+
+
 def test_at_a_pause_no_number_is_read_first_over_a_word_unlike_it(engine):
     """Held-out 16, live with pauses (seen): "so they had me teach a twenty
     minute phonics lesson to a group of six kids, | and ..." was heard as "so

@@ -217,6 +217,7 @@ class PocketsphinxRatingPass:
         place of the free words under it (None when no spotted phrase is one)."""
         words = self.free_words()
         verdicts = verdict_words()
+        never = speech_words().not_a_number
         kept: list[Reading] = []
         for spotted, start, end, prob in candidates:
             here = unfuse(words, spotted, start, end, self._phones) if words is not None else None
@@ -228,8 +229,9 @@ class PocketsphinxRatingPass:
                 spotted = "one"
             if prob < self._min_prob(spotted, heard) or sounds_like_another(heard, spotted):
                 continue
-            if any(w in verdicts for w in heard):
-                continue  # the free decoder heard a verdict word the rules read: "it was fine" is no "it was five"
+            if any(w in verdicts or w in never for w in heard):
+                continue  # the free decoder heard a verdict word the rules read ("it was fine" is no
+                # "it was five") or a word no number is read over ("the whole time")
             if words is not None and a_set_phrase(words, heard, start):
                 continue  # "to be honest" is no "two, be honest"
             text = merge(here, spotted, start, end) if here is not None else spotted

@@ -27,6 +27,7 @@ class SpeechWords:
     reply_heard_as: dict[str, frozenset[str]]  # "four": {"for", "fore"}
     homophone_phrases: tuple[tuple[str, ...], ...] = ()  # ("to", "be"), ("too", "many"), ...
     said_first_as: frozenset[str] = frozenset()  # "for", "to", "too"
+    not_a_number: frozenset[str] = frozenset()  # "time": no spotted number is put over it
 
 
 def _words(items: list[str]) -> list[str]:
@@ -46,7 +47,15 @@ def load_listening_words() -> None:
 @functools.lru_cache(maxsize=1)
 def speech_words() -> SpeechWords:
     path, data = load_toml("speech.toml")
-    keys = {"a_heard_as", "garbage_words", "homophone_phrases", "number_heard_as", "reply_heard_as", "said_first_as"}
+    keys = {
+        "a_heard_as",
+        "garbage_words",
+        "homophone_phrases",
+        "not_a_number",
+        "number_heard_as",
+        "reply_heard_as",
+        "said_first_as",
+    }
     reject_unknown(path, data, keys)
     numbers = require(path, data, "number_heard_as", dict)
     reject_unknown(path, numbers, set(NUMBERS), "number_heard_as")
@@ -68,4 +77,5 @@ def speech_words() -> SpeechWords:
             tuple(p.split()) for p in _words(string_list(path, data, "homophone_phrases", min_items=0))
         ),
         said_first_as=frozenset(_words(string_list(path, data, "said_first_as", min_items=0))),
+        not_a_number=frozenset(_words(string_list(path, data, "not_a_number", min_items=0))),
     )
