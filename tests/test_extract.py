@@ -939,3 +939,20 @@ def test_times_one_way_one_of_five_and_five_easily(text, want):
 )
 def test_a_correction_to_one_and_a_half_after_no(text, want):
     assert extract(text, "opening").rating == want
+
+
+# Held-out 17 at 15 dB (seen): "... so i told her about going out to the shows
+# every weekend." heard as "... so i told her about one out to the shows ..."
+# was a 1: "about" after a verb of talking is the preposition, not "roughly".
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("she asked how so i told her about one out to the shows every weekend", None),
+        ("we talked about one and then she showed me round", None),
+        ("i'd say about three", 3.0),
+        ("it was about a three", 3.0),
+        ("i talked about three, honestly. the drive was fine", 3.0),
+    ],
+)
+def test_about_after_a_verb_of_talking_is_no_hedge(text, want):
+    assert extract(text, "experience").rating == want
