@@ -895,11 +895,15 @@ def test_zero_after_almost_is_an_amount(text, want):
     assert extract(text, "experience").rating == want
 
 
-# Held-out 17 (first run, then seen): "... ten to nine for a nine o'clock. a
-# two, if that." read as 5 (the time "ten to nine" as a range on a scale of
-# ten), "on a one-way system" as a 1, "one out of five" heard as "one of five"
-# as a 5, and "five, easily" at the end of a story, heard without its comma,
-# as no rating.
+# Spoken transcripts the rules misread, from held-out 14, 17 and 18 (seen):
+# "... ten to nine for a nine o'clock. a two, if that." was a 5 (the time "ten
+# to nine" as a range on a scale of ten), "on a one-way system" a 1, "one out
+# of five" heard as "one of five" a 5, "five, easily" without its comma no
+# rating; "i'd say a two, or, no, one and a half" without its commas a 2 ("no
+# one" hid the correction); "so i told her about going out to the shows"
+# heard as "... about one out to the shows" a 1 ("about" after a verb of
+# talking is the preposition); "three per four" (pocketsphinx's "three or
+# four") a 3.
 @pytest.mark.parametrize(
     "text, want",
     [
@@ -917,57 +921,22 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("it was one of those days", None),
         ("we had this instant connection about stock takes and christmas rotas five easily", 5.0),
         ("we talked about rotas five easily", 5.0),
-    ],
-)
-def test_times_one_way_one_of_five_and_five_easily(text, want):
-    assert extract(text, "arrival").rating == want
-
-
-# Held-out 18 (first run, then seen): "i'd say a two, or, no, one and a half"
-# heard without its commas as "i'd say a two or no one and a half" was a 2:
-# "no one" hid the correction.
-@pytest.mark.parametrize(
-    "text, want",
-    [
         ("i'd say a two or no one and a half honestly", 1.5),
         ("i'd say a two no one and a half", 1.5),
         ("two no one actually", 1.0),
         ("three no one was rude", 3.0),
         ("two or no one was there", 2.0),
         ("no one talked to me, so a two", 2.0),
-    ],
-)
-def test_a_correction_to_one_and_a_half_after_no(text, want):
-    assert extract(text, "opening").rating == want
-
-
-# Held-out 17 at 15 dB (seen): "... so i told her about going out to the shows
-# every weekend." heard as "... so i told her about one out to the shows ..."
-# was a 1: "about" after a verb of talking is the preposition, not "roughly".
-@pytest.mark.parametrize(
-    "text, want",
-    [
         ("she asked how so i told her about one out to the shows every weekend", None),
         ("we talked about one and then she showed me round", None),
         ("i'd say about three", 3.0),
         ("it was about a three", 3.0),
         ("i talked about three, honestly. the drive was fine", 3.0),
-    ],
-)
-def test_about_after_a_verb_of_talking_is_no_hedge(text, want):
-    assert extract(text, "experience").rating == want
-
-
-# "three or four" as pocketsphinx often writes it (held-out 14, seen): "three
-# per four i had the rebrand campaign ..." is a range, 3.5.
-@pytest.mark.parametrize(
-    "text, want",
-    [
         ("three per four i had three brand campaign the one that got us two point one million impressions", 3.5),
         ("three per four", 3.5),
         ("we did two per week", None),
         ("it cost four per cent more", None),
     ],
 )
-def test_per_between_two_ratings_is_a_range(text, want):
+def test_spoken_transcripts_the_rules_misread(text, want):
     assert extract(text, "experience").rating == want
