@@ -341,11 +341,12 @@ def adds_to(heard: str, read: str) -> bool:
     Then the rating it reads was said after (or around) the transcript's
     number, and the rules read the two together: "i'd say three no do not
     have" read as "... three no two and a half" is a 2.5 (a correction the
-    transcript lost), "three per four" read as "three or four" a 3.5. A
-    reading that changes a number heard, a word before the first one or a
-    joining word does not add: "four or five" read as "four out of five"
-    stays 4.5, and "somewhere between a two and a three" read as "four
-    between ..." 2.5."""
+    transcript lost). A reading that changes a number heard, a word before
+    the first one or a joining word does not add: "four or five" read as
+    "four out of five" stays 4.5, and "somewhere between a two and a three"
+    read as "four between ..." 2.5. ("three per four" read as "three or
+    four" does not add either: "per" joins numbers, and the rules read
+    "three per four" as 3.5 themselves.)"""
     import difflib
 
     a, b = heard.split(), read.split()
