@@ -515,11 +515,17 @@ def verdict_words() -> set[str]:
     return {w for w in rating_rules().words if " " not in w}
 
 
+def _number_of(phrase: str) -> str | None:
+    """The rating number a spotted phrase says ("a four" -> "four")."""
+    table = speech_words().number_heard_as
+    return next((w for w in phrase.split() if w in table), None)
+
+
 def sounds_like_another(heard: list[str], phrase: str) -> bool:
     """Is the first free word under the phrase a usual mishearing of another
     number only? ("far" under a spotted "five" is a four.)"""
     table = speech_words().number_heard_as
-    number = next((w for w in phrase.split() if w in table), None)
+    number = _number_of(phrase)
     if not heard or number is None or heard[0] in table[number]:
         return False
     return any(heard[0] in sounds for n, sounds in table.items() if n != number)
@@ -662,9 +668,7 @@ def a_set_phrase(words: list[tuple[str, int, int]], heard: list[str], start: int
     if not heard:
         return False
     said = [w.split("(")[0] for w, s, e in words if _is_word(w) and e >= start]
-    while said and said[0] != heard[0]:
-        said = said[1:]
-    return starts_a_set_phrase(said)
+    return heard[0] in said and starts_a_set_phrase(said[said.index(heard[0]) :])
 
 
 def starts_a_set_phrase(words: list[str]) -> bool:
@@ -676,9 +680,9 @@ def said_first_as(phrase: str) -> frozenset[str]:
     """The words a number said first is written as that cannot begin a count
     (prompts/speech.toml, said_first_as) and sound like the phrase's number:
     "for" for "four", "to" and "too" for "two"."""
-    table = speech_words().number_heard_as
-    number = next((w for w in phrase.split() if w in table), None)
-    return speech_words().said_first_as & table[number] if number is not None else frozenset()
+    number = _number_of(phrase)
+    words = speech_words()
+    return words.said_first_as & words.number_heard_as[number] if number is not None else frozenset()
 
 
 def with_a_break(text: str, phrase: str) -> str:
