@@ -393,6 +393,16 @@ def test_at_a_pause_no_number_is_read_first_over_a_word_unlike_it(engine):
     assert rp.peek() == ""
     rp._end = lambda: [("two", 46, 57, 0.86)]
     assert rp.finish() == 2.0 and rp.text.startswith("two they had me")
+    # the same with an "a" read in before the number ("um a two they had me ..."
+    # from "um it so they had me ..." is a number read first too)
+    said2 = "um it so they had me to to twenty minutes on a lesson"
+    words2 = [("<s>", 0, 20)] + [(w, 21 + 13 * i, 33 + 13 * i) for i, w in enumerate(said2.split())]
+    rp.free_words = lambda: words2
+    rp._spotted = lambda: [("two", 47, 59, 0.86)]
+    assert rp.peek() == ""
+    rp._end = lambda: [("two", 47, 59, 0.86)]
+    assert rp.finish() == 2.0 and rp.text.startswith("um a two they had me"), rp.text
+    rp.free_words = lambda: words
     # over a word that sounds like it ("to the bus was late" for "two. the bus ..."), the peek reads it
     said = "to the bus was late and i ran in"
     words = [("<s>", 0, 49)] + [(w, 50 + 13 * i, 62 + 13 * i) for i, w in enumerate(said.split())]
@@ -506,16 +516,17 @@ def test_a_word_is_split_only_where_it_sounds_like_the_number(phones):
 def test_a_longer_phrase_clearly_less_sure_than_a_shorter_one_inside_it_is_not_taken():
     """Dev d10, 15 dB: "four, they were nice" was stored as a 4.5 from "four or
     five" (0.851) over the pause after "four" (0.927)."""
-    four = Reading((1, True, 0.927), 4.0, "four there were nice", "four", 318, 352)
-    four_or_five = Reading((3, True, 0.851), 4.5, "four or five there were nice", "four or five", 318, 369)
+    four = Reading((1, True, 0.927), 4.0, "four there were nice", "four", 318, 352, "four")
+    four_or_five = Reading((3, True, 0.851), 4.5, "four or five there were nice", "four or five", 318, 369, "four or five")
     assert _outheard(four_or_five, four) and not _outheard(four, four_or_five)
     # said: "four and a half", heard about as clearly as "four"
-    half = Reading((4, True, 0.91), 4.5, "four and a half they were nice", "four and a half", 318, 380)
+    half = Reading((4, True, 0.91), 4.5, "four and a half they were nice", "four and a half", 318, 380,
+                   "four and a half")
     assert not _outheard(half, four)
     # "a four" is as sure as "four": no choice to make between them
-    assert not _outheard(Reading((2, True, 0.919), 4.0, "a four there", "a four", 315, 352), four)
+    assert not _outheard(Reading((2, True, 0.919), 4.0, "a four there", "a four", 315, 352, "a four"), four)
     # somewhere else in the answer: not a longer reading of the same words
-    assert not _outheard(Reading((3, True, 0.85), 4.5, "...", "four or five", 600, 650), four)
+    assert not _outheard(Reading((3, True, 0.85), 4.5, "...", "four or five", 600, 650, "four or five"), four)
 
 
 def test_the_homophones_a_number_is_split_from_are_the_rules_own():
@@ -566,7 +577,7 @@ def test_a_rating_in_the_free_decoders_next_best_reading_fills_in(engine):
     rp.free = FreeWithAlternatives(("honestly it was", ["honestly it was a two", "honestly it was a three"]))
     assert rp.finish() == 2.0
     # a rating the spotter found comes first, and it may be sure
-    rp._best = lambda candidates: Reading((2, True, 0.99), 3.0, "honestly it was a three", "a three", 20, 40)
+    rp._best = lambda candidates: Reading((2, True, 0.99), 3.0, "honestly it was a three", "a three", 20, 40, "a three")
     assert rp.finish() == 3.0
     assert rp.text == "honestly it was a three" and rp.sure
 
@@ -631,9 +642,9 @@ def test_the_pass_says_when_its_reading_adds_to_the_transcript(engine):
     rp = PocketsphinxRatingPass(FreeWithAlternatives((heard, [])))
     rp._end = lambda: []
     rp._best = lambda candidates: Reading((4, True, 0.83), 2.5, "so i'd say three no two and a half",
-                                          "two and a half", 20, 40)
+                                          "two and a half", 20, 40, "two and a half")
     assert rp.finish() == 2.5 and rp.adds
-    rp._best = lambda candidates: Reading((1, True, 0.9), 4.0, "four i'd say three no do not have", "four", 0, 9)
+    rp._best = lambda candidates: Reading((1, True, 0.9), 4.0, "four i'd say three no do not have", "four", 0, 9, "four")
     assert rp.finish() == 4.0 and not rp.adds
     rp._best = lambda candidates: None
     assert rp.finish() is None and not rp.adds

@@ -172,7 +172,7 @@ class PocketsphinxRatingPass:
         if not self._in_utt:
             return ""
         best = self._best(self._spotted())
-        if best is None or (not best.sounds_like and said_first(best.text, best.spotted)):
+        if best is None or (not best.sounds_like and said_first(best.text, best.phrase)):
             return ""
         return best.text
 
@@ -251,7 +251,7 @@ class PocketsphinxRatingPass:
                 rating = rating_from(text)
             if rating is not None:
                 key = (len(phrase.split()), sounds_like(heard, phrase), prob)
-                kept.append(Reading(key, rating, text, spotted, start, end))
+                kept.append(Reading(key, rating, text, spotted, start, end, phrase))
         kept = [c for c in kept if not any(_outheard(c, o) for o in kept)]
         return max(kept, key=lambda c: c.key) if kept else None
 
@@ -379,6 +379,7 @@ class Reading(NamedTuple):
     spotted: str  # the phrase as spotted (before any "a" was read in)
     start: int  # frames
     end: int
+    phrase: str  # the phrase as read in the text ("a four" where an "a" was read in)
 
     @property
     def sounds_like(self) -> bool:
