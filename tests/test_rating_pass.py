@@ -620,6 +620,10 @@ def test_a_next_best_reading_counts_only_where_it_reads_a_number_anew(heard, alt
 @pytest.mark.parametrize("heard,read,adds", [
     # held-out 14 (seen): a correction the transcript lost
     ("so i'd say three no do not have", "so i'd say three no two and a half", True),
+    # held-out 19, first run: after "three no" the "to" joins nothing heard
+    ("so three no to a nap", "so three no two and a half", True),
+    # ... but where it follows a number, it does ("four or five" is 4.5)
+    ("three no four or five", "three no four out of five", False),
     # "per" joins numbers (the rules read "three per four" as 3.5 themselves)
     ("three per four i had the rebrand campaign", "three or four i had the rebrand campaign", False),
     # a word that joins numbers into a rating is changed: "or" read as "out of"

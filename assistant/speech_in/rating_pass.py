@@ -346,7 +346,9 @@ def adds_to(heard: str, read: str) -> bool:
     "four out of five" stays 4.5, and "somewhere between a two and a three"
     read as "four between ..." 2.5. ("three per four" read as "three or
     four" does not add either: "per" joins numbers, and the rules read
-    "three per four" as 3.5 themselves.)"""
+    "three per four" as 3.5 themselves.) Right after a number and "no" a
+    joining word joins nothing heard: "three no to a nap" read as "three no
+    two and a half" adds, a 2.5."""
     import difflib
 
     a, b = heard.split(), read.split()
@@ -355,9 +357,25 @@ def adds_to(heard: str, read: str) -> bool:
         return False
     joins = _joining_words()
     for op, i1, i2, _, _ in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op != "equal" and (i1 <= first or any(w in NUMBER_WORDS or w in joins for w in a[i1:i2])):
+        if op == "equal":
+            continue
+        if i1 <= first or any(w in NUMBER_WORDS for w in a[i1:i2]):
+            return False
+        if any(w in joins for w in a[i1:i2]) and not _corrected(a, i1):
             return False
     return True
+
+
+def _corrected(words: list[str], i: int) -> bool:
+    """Do the words before words[i] end in a number and a correction ("three
+    no")? What follows is the number said instead, so a joining word there
+    joins nothing the transcript heard: "three no to a nap" is pocketsphinx's
+    "three, no, two and a half"."""
+    before = tuple(words[:i])
+    return any(
+        len(before) > len(c) and before[-len(c) :] == c and before[-len(c) - 1] in CARDINALS
+        for c in rating_rules().corrections_before_number
+    )
 
 
 def _joining_words() -> set[str]:
