@@ -936,6 +936,12 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("three per four", 3.5),
         ("we did two per week", None),
         ("it cost four per cent more", None),
+        # a number that answers a question of amount is a count (held-out 19, typed)
+        ("i asked about the team, like how many people report into the role, it's four, "
+         "and what the first ninety days would look like. three and a half.", 3.5),
+        ("i asked how many people report into the role, it's four, and what the first ninety days would look like",
+         None),
+        ("they asked how long i'd been there, i said five, and i'd give it a four", 4.0),
     ],
 )
 def test_spoken_transcripts_the_rules_misread(text, want):

@@ -27,6 +27,7 @@ RATING_KEYS = {
     "openers",
     "closing_cues",
     "amount_before_zero",
+    "count_questions",
     "cues",
     "clause_start",
     "units",
@@ -94,6 +95,7 @@ class RatingRules:
     labels: frozenset[str] = frozenset()
     openers: tuple[tuple[str, ...], ...] = ()  # "okay so ...": a story opens, no verdict
     amount_before_zero: frozenset[str] = frozenset()  # "almost zero": an amount
+    count_questions: tuple[tuple[str, ...], ...] = ()  # "how many ... it's four": a count
     closing_cues: tuple[tuple[str, ...], ...] = ()  # "... so, three and a half.": the verdict that closes an answer
     no_one: re.Pattern[str] | None = None  # "two no one actually": a correction to 1, not "no one"
 
@@ -202,6 +204,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         labels=frozenset(" ".join(w.split()) for w in lst("labels")),
         openers=phrase_tuples(lst("openers")),
         amount_before_zero=frozenset(lst("amount_before_zero")),
+        count_questions=phrase_tuples(lst("count_questions")),
         closing_cues=phrase_tuples(lst("closing_cues")),
         no_one=_no_one_pattern(
             lst("grammar_numbers"),
@@ -307,12 +310,27 @@ def _blocked(tokens: list[str], i: int, rules: RatingRules, start: int = 0, j: i
     of the park")."""
     if i == start and start > 0 and tokens[start - 1] in rules.start_sounds:
         return j < len(tokens) and tokens[j] == "of" and (not halved or _a_group(tokens, j + 1, rules))
+    if _answers_a_count_question(tokens, i, rules):
+        return True
     block = _prev_len(tokens, i, rules.block_before)
     if not block:
         return False
     if any(i >= len(o) and tuple(tokens[i - len(o) : i]) == o for o in rules.corrections_before_number):
         return False  # "two no three": a correction, not "no one"
     return block >= _prev_len(tokens, i, rules.cues)
+
+
+COUNT_QUESTION_REACH = 8  # words from "how many" to the number that answers it
+
+
+def _answers_a_count_question(tokens: list[str], i: int, rules: RatingRules) -> bool:
+    """Does the number answer a question of amount asked just before it ("i
+    asked how many people report into the role, it's four")? Then it is a
+    count, however it is said."""
+    before = [t for t in tokens[max(0, i - 2 * COUNT_QUESTION_REACH) : i] if t != ","][-COUNT_QUESTION_REACH:]
+    return any(
+        before[k : k + len(q)] == list(q) for q in rules.count_questions for k in range(len(before) - len(q) + 1)
+    )
 
 
 def _start_index(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> int:
