@@ -323,6 +323,32 @@ def test_no_a_is_read_in_before_a_number_the_free_decoder_heard_itself(engine):
     assert rp.finish() == 4.0
 
 
+def test_a_spotted_phrase_is_judged_where_it_was_put_in(engine):
+    """Held-out 19, first run, with pauses: "it was, uh, two people ... but
+    after that i loosened up" was heard as "it was a two people ... but after
+    that loosen up", and "a two" spotted over "after". Judged where the free
+    words first say "a two" (after "it was", a rating's place) it gave a 2;
+    where it was put in, after "but", it is none."""
+    rp = PocketsphinxRatingPass()
+    said = "it was a two people the manager and me i was nervous at first but after that loosen up"
+    words = [("<s>", 0, 9)] + [(w, 10 + 20 * k, 29 + 20 * k) for k, w in enumerate(said.split())]
+    after = next((s, e) for w, s, e in words if w == "after")
+    rp.free_words = lambda: words
+    rp._end = lambda: [("a two", after[0] + 6, after[1] + 1, 0.856)]
+    assert rp.finish() is None
+    # the same phrase spotted at the start, where the rules read it, stands
+    rp.free_words = lambda: [("<s>", 0, 9)] + [(w, 10 + 20 * k, 29 + 20 * k) for k, w in enumerate("it was to the manager".split())]
+    rp._end = lambda: [("a two", 50, 69, 0.9)]
+    assert rp.finish() == 2.0
+
+
+def test_in_rating_place_judges_the_phrase_where_it_stands():
+    text = "it was a two people but a two that loosen up"
+    assert in_rating_place(text, "a two")  # where it first stands
+    assert not in_rating_place(text, "a two", 6)
+    assert in_rating_place("honestly it was a two people i'd say a two", "a two", 8)
+
+
 def test_no_number_is_put_over_a_verdict_word_the_free_decoder_heard(engine):
     """Held-out 15 (first run): "it was fine, i guess. asked how long the
     training runs ..." was heard right, and "five" spotted over "fine" at the

@@ -172,7 +172,7 @@ class PocketsphinxRatingPass:
         if not self._in_utt:
             return ""
         best = self._best(self._spotted())
-        if best is None or (not best.sounds_like and said_first(best.text, best.phrase)):
+        if best is None or (not best.sounds_like and said_first(best.text, best.phrase, best.at)):
             return ""
         return best.text
 
@@ -234,24 +234,29 @@ class PocketsphinxRatingPass:
                 # "it was five") or a word no number is read over ("the whole time")
             if words is not None and a_set_phrase(words, heard, start):
                 continue  # "to be honest" is no "two, be honest"
-            text = merge(here, spotted, start, end) if here is not None else spotted
-            if text is None or beside_a_number(text, spotted):
+            placed = merge_at(here, spotted, start, end) if here is not None else (spotted, 0)
+            if placed is None:
+                continue
+            text, at = placed  # where the phrase stands: the free words may say it too
+            if beside_a_number(text, spotted, at):
                 continue
             phrase = spotted
-            if not in_rating_place(text, phrase):
-                text, phrase = a_sound_before(text, phrase)
-                if text is None or not in_rating_place(text, phrase):
+            if not in_rating_place(text, phrase, at):
+                read, phrase = a_sound_before(text, phrase, at)
+                at -= 1
+                if read is None or not in_rating_place(read, phrase, at):
                     continue
+                text = read
             rating = rating_from(text)
-            if rating is None and said_first(text, phrase) and heard[:1] and heard[0] in said_first_as(phrase):
+            if rating is None and said_first(text, phrase, at) and heard[:1] and heard[0] in said_first_as(phrase):
                 # "four. roads were clear" heard as "for roads were clear": the free
                 # decoder spelt the number as the word it sounds like, so no count
                 # ("four roads") was heard; the number said first ends its sentence
-                text = with_a_break(text, phrase)
+                text = with_a_break(text, phrase, at)
                 rating = rating_from(text)
             if rating is not None:
                 key = (len(phrase.split()), sounds_like(heard, phrase), prob)
-                kept.append(Reading(key, rating, text, spotted, start, end, phrase))
+                kept.append(Reading(key, rating, text, spotted, start, end, phrase, at))
         kept = [c for c in kept if not any(_outheard(c, o) for o in kept)]
         return max(kept, key=lambda c: c.key) if kept else None
 
@@ -293,15 +298,16 @@ def phrase_at(words: list[str], phrase: list[str]) -> int | None:
     return next((i for i in range(len(words) - n + 1) if words[i : i + n] == phrase), None)
 
 
-def beside_a_number(text: str, phrase: str) -> bool:
+def beside_a_number(text: str, phrase: str, at: int | None = None) -> bool:
     """Is the phrase put in right beside a number word the free decoder heard?
     ("find three" read as "five three": the number heard stands, and the rules
     judge it; "for three months" is no "four"; after "point" it is the end of
     a decimal: "two point five" read as "two point a five" is no five.) An
     ordinal after it does not count: no one says "four third", but "a four.
-    got there" was heard as "i forgot third"."""
+    got there" was heard as "i forgot third". `at`: where the phrase was put
+    in (else where it first stands)."""
     words, pw = text.split(), phrase.split()
-    at = phrase_at(words, pw)
+    at = phrase_at(words, pw) if at is None else at
     if at is None:
         return False
     n = len(pw)
@@ -406,6 +412,7 @@ class Reading(NamedTuple):
     start: int  # frames
     end: int
     phrase: str  # the phrase as read in the text ("a four" where an "a" was read in)
+    at: int | None = None  # where the phrase stands in the text's words
 
     @property
     def sounds_like(self) -> bool:
@@ -447,7 +454,16 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
     """The free words with `phrase` in place of the words under it (_under),
     or None when there are none (the spotter fired in a pause or across word
     edges) or they are more than the phrase has words, and one."""
+    placed = merge_at(words, phrase, start, end)
+    return placed[0] if placed is not None else None
+
+
+def merge_at(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) -> tuple[str, int] | None:
+    """merge(), and the index of the phrase's first word in the text's words:
+    the free words may say the same phrase elsewhere ("it was a two people
+    ... but after that" read as "... but a two that")."""
     out: list[str] = []
+    at = 0
     replaced: list[str] = []
     for w, s, e in words:
         if not _is_word(w):
@@ -455,6 +471,7 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
         w = w.split("(")[0]
         if _under(w, s, e, phrase, start, end):
             if not replaced:
+                at = len(" ".join(out).split())
                 out.append(phrase)
             replaced.append(w)
             continue
@@ -463,7 +480,7 @@ def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) 
         return None
     if len(replaced) > len(phrase.split()) + 1:
         return None  # a short phrase in place of a long stretch of words
-    return " ".join(out)
+    return " ".join(out), at
 
 
 def fuses() -> dict[str, tuple[str, ...]]:
@@ -558,14 +575,15 @@ def sounds_like_another(heard: list[str], phrase: str) -> bool:
     return any(heard[0] in sounds for n, sounds in table.items() if n != number)
 
 
-def a_sound_before(text: str, phrase: str) -> tuple[str | None, str]:
+def a_sound_before(text: str, phrase: str, at: int | None = None) -> tuple[str | None, str]:
     """The text with the word just before the spotted phrase read as "a", when
     that word is a usual mishearing of it (prompts/speech.toml, a_heard_as):
     ("probably in five", "five") -> ("probably a five", "a five"); for a phrase
     that already starts with "a" the extra word is dropped. (None, phrase) when
-    there is no such word."""
+    there is no such word. `at`: where the phrase stands (else where it first
+    does); the phrase read starts a word earlier."""
     words, pw = text.split(), phrase.split()
-    at = phrase_at(words, pw)
+    at = phrase_at(words, pw) if at is None else at
     if at is None or at < 2 or words[at - 1] not in speech_words().a_heard_as:
         return None, phrase
     if pw[0] == "a":
@@ -629,17 +647,18 @@ _WEAK_CUES = {
 }
 
 
-def in_rating_place(text: str, phrase: str) -> bool:
+def in_rating_place(text: str, phrase: str, at: int | None = None) -> bool:
     """Is the spotted phrase where a rating is said? At the start of the answer
     (after any hedges, or what a recogniser made of "um": "maybe a four, ..."),
     last, after the story ("... so, four."), after a rating cue ("i'd say",
     "give it", "honestly"), last but for a word that follows ratings ("... the
     order, four probably"), or a phrase that is a rating by its shape
-    ("four out of five", "three and a half", "two or three")."""
+    ("four out of five", "three and a half", "two or three"). `at`: where the
+    phrase was put in (else where it first stands)."""
     r = rating_rules()
     words = text.split()
     n = len(phrase.split())
-    at = phrase_at(words, phrase.split())
+    at = phrase_at(words, phrase.split()) if at is None else at
     if at is None:
         return False
     if n >= 3:
@@ -680,11 +699,12 @@ def _only_a_lead_in(before: list[str]) -> bool:
     return not rest
 
 
-def said_first(text: str, phrase: str) -> bool:
+def said_first(text: str, phrase: str, at: int | None = None) -> bool:
     """Is the phrase the answer's first words, after any hedges or what a
-    recogniser made of "um" ("um a four ...", "honestly four ...")?"""
+    recogniser made of "um" ("um a four ...", "honestly four ...")? `at`:
+    where the phrase was put in (else where it first stands)."""
     words = text.split()
-    at = phrase_at(words, phrase.split())
+    at = phrase_at(words, phrase.split()) if at is None else at
     return at is not None and _only_a_lead_in(words[:at])
 
 
@@ -712,11 +732,11 @@ def said_first_as(phrase: str) -> frozenset[str]:
     return words.said_first_as & words.number_heard_as[number] if number is not None else frozenset()
 
 
-def with_a_break(text: str, phrase: str) -> str:
+def with_a_break(text: str, phrase: str, at: int | None = None) -> str:
     """The text with a sentence break after the phrase: "four roads were
     clear" -> "four , roads were clear"."""
     words, pw = text.split(), phrase.split()
-    at = phrase_at(words, pw)
+    at = phrase_at(words, pw) if at is None else at
     if at is None or at + len(pw) >= len(words):
         return text
     return " ".join(words[: at + len(pw)] + [","] + words[at + len(pw) :])
