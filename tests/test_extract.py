@@ -942,6 +942,14 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("i asked how many people report into the role, it's four, and what the first ninety days would look like",
          None),
         ("they asked how long i'd been there, i said five, and i'd give it a four", 4.0),
+        # "i'd say" before the answer's last word closes it, as "so" does (held-out 19, 15 dB:
+        # "uh, the streetcar got short-turned" heard as "of a three for that short term")
+        ("of a three for that short term so i had to get off and walk like fifteen minutes "
+         "i was already kind of panicking i'd say a two", 2.0),
+        ("three, i think. the streetcar got short-turned and i walked in the snow. i'd say a two.", 2.0),
+        # ... a word that only sounds like a number does not
+        ("four. they were nice and the office was lovely, i'd give it to", 4.0),
+        ("four. they were nice, i'd say too", 4.0),
     ],
 )
 def test_spoken_transcripts_the_rules_misread(text, want):

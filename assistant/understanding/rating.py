@@ -716,6 +716,7 @@ def _values(tokens: list[str], c: tuple[int, int, float, int], rules: RatingRule
 
 def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> float | None:
     start = _start_index(tokens, rules, fillers)
+    heard = tokens
     tokens = resolve_homophones(tokens, rules, start)
     found = _candidates(tokens, rules, start)
     if not found:
@@ -725,8 +726,10 @@ def number_rating(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[st
         # a verdict given after the correction settles it again: "three. no, four, ... so call it three and a half"
         k = max([m for m in range(k + 1, len(found)) if found[m][0] >= 2], default=k)
     best = found[k] if k is not None else max(found, key=lambda c: (c[0], -c[1]))
-    if k is None and best[0] == 3 and _closes(tokens, found[-1], rules):
-        best = found[-1]  # "four. i shared the case of ... i lost them a bit. so, three point five."
+    if k is None and best[0] == 3 and _closes(tokens, found[-1], rules) and heard[found[-1][1]] not in rules.homophones:
+        # "four. i shared the case of ... i lost them a bit. so, three point five." (a
+        # number said, not a word that sounds like one: "... i'd give it to" is no 2)
+        best = found[-1]
     elif (
         k is None
         and best[0] == found[-1][0]
