@@ -641,6 +641,9 @@ def test_no_rating_from_next_best_readings_that_say_none(engine, pieces):
     # more words than the sound holds (held-out 19, first run, 15 dB: "it was, uh, two people")
     ("it was a few people", "it was a a a a a a five few people", False),
     ("it was a few people", "it was a five few people", True),
+    # words added away from the number do not count (held-out 18, 5 dB, seen)
+    ("so we had a natter about the war", "turns out she used to so we had a natter about them four", True),
+    ("i asked all three of the image was fine", "i asked all three um when measured that's the image was a five", True),
 ])
 def test_a_next_best_reading_counts_only_where_it_reads_a_number_anew(heard, alternative, taken):
     assert a_number_read_anew(heard, alternative) is taken
