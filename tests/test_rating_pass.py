@@ -442,6 +442,17 @@ def test_at_a_pause_no_number_is_read_first_over_a_word_unlike_it(engine):
     rp.free_words = lambda: words
     rp._spotted = lambda: [("a four", 50 + 13 * 11, 62 + 13 * 11, 0.9)]
     assert extract(rp.peek(), "arrival").rating == 4.0
+    # ... but not without a rating cue before it (held-out 20, first run, live with
+    # pauses: "it was a big panel, seven people, and the dean was very formal, | but
+    # ..." read at the pause as "... very a four", which closed the answer there)
+    said = "it was a big panel seven people and the team was very formal"
+    words = [("<s>", 0, 49)] + [(w, 50 + 13 * i, 62 + 13 * i) for i, w in enumerate(said.split())]
+    rp.free_words = lambda: words
+    rp._spotted = lambda: [("a four", 50 + 13 * 12, 62 + 13 * 12, 0.9)]
+    assert rp._best(rp._spotted()).text.endswith("very a four")
+    assert rp.peek() == ""
+    rp._end = rp._spotted
+    assert rp.finish() == 4.0  # at the end of the answer it still stands
 
 
 @pytest.mark.parametrize("said", [["to", "be", "honest", "it", "was", "bad"], ["too", "many", "people", "there"],

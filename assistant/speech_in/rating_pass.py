@@ -165,14 +165,22 @@ class PocketsphinxRatingPass:
         words with the spotted rating in place, or "" when nothing spotted yet
         is a rating. The utterance goes on. Asked at a pause, once the free
         decoder has settled its words there (segment()), so the pause rules
-        know a rating the transcript lost is already said. Not a number read
-        first over a word unlike it ("so they had me teach ..." read as "two
-        they had me ..."): the first word is where the spotter finds one most
-        easily, and a story read as finished ends at the pause."""
+        know a rating the transcript lost is already said ("... so i'd say
+        give" read as "... so i'd say a four"). Not a number read first over
+        a word unlike it ("so they had me teach ..." read as "two they had me
+        ..."), nor one read last over such a word without a rating cue before
+        it ("... and the dean was very formal | but ..." as "... very a
+        four"): the first word and the word before the pause are where the
+        spotter finds one most easily, and a story read as finished or closed
+        ends at the pause."""
         if not self._in_utt:
             return ""
         best = self._best(self._spotted())
-        if best is None or (not best.sounds_like and said_first(best.text, best.phrase, best.at)):
+        if best is None:
+            return ""
+        if not best.sounds_like and said_first(best.text, best.phrase, best.at):
+            return ""
+        if not best.sounds_like and best.said_last and not after_a_cue(best.text.split()[: best.at]):
             return ""
         return best.text
 
@@ -418,6 +426,11 @@ class Reading(NamedTuple):
     @property
     def sounds_like(self) -> bool:
         return self.key[1]
+
+    @property
+    def said_last(self) -> bool:
+        """Is the phrase the last words of the text?"""
+        return self.at is not None and self.at + len(self.phrase.split()) == len(self.text.split())
 
     @property
     def prob(self) -> float:
@@ -673,10 +686,8 @@ def in_rating_place(text: str, phrase: str, at: int | None = None) -> bool:
         and before[-1] not in _NOT_BEFORE_A_LAST_RATING | r.block_before | NUMBER_WORDS
     ):
         return True  # said last, after the story: "... so, four." (not "the team was three")
-    cues = {c for c in r.cues} - _WEAK_CUES
-    for k in (2, 1):
-        if len(before) >= k and " ".join(before[-k:]) in cues:
-            return True
+    if after_a_cue(before):
+        return True
     after = tuple(words[at + n :])
     return bool(after) and after in r.after_cues  # last but for "probably", "i guess", "overall" ...
 
@@ -698,6 +709,13 @@ def _only_a_lead_in(before: list[str]) -> bool:
                 continue
             break
     return not rest
+
+
+def after_a_cue(before: list[str]) -> bool:
+    """Do these words end in a rating cue ("i'd say", "give it", "honestly";
+    not a weak one such as "a", "so" or "like")?"""
+    cues = set(rating_rules().cues) - _WEAK_CUES
+    return any(len(before) >= k and " ".join(before[-k:]) in cues for k in (2, 1))
 
 
 def said_first(text: str, phrase: str, at: int | None = None) -> bool:
