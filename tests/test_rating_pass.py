@@ -443,16 +443,28 @@ def test_at_a_pause_no_number_is_read_first_over_a_word_unlike_it(engine):
     rp._spotted = lambda: [("a four", 50 + 13 * 11, 62 + 13 * 11, 0.9)]
     assert extract(rp.peek(), "arrival").rating == 4.0
     # ... but not without a rating cue before it (held-out 20, first run, live with
-    # pauses: "it was a big panel, seven people, and the dean was very formal, | but
-    # ..." read at the pause as "... very a four", which closed the answer there)
-    said = "it was a big panel seven people and the team was very formal"
+    # pauses: "... i had to bring on like forty temps in a month, | and we still
+    # ..." heard as "... mike four attempts and a lot" and read at the pause as
+    # "... and a one", which closed the answer there)
+    said = "i had to bring on mike four attempts and a lot"
     words = [("<s>", 0, 49)] + [(w, 50 + 13 * i, 62 + 13 * i) for i, w in enumerate(said.split())]
     rp.free_words = lambda: words
-    rp._spotted = lambda: [("a four", 50 + 13 * 12, 62 + 13 * 12, 0.9)]
-    assert rp._best(rp._spotted()).text.endswith("very a four")
+    rp._spotted = lambda: [("a one", 50 + 13 * 9, 62 + 13 * 10, 0.9)]
+    assert rp._best(rp._spotted()).text.endswith("and a one")
     assert rp.peek() == ""
     rp._end = rp._spotted
-    assert rp.finish() == 4.0  # at the end of the answer it still stands
+    assert rp.finish() == 1.0  # at the end of the answer it still stands
+    # nor split from the head of the last word: "it was a big panel, seven people,
+    # and the dean was very formal, | but ..." (held-out 20, first run, live with
+    # pauses) read as "... very a four", "formal" as "four" and the rest
+    said = "it was a big panel seven people and the team was very"
+    words = [("<s>", 0, 49)] + [(w, 50 + 13 * i, 62 + 13 * i) for i, w in enumerate(said.split())]
+    words.append(("formal", 206, 236))
+    rp.free_words = lambda: words
+    rp._spotted = lambda: [("a four", 204, 220, 0.9)]
+    best = rp._best(rp._spotted())
+    assert best.text.endswith("very a four") and best.rest_after and best.sounds_like
+    assert rp.peek() == ""
 
 
 @pytest.mark.parametrize("said", [["to", "be", "honest", "it", "was", "bad"], ["too", "many", "people", "there"],

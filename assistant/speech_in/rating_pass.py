@@ -169,10 +169,12 @@ class PocketsphinxRatingPass:
         give" read as "... so i'd say a four"). Not a number read first over
         a word unlike it ("so they had me teach ..." read as "two they had me
         ..."), nor one read last over such a word without a rating cue before
-        it ("... and the dean was very formal | but ..." as "... very a
-        four"): the first word and the word before the pause are where the
-        spotter finds one most easily, and a story read as finished or closed
-        ends at the pause."""
+        it ("... forty temps in a month, | and ..." heard as "... and a lot",
+        read as "... and a one"), nor one split from the head of the last
+        word ("... the dean was very formal, | but ..." read as "... very a
+        four": the rest of "formal" came after it). The first word and the
+        word before the pause are where the spotter finds one most easily, and
+        a story read as finished or closed ends at the pause."""
         if not self._in_utt:
             return ""
         best = self._best(self._spotted())
@@ -180,7 +182,7 @@ class PocketsphinxRatingPass:
             return ""
         if not best.sounds_like and said_first(best.text, best.phrase, best.at):
             return ""
-        if not best.sounds_like and best.said_last and not after_a_cue(best.text.split()[: best.at]):
+        if best.at_end and (best.rest_after or not (best.sounds_like or after_a_cue(best.text.split()[: best.at]))):
             return ""
         return best.text
 
@@ -264,7 +266,8 @@ class PocketsphinxRatingPass:
                 rating = rating_from(text)
             if rating is not None:
                 key = (len(phrase.split()), sounds_like(heard, phrase), prob)
-                kept.append(Reading(key, rating, text, spotted, start, end, phrase, at))
+                rest_after = here is not None and (REST, end + 1) in ((w, s) for w, s, _ in here)
+                kept.append(Reading(key, rating, text, spotted, start, end, phrase, at, rest_after))
         kept = [c for c in kept if not any(_outheard(c, o) for o in kept)]
         return max(kept, key=lambda c: c.key) if kept else None
 
@@ -422,13 +425,14 @@ class Reading(NamedTuple):
     end: int
     phrase: str  # the phrase as read in the text ("a four" where an "a" was read in)
     at: int | None = None  # where the phrase stands in the text's words
+    rest_after: bool = False  # split from the head of a longer word ("formal": "four" and the rest)
 
     @property
     def sounds_like(self) -> bool:
         return self.key[1]
 
     @property
-    def said_last(self) -> bool:
+    def at_end(self) -> bool:
         """Is the phrase the last words of the text?"""
         return self.at is not None and self.at + len(self.phrase.split()) == len(self.text.split())
 
@@ -511,6 +515,7 @@ def fuses() -> dict[str, tuple[str, ...]]:
     }
 
 
+REST = "+rest+"  # what is left of a word a number was split from (a non-word)
 FUSE_SLACK = 4  # frames (40 ms) between the spotted phrase's edge and the word's
 
 
@@ -541,11 +546,11 @@ def unfuse(
         head = abs(start - s) <= FUSE_SLACK and end < e - FUSE_SLACK
         tail = abs(end - e) <= FUSE_SLACK and start > s + FUSE_SLACK
         if head and any(len(m) > len(p) and m[: len(p)] == p for m in mine for p in sounds):
-            out += [(number, s, end), ("+rest+", end + 1, e)]
+            out += [(number, s, end), (REST, end + 1, e)]
         elif tail and any(len(m) > len(p) and m[-len(p) :] == p for m in mine for p in sounds):
             # the number is where the phrase starts, or its last half for "a four"
             cut = max(s + 1, start if len(phrase.split()) == 1 else e - (end - start) // 2)
-            out += [("+rest+", s, cut - 1), (number, cut, e)]
+            out += [(REST, s, cut - 1), (number, cut, e)]
         else:
             out.append((w, s, e))
     return out
