@@ -417,6 +417,21 @@ def test_someone_who_talks_in_one_go_has_a_long_answer_ended_sooner():
     assert lst.listen("lesson").text == "rest"
 
 
+def test_a_story_told_in_one_go_ends_after_a_second_of_quiet():
+    """Held-out 20 (first run, live): its answers often give the rating first
+    and then a long story, and such a story ended after 1.2 s (1.5 x
+    `silence`), which put the median turn gap at 1.16 s. Now it ends after
+    1.25 x `silence`, 1.0 s; held-out 16 and 18-20 read live, with pauses
+    and in road noise, lost no answer more to it."""
+    story = (tone(0.9) + quiet(0.3)) * 8 + tone(0.9) + quiet(1.1) + tone(0.9) + quiet(3.0)
+    lst, _, _ = listener(FLUENT + story, [LONG, LONG, "rest"], **LIVE)
+    lst.listen("lesson")
+    assert lst.fluent_seconds >= 30 and lst.thinking_pause is None
+    second = lst.listen("lesson")
+    assert second.text == LONG and second.end <= 34.2 + 10.5 + 1.1 + 0.01  # ended in the 1.1 s of quiet
+    assert lst.listen("lesson").text == "rest"  # ... not joined to the next words
+
+
 # answer 1: "two and the | bus was late" with a 2.2 s pause to think, then more words
 LONG_THINKER = tone(0.9) + quiet(2.2) + tone(0.9) + quiet(4.0)
 # answer 2: "four the panel was | friendly" - a 2.6 s pause, longer than max_pause

@@ -25,7 +25,7 @@ back (road noise decoded is time spent and words invented).
       the answer so far               not known yet  talks in one go  stops to think
       closed (a clause, then rating)  silence        silence          longest x 1.25
       finished (a rating, a clause)   max_pause      silence          longest x 1.25
-      a story (25 words, rated)       max_pause      1.5 x silence    longest x 1.25
+      a story (25 words, rated)       max_pause      1.25 x silence   longest x 1.25
       other (very few words)          max_pause      h                longest x 1.25
       unfinished ("and", "um", "i")   max_pause      max_pause        longest x 1.25
       a clause, its rating to come    max_pause      max_pause        longest x 1.25
@@ -72,7 +72,7 @@ SHORT_KINDS = ("number", "yesno")
 # "Talks in one go" (see the table above): this many seconds of answers heard
 # without once a pause to think; then a story ends after FLUENT_PAUSE x `silence`.
 FLUENT_AFTER = 20.0
-FLUENT_PAUSE = 1.5
+FLUENT_PAUSE = 1.25  # 1.0 s at the default `silence`
 # "Stops to think": every pause waits LEARNT_MARGIN x their longest pause so
 # far, at least `max_pause` and at most `max_pause` + LEARNT_CAP.
 LEARNT_MARGIN = 1.25
