@@ -14,10 +14,16 @@ from assistant.understanding.extract import extract
 from assistant.speech_in.listen import VoiceListener
 from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, Reading, _outheard,
                                               a_number_read_anew, a_sound_before, adds_to, covered, in_rating_place,
-                                              make_rating_pass, merge, sounds_like, unfuse)
+                                              make_rating_pass, merge_at, sounds_like, unfuse)
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def merge(words, phrase, start, end):
+    """The merged text alone (merge_at without the index)."""
+    placed = merge_at(words, phrase, start, end)
+    return placed[0] if placed is not None else None
 _spec = importlib.util.spec_from_file_location("make_test_audio", ROOT / "scripts" / "make_test_audio.py")
 mta = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mta)

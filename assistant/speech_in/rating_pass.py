@@ -468,18 +468,13 @@ def _under(word: str, s: int, e: int, phrase: str, start: int, end: int) -> bool
     return overlap * 2 >= end - start + 1 and sounds_like([word], phrase)
 
 
-def merge(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) -> str | None:
-    """The free words with `phrase` in place of the words under it (_under),
-    or None when there are none (the spotter fired in a pause or across word
-    edges) or they are more than the phrase has words, and one."""
-    placed = merge_at(words, phrase, start, end)
-    return placed[0] if placed is not None else None
-
-
 def merge_at(words: list[tuple[str, int, int]], phrase: str, start: int, end: int) -> tuple[str, int] | None:
-    """merge(), and the index of the phrase's first word in the text's words:
-    the free words may say the same phrase elsewhere ("it was a two people
-    ... but after that" read as "... but a two that")."""
+    """The free words with `phrase` in place of the words under it (_under),
+    and the index of the phrase's first word in them (the free words may say
+    the same phrase elsewhere: "it was a two people ... but after that" read
+    as "... but a two that"); None when there are none (the spotter fired in
+    a pause or across word edges) or they are more than the phrase has
+    words, and one."""
     out: list[str] = []
     at = 0
     replaced: list[str] = []
@@ -489,7 +484,7 @@ def merge_at(words: list[tuple[str, int, int]], phrase: str, start: int, end: in
         w = w.split("(")[0]
         if _under(w, s, e, phrase, start, end):
             if not replaced:
-                at = len(" ".join(out).split())
+                at = len(out)  # one word each so far
                 out.append(phrase)
             replaced.append(w)
             continue

@@ -328,9 +328,7 @@ def _answers_a_count_question(tokens: list[str], i: int, rules: RatingRules) -> 
     asked how many people report into the role, it's four")? Then it is a
     count, however it is said."""
     before = [t for t in tokens[max(0, i - 2 * COUNT_QUESTION_REACH) : i] if t != ","][-COUNT_QUESTION_REACH:]
-    return any(
-        before[k : k + len(q)] == list(q) for q in rules.count_questions for k in range(len(before) - len(q) + 1)
-    )
+    return any(_match_at(before, k, rules.count_questions) for k in range(len(before)))
 
 
 def _start_index(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> int:
