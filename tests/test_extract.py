@@ -950,6 +950,17 @@ def test_zero_after_almost_is_an_amount(text, want):
         # ... a word that only sounds like a number does not
         ("four. they were nice and the office was lovely, i'd give it to", 4.0),
         ("four. they were nice, i'd say too", 4.0),
+        # "on that one" after a number rates the part just told, it counts nothing (held-out 21, typed)
+        ("the panel asked why i'd been out of teaching for six years, and, maybe a two on that one, "
+         "because i hadn't prepared for it and i just waffled.", 2.0),
+        ("and maybe a two on that one because i hadn't prepared for damages waffle", 2.0),
+        ("there were two on that panel and three on this one", None),
+        # a verb's "in" before the answer's last words blocks no rating (held-out 21, clean)
+        ("got it mostly right i reckon but i should brush up on the um minutes before going in two or three", 2.5),
+        ("but i should've brushed up on the amendments before going in. two or three.", 2.5),
+        ("they said i'd hear back in two or three weeks", None),
+        # a range that times something is no rating at either end
+        ("we started at two or three, and it went on", None),
     ],
 )
 def test_spoken_transcripts_the_rules_misread(text, want):

@@ -28,6 +28,7 @@ RATING_KEYS = {
     "closing_cues",
     "amount_before_zero",
     "count_questions",
+    "particles",
     "cues",
     "clause_start",
     "units",
@@ -95,6 +96,7 @@ class RatingRules:
     labels: frozenset[str] = frozenset()
     openers: tuple[tuple[str, ...], ...] = ()  # "okay so ...": a story opens, no verdict
     amount_before_zero: frozenset[str] = frozenset()  # "almost zero": an amount
+    particles: frozenset[str] = frozenset()  # "going in": blocks no number that ends the answer
     count_questions: tuple[tuple[str, ...], ...] = ()  # "how many ... it's four": a count
     closing_cues: tuple[tuple[str, ...], ...] = ()  # "... so, three and a half.": the verdict that closes an answer
     no_one: re.Pattern[str] | None = None  # "two no one actually": a correction to 1, not "no one"
@@ -148,6 +150,14 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
     for w in start_words - set(words):
         raise PromptsError(f"{path}: 'rating.start_words' lists '{w}', which is not in rating.words.")
     clause_start = frozenset(lst("clause_start"))
+    not_rating = phrase_regex(lst("not_rating_phrases"))
+
+    def as_read(key: str) -> tuple[tuple[str, ...], ...]:
+        """Phrases matched in an answer's tokens, in the same form: "for that one"
+        is read with "that one" masked, "out of five" with the five as a digit."""
+        found = {tuple(_tokens(" ".join(t), not_rating)) for t in phrase_tuples(lst(key))}
+        return tuple(sorted((t for t in found if t), key=len, reverse=True))
+
     determiners = {
         "the",
         "this",
@@ -182,7 +192,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         units=frozenset(lst("units")),
         block_before=frozenset(lst("block_before")),
         plural_exceptions=frozenset(lst("plural_exceptions")),
-        not_rating=phrase_regex(lst("not_rating_phrases")),
+        not_rating=not_rating,
         connectors=phrase_tuples(lst("range_connectors")),
         halves=phrase_tuples(lst("half_words")),
         scales=phrase_tuples(lst("scale_words")),
@@ -196,14 +206,15 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         negated_values=tuple(float(v) for v in negated),
         start_words=start_words,
         pronoun_one_after=frozenset(lst("pronoun_one_after")),
-        not_units=phrase_tuples(lst("not_units")),
-        after_cues=phrase_tuples(lst("after_cues")),
+        not_units=as_read("not_units"),
+        after_cues=as_read("after_cues"),
         corrections=phrase_tuples(lst("corrections")),
         corrections_before_number=phrase_tuples(lst("corrections_before_number")),
         start_sounds=frozenset(lst("start_sounds")),
         labels=frozenset(" ".join(w.split()) for w in lst("labels")),
         openers=phrase_tuples(lst("openers")),
         amount_before_zero=frozenset(lst("amount_before_zero")),
+        particles=frozenset(lst("particles")),
         count_questions=phrase_tuples(lst("count_questions")),
         closing_cues=phrase_tuples(lst("closing_cues")),
         no_one=_no_one_pattern(
@@ -259,8 +270,12 @@ def _before_a_scale(m: re.Match[str]) -> bool:
 def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> list[str]:
     """Tokens of a cleaned answer with number words as digits; non-rating phrases masked
     (or, with keep_phrases, left as they were said: "no one smiled", "one question")."""
+    return _tokens(clean, rules.not_rating, keep_phrases)
+
+
+def _tokens(clean: str, not_rating: re.Pattern[str] | None, keep_phrases: bool = False) -> list[str]:
     kept: list[str] = []
-    if rules.not_rating is not None:
+    if not_rating is not None:
         if keep_phrases:
 
             def hold(m: re.Match[str]) -> str:
@@ -269,9 +284,9 @@ def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> lis
                 kept.append(m.group(0))
                 return f" xkept{len(kept) - 1}x "
 
-            clean = rules.not_rating.sub(hold, clean)
+            clean = not_rating.sub(hold, clean)
         else:
-            clean = rules.not_rating.sub(lambda m: m.group(0) if _before_a_scale(m) else " xnotrating ", clean)
+            clean = not_rating.sub(lambda m: m.group(0) if _before_a_scale(m) else " xnotrating ", clean)
     try:
         clean = alpha2digit(clean, "en", threshold=0)
     except Exception:  # pragma: no cover - text2num is robust, but never let it crash us
@@ -315,6 +330,8 @@ def _blocked(tokens: list[str], i: int, rules: RatingRules, start: int = 0, j: i
     block = _prev_len(tokens, i, rules.block_before)
     if not block:
         return False
+    if block == 1 and j > i and tokens[i - 1] in rules.particles and all(t == "," for t in tokens[j:]):
+        return False  # "... before going in two or three": the answer's last words, after a verb's "in"
     if any(i >= len(o) and tuple(tokens[i - len(o) : i]) == o for o in rules.corrections_before_number):
         return False  # "two no three": a correction, not "no one"
     return block >= _prev_len(tokens, i, rules.cues)
@@ -648,6 +665,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         if strength > 0:
             found.append((strength, i, value, j))
             nxt = j
+        elif high is not None:
+            nxt = j  # a range that counts or times ("at two or three") is no rating at either end
         i = max(nxt, i + 1)
     return found
 
