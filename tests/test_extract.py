@@ -961,6 +961,15 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("they said i'd hear back in two or three weeks", None),
         # a range that times something is no rating at either end
         ("we started at two or three, and it went on", None),
+        # after "a" a number needs a clause to start after it: "a three statement model" is
+        # no rating (held-out 21, typed and spoken), nor the number pass's "honestly a five should have"
+        ("they gave us forty five minutes to build a three statement model from a spreadsheet", None),
+        ("i didn't have any numbers to back it up and honestly a five should have a couple of examples", None),
+        ("she had a budget mean a four walk so we were on the clock, she made me feel welcome "
+         "three and a half call it", 3.5),
+        ("a two which was fair enough given the traffic", 2.0),
+        ("a four when they asked about my portfolio", 4.0),
+        ("it was a three honestly", 3.0),
     ],
 )
 def test_spoken_transcripts_the_rules_misread(text, want):

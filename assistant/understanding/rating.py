@@ -638,7 +638,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
             elif _at_start(tokens, i, start):
                 strength = 3
             elif _prev_in(tokens, i, rules.cues) and (
-                _follower_ok(tokens, j, rules.clause_start) or tokens[i - 1] == "a"
+                _follower_ok(tokens, j, rules.clause_start) or _match_at(tokens, j, rules.not_units)
             ):
                 strength = 2
             elif _after_cue(tokens, j, rules):
