@@ -62,6 +62,15 @@ from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFI
         ("so i think this went well, honestly, i'd give it a four.", True, FINISHED),
         ("so i think this one well honestly i do a four", True, FINISHED),
         ("she asked good questions about the rota and i answered them all. i'd say a four", True, CLOSED),
+        # a bare "one" last after a word that is no rating word is no verdict: "one" is what a
+        # recogniser writes for a word it missed (held-out 21, first run, live with pauses in
+        # 10 dB noise: "... they put me on sauce for a ninety cover lunch, | and i'd practised
+        # ..." ended at the pause, and the rest of the debrief was filed a question late)
+        ("the trial was the real hundred you really think of me wants loss for ninety cover one", True, UNRATED),
+        ("the trial was the real interview really they put me on sauce for a ninety cover lunch", True, UNRATED),
+        ("the trial was the real interview really they put me on sauce and it went badly so one", True, CLOSED),
+        ("the trial was the real interview really they put me on sauce and it went badly a one", True, CLOSED),
+        ("one. the trial was the real interview really they put me on sauce and i managed one", True, CLOSED),
     ],
 )
 def test_answer_state(text, rated, state):

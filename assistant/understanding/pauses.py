@@ -90,6 +90,20 @@ def _sounds_like_a_rating_first(words: list[str], rules: PauseRules) -> bool:
     return i < len(words) and words[i] in rules.rating_sounds
 
 
+def _a_stray_one_last(words: list[str], rules: PauseRules) -> bool:
+    """Does a long answer's only rating come from a bare "one" last, after a
+    word that is no rating word ("... they put me on sauce for ninety cover
+    one")? "One" is the word a recogniser most often writes for a word it
+    did not catch, so that is no verdict to end the answer on; "... so one",
+    "... a one", "... i'd say one" are."""
+    return (
+        len(words) >= rules.closing_words
+        and words[-1] == "one"
+        and words[-2] not in rules.rating_words
+        and extract(" ".join(words[:-1]), "stage").rating is None
+    )
+
+
 def _ends_open(words: list[str], rules: PauseRules) -> bool:
     if len(words) >= 2 and words[-1] in rules.closing_hedges:
         if words[-2] == "half" or words[-2] in rating_rules().grammar_numbers:
@@ -130,6 +144,8 @@ def answer_state(text: str, rated: bool) -> str:
     if not words or _ends_open(words, rules):
         return UNFINISHED
     rating = extract(" ".join(words), "stage").rating if rated else None
+    if rating == 1 and _a_stray_one_last(words, rules):
+        rating = None  # "... for a ninety cover lunch, |" heard as "... for ninety cover one"
     has_rating = rated and (rating is not None or _sounds_like_a_rating_first(words, rules))
     # a letter alone ("five b c five": road noise heard as letters) is no word of a clause
     content = [w for w in words if len(w) > 1 or w in ("a", "i")]
