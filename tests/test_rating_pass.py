@@ -391,6 +391,35 @@ def test_a_number_said_first_and_spelt_as_its_homophone_ends_its_sentence(engine
     assert rp.finish() is None
 
 
+def test_a_number_said_first_over_a_word_unlike_it_needs_a_clause_after_it(engine):
+    """Held-out 21, first run, 15 dB: "i said a bit about my internship ..."
+    was heard as "i said that about my internship ...", and the spotter found
+    "five" over "i" (p 0.87): "five said that about ..." was stored as a 5
+    (said: a 2). And "the site manager was a bit short with me" read as
+    "the five manager ..." (after "the", a sound before a number) was a 5
+    (said: a 3, heard as "... the warmth of the three")."""
+    rp = PocketsphinxRatingPass()
+    said = "i said that about my internship with the insurance place"
+    words = [("<s>", 0, 51)] + [(w, 52 + 12 * i, 63 + 12 * i) for i, w in enumerate(said.split())]
+    rp.free_words = lambda: words
+    rp._end = lambda: [("five", 46, 65, 0.87)]
+    assert rp.finish() is None, rp.text
+    # where the words after it start a clause, the same "five" said first stands
+    rp.free_words = lambda: [(w if w != "said" else "they", s, e) for w, s, e in words]
+    assert rp.finish() == 5.0, rp.text
+    said = "the site manager was a bit short of me at first"
+    words = [("<s>", 0, 30)] + [(w, 31 + 12 * i, 42 + 12 * i) for i, w in enumerate(said.split())]
+    rp.free_words = lambda: words
+    rp._end = lambda: [("five", 43, 54, 0.85)]
+    assert rp.finish() is None, rp.text
+    # after a hedge, it is said as a rating ("maybe a four, we chatted" heard as "maybe if our queen chatted")
+    rp.free_words = lambda: [("<s>", 0, 19), ("maybe", 20, 30)] + words[1:]
+    assert rp.finish() == 5.0, rp.text
+    # over a word that sounds like it, a number said first needs no clause after it ("fire manager")
+    rp.free_words = lambda: [(w if w != "site" else "fire", s, e) for w, s, e in words]
+    assert rp.finish() == 5.0, rp.text
+
+
 def test_no_number_is_put_over_time(engine):
     """Held-out 18 (first run, then seen): "... staring at the zoom waiting room
     and refreshing my email. felt sick the whole time." (no rating) was stored

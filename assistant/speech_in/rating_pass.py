@@ -264,6 +264,9 @@ class PocketsphinxRatingPass:
                 # ("four roads") was heard; the number said first ends its sentence
                 text = with_a_break(text, phrase, at)
                 rating = rating_from(text)
+            if rating is not None and not sounds_like(heard, phrase) and said_first(text, phrase, at):
+                if not a_clause_after(text, phrase, at) and not a_hedge_before(text.split()[:at]):
+                    continue  # "i said that ..." read as "five said that ...", "the site manager" as "five manager"
             if rating is not None:
                 key = (len(phrase.split()), sounds_like(heard, phrase), prob)
                 rest_after = here is not None and (REST, end + 1) in ((w, s) for w, s, _ in here)
@@ -725,6 +728,30 @@ def said_first(text: str, phrase: str, at: int | None = None) -> bool:
     words = text.split()
     at = phrase_at(words, phrase.split()) if at is None else at
     return at is not None and _only_a_lead_in(words[:at])
+
+
+def a_clause_after(text: str, phrase: str, at: int | None = None) -> bool:
+    """Does a clause start right after the phrase (or nothing follow it)? A
+    number said first over a word unlike it stands only where the words
+    after it start a sentence of their own: "two. the trains were ..." heard
+    as "all the trains were ..." is read as "two the trains were ...", but
+    "i said that about ..." is no "five said that about ...": the free
+    decoder heard a subject there, and its verb follows."""
+    words = text.split()
+    at = phrase_at(words, phrase.split()) if at is None else at
+    if at is None:
+        return False
+    k = at + len(phrase.split())
+    return k >= len(words) or words[k] in rating_rules().clause_start
+
+
+def a_hedge_before(before: list[str]) -> bool:
+    """Is there a hedge among the words before a number said first ("maybe
+    a four", "honestly four")? Then it is said as a rating, whatever the free
+    decoder made of the words after it ("maybe a four, we chatted" heard as
+    "maybe if our queen chatted")."""
+    hedges = rating_rules().hedges
+    return any(tuple(before[k : k + len(h)]) == h for k in range(len(before)) for h in hedges)
 
 
 def a_set_phrase(words: list[tuple[str, int, int]], heard: list[str], start: int) -> bool:
