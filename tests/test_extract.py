@@ -970,6 +970,9 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("a two which was fair enough given the traffic", 2.0),
         ("a four when they asked about my portfolio", 4.0),
         ("it was a three honestly", 3.0),
+        # "basically" after a number closes it as "honestly" does (dev d18, clean)
+        ("the whole rest of it felt like they'd already decided one basically", 1.0),
+        ("they'd already decided, one basically, and i could tell", 1.0),
     ],
 )
 def test_spoken_transcripts_the_rules_misread(text, want):
