@@ -155,8 +155,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
     def as_read(key: str) -> tuple[tuple[str, ...], ...]:
         """Phrases matched in an answer's tokens, in the same form: "for that one"
         is read with "that one" masked, "out of five" with the five as a digit."""
-        found = {tuple(_tokens(" ".join(t), not_rating)) for t in phrase_tuples(lst(key))}
-        return tuple(sorted((t for t in found if t), key=len, reverse=True))
+        return phrase_tuples([" ".join(_tokens(" ".join(t), not_rating)) for t in phrase_tuples(lst(key))])
 
     determiners = {
         "the",
