@@ -529,6 +529,9 @@ def test_commands_and_yes_no_never_crash(text):
     ("honestly a disaster missed my train", 1, 1.5), ("gutted, i was late", 1, 2), ("gutted i was late", 1, 2),
     ("chuffed, they offered it on the spot", 4, 5), ("a bit of a nightmare, the car park was full", 1, 2),
     ("over the moon", 5, 5), ("pretty rough i blanked", 1.5, 2.5), ("not too shabby", 3, 4),
+    # "fine." said first, heard without its full stop, before a sentence without its "i"
+    ("fine asked about the pay and the overtime rate they said they'd send it over", 3, 3),
+    ("um fine got there early grabbed a coffee", 3, 3),
 ])
 def test_verdict_words_at_the_start(text, lo, hi):
     r = extract(text, "arrival").rating
