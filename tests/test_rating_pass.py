@@ -13,8 +13,8 @@ from assistant.interfaces import AudioChunk
 from assistant.understanding.extract import extract
 from assistant.speech_in.listen import VoiceListener
 from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, Reading, _outheard,
-                                              a_number_read_anew, a_sound_before, adds_to, covered, in_rating_place,
-                                              make_rating_pass, merge_at, sounds_like, unfuse)
+                                              a_number_read_anew, a_sound_before, a_verdict_first_read_anew, adds_to,
+                                              covered, in_rating_place, make_rating_pass, merge_at, sounds_like, unfuse)
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -705,6 +705,35 @@ def test_no_rating_from_next_best_readings_that_say_none(engine, pieces):
 ])
 def test_a_next_best_reading_counts_only_where_it_reads_a_number_anew(heard, alternative, taken):
     assert a_number_read_anew(heard, alternative) is taken
+
+
+@pytest.mark.parametrize("heard,alternative,changed", [
+    # held-out 22, pauses (seen): "fine." said first, next best "five": it was stored as a 5
+    ("fine asked about the pay and the overtime rate", "five asked about the pay and the overtime rate", True),
+    ("um fine asked about the pay", "um five asked about the pay", True),
+    ("honestly fine i guess", "honestly a five i guess", True),
+    ("fine asked about the pay", "fine asked about the pay a five", False),  # the verdict stays
+    # said last, the next best reading may be right (held-out 18, 5 dB, seen)
+    ("i asked all three of the image was fine", "i asked all three um when measured that's the image was a five", False),
+    ("so i asked about the pay", "so a five asked about the pay", False),  # no verdict first
+])
+def test_a_verdict_said_first_is_not_read_anew(heard, alternative, changed):
+    assert a_verdict_first_read_anew(heard, alternative) is changed
+
+
+def test_the_next_best_reading_keeps_a_verdict_said_first():
+    class Free:
+        def word_times(self):
+            return []
+
+        def alternatives(self):
+            return [("fine asked about the pay they said they'd send it over",
+                     ["five asked about the pay they said they'd send it over",
+                      "fine asked about the pay they said they'd send it over"])]
+
+    p = object.__new__(PocketsphinxRatingPass)
+    p.free = Free()
+    assert p._from_alternatives() == ("", None)
 
 
 @pytest.mark.parametrize("heard,read,adds", [

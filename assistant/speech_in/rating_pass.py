@@ -216,6 +216,8 @@ class PocketsphinxRatingPass:
             for alternative in alternatives:
                 if not a_number_read_anew(heard, alternative):
                     continue
+                if i == 0 and a_verdict_first_read_anew(heard, alternative):
+                    continue
                 text = " ".join(texts[:i] + [alternative] + texts[i + 1 :])
                 found = extract(text)
                 if found.rating_said:
@@ -728,6 +730,19 @@ def said_first(text: str, phrase: str, at: int | None = None) -> bool:
     words = text.split()
     at = phrase_at(words, phrase.split()) if at is None else at
     return at is not None and _only_a_lead_in(words[:at])
+
+
+def a_verdict_first_read_anew(heard: str, alternative: str) -> bool:
+    """Does the other reading change the verdict word the answer starts with
+    ("fine. asked about the pay ..." heard as "fine asked about the pay ...",
+    next best "five asked about the pay ...")? A verdict said first is heard
+    well (a whole word, its sentence ends there), and the spotter may not put
+    a number over one either (verdict_words). Said last ("... the image was
+    fine" / "... the image was a five", held-out 18 at 5 dB) the next best
+    reading may still be right."""
+    a, b = heard.split(), alternative.split()
+    k = next((i for i in range(len(a)) if not _only_a_lead_in(a[: i + 1])), None)
+    return k is not None and a[k] in verdict_words() and b[k : k + 1] != a[k : k + 1]
 
 
 def a_clause_after(text: str, phrase: str, at: int | None = None) -> bool:
