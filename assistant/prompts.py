@@ -8,6 +8,7 @@ Every error names the file and, where there is one, the key.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -72,4 +73,7 @@ def reject_unknown(path: Path, table: dict[str, Any], allowed: set[str], where: 
     unknown = sorted(set(table) - allowed)
     if unknown:
         prefix = f"{where}." if where else ""
+        near = difflib.get_close_matches(unknown[0], allowed, n=1)
+        if near:  # "closings": say the one key meant, not all of them
+            raise PromptsError(f"{path}: unknown key '{prefix}{unknown[0]}'; rename it to '{prefix}{near[0]}'.")
         raise PromptsError(f"{path}: unknown key '{prefix}{unknown[0]}'; allowed here: {', '.join(sorted(allowed))}.")

@@ -372,6 +372,29 @@ def test_command_word(text, want):
 
 
 @pytest.mark.parametrize("text,want", [
+    ("hang on", "wait"), ("wait", "wait"), ("um, hold on a second", "wait"), ("i wasn't finished", "more"),
+    ("sorry, I'm not done", "more"), ("you cut me off", "more"), ("let me finish please", "more"),
+    ("wait for the bus", None), ("i wasn't finished with the task", None),
+])
+def test_wait_and_more_as_commands(text, want):
+    assert command_word(text) == want
+
+
+@pytest.mark.parametrize("text,rest", [
+    # the rest of the last answer, after it was ended too soon
+    ("Sorry, I wasn't finished. So then they asked about my thesis.", "So then they asked about my thesis."),
+    ("hang on i wasn't done and then i fumbled the last one", "and then i fumbled the last one"),
+    ("um, sorry, you cut me off. they asked about my gap year", "they asked about my gap year"),
+    ("hang on, I wasn't finished", ""),  # only that: the rest is still to come
+    # an answer to the question asked, not the rest of the last one
+    ("i wasn't finished when they cut in, so a two", None), ("the traffic was awful", None),
+    ("wait, what was the question", None), ("hang on, the bus was late", None),
+])
+def test_more_said_first(text, rest):
+    assert ex.more_said_first(text) == rest
+
+
+@pytest.mark.parametrize("text,want", [
     ("yes", True), ("yeah", True), ("um yeah sure", True), ("yes please", True), ("sure", True),
     ("i think so", True), ("no", False), ("nope", False), ("no thanks", False), ("not really", False),
     ("i don't think so", False), ("uh no", False), ("four", None), ("", None), ("yeah no", None),
@@ -519,8 +542,10 @@ def test_extract_never_crashes_and_ratings_are_on_the_scale(text, stage):
 @settings(max_examples=300, deadline=None)
 @given(text=texts)
 def test_commands_and_yes_no_never_crash(text):
-    assert command_word(text) in (None, "repeat", "skip", "back", "help", "stop")
+    assert command_word(text) in (None, "repeat", "skip", "back", "help", "stop", "wait", "more")
     assert yes_no(text) in (None, True, False)
+    rest = ex.more_said_first(text)
+    assert rest is None or len(rest) < len(text)
 
 
 # ---------------------------------------------------------------- held-out fixes (generalised rules)

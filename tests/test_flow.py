@@ -238,3 +238,96 @@ def test_a_sure_rating_and_a_recording_are_never_questioned():
     flow, _, listener, _ = make_flow([_doubtful("a two the traffic was bad", 2.0), *FULL[1:]])
     outcome = flow.run()
     assert "yesno" not in listener.kinds and outcome.answers["arrival"].rating == 2.0
+
+
+# ---------------------------------------------------------------- "hang on, i wasn't finished"
+
+def test_hang_on_carries_on_the_last_answer_then_asks_again():
+    """An answer ended too soon (a pause to think read as its end): "hang on"
+    keeps what comes next with that answer, and the question that cut in is
+    asked again, in full."""
+    script, phrases = load_all()
+    answers = ["two. the bus was late", "hang on, I wasn't finished",
+               "and i got soaked walking from the stop so actually a one", *FULL[1:]]
+    flow, speaker, listener, recorder = make_flow(answers)
+    outcome = flow.run()
+    assert outcome.status == "complete"
+    arrival = outcome.answers["arrival"]
+    assert arrival.text == "two. the bus was late and i got soaked walking from the stop so actually a one"
+    assert arrival.rating == 1  # the last number said wins, as in one answer
+    assert "late" in arrival.causes
+    assert speaker.said.count(script.get("opening").question) == 2
+    assert any(s in speaker.said for s in phrases.top["more_ack"])
+    assert any(s in speaker.said for s in phrases.top["more_done"])
+    assert outcome.answers["opening"].text == FULL[1]
+    assert [sid for _, sid, _ in recorder.saved][:3] == ["arrival", "arrival", "opening"]
+    assert listener.kinds[:3] == ["answer", "answer", "answer"]
+
+
+def test_the_rest_said_after_sorry_i_wasnt_finished_goes_with_the_last_answer():
+    flow, speaker, listener, recorder = make_flow(
+        ["four. they were friendly", "Sorry, I wasn't finished. We talked about my thesis too.", *FULL[1:]])
+    outcome = flow.run()
+    arrival = outcome.answers["arrival"]
+    assert arrival.text == "four. they were friendly We talked about my thesis too."
+    assert arrival.rating == 4  # no number in the rest: the one said stands
+    assert outcome.answers["opening"].text == FULL[1]
+    assert len(listener.kinds) == 8  # the seven answers and the reply that carried one on: no "go on" turn
+
+
+@pytest.mark.parametrize("first", ["wait", "I wasn't finished"])
+def test_hang_on_is_a_moment_to_think(first):
+    """ "Hang on" (or "i wasn't finished" before any answer): the listener
+    waits for the answer, and the question is not asked again."""
+    script, phrases = load_all()
+    flow, speaker, listener, recorder = make_flow([first, *FULL])
+    outcome = flow.run()
+    assert outcome.status == "complete"
+    assert speaker.said.count(script.get("arrival").question) == 1
+    assert any(s in speaker.said for s in phrases.top["take_time"])
+    assert outcome.answers["arrival"].text == FULL[0]
+    assert [sid for _, sid, _ in recorder.saved] == script.ids()
+
+
+def test_hang_on_mid_debrief_waits_for_this_answer():
+    script, phrases = load_all()
+    flow, speaker, listener, recorder = make_flow([FULL[0], "hold on a second", *FULL[1:]])
+    outcome = flow.run()
+    assert outcome.answers["arrival"].text == FULL[0]  # not carried on
+    assert outcome.answers["opening"].text == FULL[1]
+    assert speaker.said.count(script.get("opening").question) == 1
+
+
+def test_stop_after_hang_on_stops_and_keeps_the_answer():
+    flow, speaker, listener, recorder = make_flow(["3 it was fine", "you cut me off", "stop"])
+    outcome = flow.run()
+    assert outcome.status == "interrupted" and outcome.stopped
+    assert outcome.answers["arrival"].text == "3 it was fine"
+
+
+def test_an_answer_about_being_cut_off_is_an_answer():
+    """ "i wasn't finished when they cut in" answers the question asked."""
+    flow, speaker, listener, recorder = make_flow(["3 fine", "i wasn't finished when they cut in, so a two", *FULL[2:]])
+    outcome = flow.run()
+    assert outcome.answers["opening"].rating == 2
+    assert outcome.answers["arrival"].text == "3 fine"
+
+
+@pytest.mark.parametrize("first,rating,rest,heard_rating,want", [
+    ("three, the bus was late", 3, "and then i was soaked so a two", None, 2),  # the last number said
+    ("three, the bus was late", 3, "but the receptionist was lovely it was fine", None, 3),  # a verdict: the number stands
+    ("the bus was late", None, "it was fine in the end", None, 3),  # no rating yet: the rest's verdict
+    ("the bus was late and i was soaked", None, "so i would say give", 2.0, 2),  # the number pass heard it
+    ("four, the bus was early", 4, "and i had a coffee", None, 4),
+])
+def test_the_rest_of_an_answer_rates_it_as_one_answer(first, rating, rest, heard_rating, want):
+    from assistant.dialogue.answers import carry_on, understand
+    from assistant.interfaces import Heard
+
+    script, _ = load_all()
+    stage = script.get("arrival")
+    answer = understand(stage, first, rating)
+    joined = carry_on(stage, answer, rest, Heard(rest, rating=heard_rating))
+    assert joined.rating == want
+    assert joined.text == f"{first} {rest}"
+    assert "late" in joined.causes or "early" in first

@@ -51,7 +51,7 @@ def test_found_from_an_installed_wheel_layout(tmp_path, monkeypatch):
         ("script.toml", 'kind = "stage"\nrated = true\nlabel = "getting', 'colour = "red"\nkind = "stage"\nrated = true\nlabel = "getting', "unknown key 'stage[0].colour'"),
         ("script.toml", 'kind = "improve"', 'kind = "stage"', "exactly one stage of kind 'improve'"),
         ("phrases.toml", "greeting = [", "greeting = 3\nunused = [", "unknown key 'unused'"),
-        ("phrases.toml", "help = [", "helpp = [", "unknown key 'helpp'"),
+        ("phrases.toml", "help = [", "helpp = [", "unknown key 'helpp'; rename it to 'help'."),
         ("phrases.toml", "The fix: $fix.", "The fix: $fixx.", "'summary.fix' uses an unknown placeholder $fixx"),
         ("phrases.toml", "What went well: $nailed.", "What went well: $ nailed.", "'summary.well' has a lone $"),
         ("phrases.toml", 'late = "leave extra early', 'late = "$leave extra early', "'advice.late' must be plain"),

@@ -113,3 +113,31 @@ def test_busy_database_is_a_clear_error(debrief_home, monkeypatch):
     blocker.execute("ROLLBACK")
     store.save_answer(sid, 0, "arrival", "Q", "x", None, [], None, None)
     assert store.turns(sid)[0]["answer"] == "x"
+
+
+def test_the_rest_of_an_answer_ended_too_soon_keeps_its_audio_after_the_answer(debrief_home):
+    """ "Hang on, I wasn't finished": the rest is saved with the answer
+    (keep_heard), and its audio joins the answer's, not lost or replacing it."""
+    import io
+    import wave
+
+    from assistant.audio.pcm import wav_bytes
+
+    store = Store.open()
+    sid = store.start_session()
+    first, rest = b"\x01\x00" * 1600, b"\x02\x00" * 800
+    words = [("two", 0.9)]
+    store.save_answer(sid, 0, "arrival", "Q", "two the bus was late", 2.0, ["late"], None, None,
+                      audio=wav_bytes(first), confidence=0.8, words=words)
+    store.save_answer(sid, 0, "arrival", "Q", "two the bus was late and i got soaked", 2.0, ["late"], None, None,
+                      audio=wav_bytes(rest), confidence=0.5, words=words + [("soaked", 0.7)], keep_heard=True)
+    turn = store.db.execute("select id, answer, confidence, words from turns").fetchall()
+    assert len(turn) == 1 and turn[0][1].endswith("soaked") and turn[0][2] == 0.8
+    assert "soaked" in turn[0][3]
+    (wav,) = store.db.execute("select wav from audio where turn_id = ?", [turn[0][0]]).fetchone()
+    with wave.open(io.BytesIO(wav)) as w:
+        assert w.readframes(w.getnframes()) == first + rest
+    # a follow-up without audio keeps the answer's audio as it was
+    store.save_answer(sid, 0, "arrival", "Q", "two the bus was late and i got soaked", 2.0, ["late"], None, None,
+                      keep_heard=True)
+    assert store.db.execute("select wav from audio").fetchone()[0] == wav

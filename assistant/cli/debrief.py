@@ -23,8 +23,10 @@ def start(text_mode, company, role, **voice):
 
     It asks about each stage, listens to your answer, and ends with a short
     spoken summary. Say (or type) repeat, skip, back, help or stop at any
-    question. With --text, answers are typed, one line per question; piped
-    input and --input recordings give exactly one answer per question, with
+    question, "hang on" for a moment to think, and "I wasn't finished" when
+    it cut you off (what you say next goes with that answer). With --text,
+    answers are typed, one line per question; piped input and --input
+    recordings give exactly one answer per question, with
     no follow-ups, and an empty answer skips. The last line printed is the
     saved debrief's id.
     """

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.dialogue.script import Script, Stage
-from assistant.interfaces import Words
+from assistant.interfaces import Heard, Words
 from assistant.understanding import extract as rules
 from assistant.understanding.text import clean
 
@@ -88,6 +88,23 @@ def add_followup(stage: Stage, answer: Answer, reply: str) -> Answer:
         nailed=answer.nailed or found.nailed,
         followup=reply,
     )
+
+
+def carry_on(stage: Stage, answer: Answer, more: str, heard: Heard | None = None) -> Answer:
+    """The answer with the rest of it, said after it was ended too soon
+    ("... took me ages." + "so yeah, two."): the rules read the whole text
+    again for causes and the lesson. The rating: a number said in the rest
+    (or one the number pass heard there) wins, as the last number said does;
+    else the one the answer had."""
+    text = f"{answer.text} {more}".strip() if answer.text else more
+    words = tuple(answer.words) + tuple(heard.words if heard is not None else ())
+    whole = understand(stage, text, None, words)
+    rest = understand(
+        stage, more, heard.rating if heard is not None else None, heard_adds=bool(heard and heard.rating_adds)
+    )
+    said = rules.extract(more, stage.kind).rating_said or (heard is not None and heard.rating is not None)
+    rating = rest.rating if (said or answer.rating is None) and rest.rating is not None else answer.rating
+    return replace(whole, rating=rating if stage.rated else None, followup=answer.followup)
 
 
 def heard_surely(phrase: str, answer: Answer | None, threshold: float = QUOTE_CONFIDENCE) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from assistant.console import rating_text
-from assistant.dialogue.answers import Answer, Outcome, add_followup, conclusions, understand
+from assistant.dialogue.answers import Answer, Outcome, add_followup, carry_on, conclusions, understand
 from assistant.dialogue.script import Phrases, Script, Stage
 from assistant.dialogue.summary import compose, quoted
 from assistant.errors import DeviceLostError
@@ -73,13 +73,16 @@ class Flow:
                 self.say("greeting")
         i = next((n for n, s in enumerate(stages) if s.id not in answers), len(stages))
         reprompted = False
+        waiting = False  # "hang on": listen again without asking again
         while i < len(stages):
             stage = stages[i]
             question = stage.short if reprompted else stage.question
             if reprompted:
                 question = f"{self.phrases.pick('reprompt', self.rng)} {question}"
-            self.speaker.say(question)
-            self._prepare(stages[i + 1].question if i + 1 < len(stages) else None)
+            if not waiting:
+                self.speaker.say(question)
+                self._prepare(stages[i + 1].question if i + 1 < len(stages) else None)
+            waiting = False
             heard = self._listen_keeping_partial(answers, i, stage)
             if heard is None:
                 return self._stop(answers, stopped=False)
@@ -92,6 +95,17 @@ class Flow:
                 if command == "help":
                     self.say("help")
                 reprompted = False  # asked for on purpose: the full question again
+                continue
+            if command == "wait":  # a moment to think: the answer is still to come
+                self.say("take_time")
+                waiting = True
+                continue
+            more = "" if command == "more" else rules.more_said_first(text)
+            if more is not None:  # "hang on, i wasn't finished": the last answer was ended too soon
+                if self._carry_on(answers, i, more, heard) == "stop":
+                    return self._stop(answers, stopped=True)
+                reprompted = False  # then this question again, in full
+                waiting = not any(s.id in answers for s in stages[:i])  # none yet: "take your time"
                 continue
             if command == "back":
                 if i == 0:
@@ -115,6 +129,36 @@ class Flow:
                 return self._stop(answers, stopped=True)
             i, reprompted = i + 1, False
         return self._finish(answers)
+
+    def _carry_on(self, answers: dict[str, Answer], i: int, more: str, heard: Heard) -> str | None:
+        """The person was cut off: what they say next (`more`, the words after
+        "sorry, i wasn't finished", or, when they said only that, the reply to
+        "Sorry, go on.") is kept with the last answer, whose rules read it
+        whole. Before the first answer there is nothing to carry on: it is a
+        moment to think. "stop" when the person said stop."""
+        last = next((k for k in range(i - 1, -1, -1) if self.script.stages[k].id in answers), None)
+        if last is None:
+            self.say("take_time")
+            return None
+        stage = self.script.stages[last]
+        if not more:
+            self.say("more_ack")
+            reply = self.listener.listen("answer" if stage.rated else "lesson")
+            if reply is None or not reply.text.strip():
+                return None
+            more = reply.text.strip()
+            command = rules.command_word(more)
+            if command == "stop":
+                self.say("stop_ack")
+                return "stop"
+            if command is not None:
+                return None
+            heard = reply
+        else:
+            heard = replace(heard, text=more)
+        self._accept(answers, last, carry_on(stage, answers[stage.id], more, heard), heard, adding=True)
+        self.say("more_done")
+        return None
 
     def _prepare(self, text: str | None) -> None:
         """Let a speaker that can render ahead get the likely next prompt ready

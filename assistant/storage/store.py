@@ -23,10 +23,12 @@ they remove survives nowhere under the data dir.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
 import time
+import wave
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -204,8 +206,9 @@ class Store:
         keep_heard: bool = False,
     ) -> None:
         """Write one stage's answer (replacing an earlier one for that stage).
-        `keep_heard` is for a follow-up that adds to the answer: the audio,
-        the words heard and their confidence stay as they were."""
+        `keep_heard` is for a follow-up that adds to the answer: the audio
+        and the confidence stay as they were, and its own audio (the rest of
+        an answer ended too soon) is kept after them."""
         row = {
             "session_id": session_id,
             "position": position,
@@ -227,12 +230,16 @@ class Store:
             if turn_id is None:
                 turn_id = self._insert("turns", row)
             elif keep_heard:
-                kept = {k: v for k, v in row.items() if k not in ("confidence", "words")}
+                kept = {k: v for k, v in row.items() if k != "confidence" and (k != "words" or words)}
                 self._update("turns", turn_id, kept)
-                audio = None
             else:
                 self._update("turns", turn_id, row)
                 self._execute("delete from audio where turn_id = ?", [turn_id])
+            if audio and keep_heard:
+                old = self._execute("select wav from audio where turn_id = ?", [turn_id]).fetchone()
+                if old and old[0]:
+                    self._execute("update audio set wav = ? where turn_id = ?", [_joined_wav(old[0], audio), turn_id])
+                    audio = None
             if audio:
                 self._insert("audio", {"turn_id": turn_id, "session_id": session_id, "wav": audio})
             self._execute("update sessions set updated_at = ? where id = ?", [row["answered_at"], session_id])
@@ -513,3 +520,27 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float):
         return rating_text(value)
     return json.dumps(value, ensure_ascii=False)
+
+
+def _joined_wav(first: bytes, then: bytes) -> bytes:
+    """One WAV with `then`'s frames after `first`'s (the rest of an answer
+    ended too soon, after the answer). `first` as it is if either cannot be read."""
+    try:
+        with wave.open(io.BytesIO(first)) as a, wave.open(io.BytesIO(then)) as b:
+            params = a.getparams()
+            frames = a.readframes(a.getnframes()) + b.readframes(b.getnframes())
+            if (b.getnchannels(), b.getsampwidth(), b.getframerate()) != (
+                params.nchannels,
+                params.sampwidth,
+                params.framerate,
+            ):
+                return first
+    except (wave.Error, EOFError):
+        return first
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(params.nchannels)
+        w.setsampwidth(params.sampwidth)
+        w.setframerate(params.framerate)
+        w.writeframes(frames)
+    return out.getvalue()

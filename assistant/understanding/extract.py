@@ -43,7 +43,7 @@ __all__ = [
     "clear_cache",
 ]
 
-COMMANDS = ("repeat", "skip", "back", "help", "stop")
+COMMANDS = ("repeat", "skip", "back", "help", "stop", "wait", "more")
 
 TOP_KEYS = {"text", "phrases", "rating", "causes", "cause_words", "polarity", "commands", "yesno", "second_person"}
 
@@ -89,6 +89,7 @@ class _Rules:
     causes: CauseRules
     commands: dict[str, str]
     command_phrases: dict[str, tuple[str, ...]]
+    more_first: tuple[tuple[str, ...], ...]
     polite: tuple[tuple[str, ...], ...]
     yes: tuple[tuple[str, ...], ...]
     no: tuple[tuple[str, ...], ...]
@@ -128,7 +129,7 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
     if isinstance(max_words, bool) or not 3 <= max_words <= 40:
         raise PromptsError(f"{path}: 'phrases.max_words' must be a whole number from 3 to 40.")
     cmds = require(path, data, "commands", dict)
-    reject_unknown(path, cmds, set(COMMANDS) | {"polite"}, "commands")
+    reject_unknown(path, cmds, set(COMMANDS) | {"polite", "more_first"}, "commands")
     yn = require(path, data, "yesno", dict)
     reject_unknown(path, yn, {"yes", "no"}, "yesno")
 
@@ -174,6 +175,7 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
         causes=compile_causes(path, data),
         commands=commands,
         command_phrases=command_phrases,
+        more_first=phrase_tuples(lst("commands.more_first")),
         polite=polite,
         yes=phrase_tuples(lst("yesno.yes")),
         no=phrase_tuples(lst("yesno.no")),
@@ -585,6 +587,36 @@ def command_word(text: str) -> str | None:
         return None
     key = _command_key(c, rules.polite, rules.fillers)
     return rules.commands.get(key) if key else None
+
+
+def more_said_first(text: str) -> str | None:
+    """The words after a "more" phrase an answer starts with ("sorry, i
+    wasn't finished, so then they asked ..." -> "so then they asked ..."):
+    the person was cut off and carries on their last answer. "" when nothing
+    follows; None when the answer does not start so."""
+    rules = _rules()
+    words = (text or "").split()
+    tokens = [t for t in clean(" ".join(words)).split() if t != ","]
+    edges = rules.polite + rules.fillers
+    interjections = tuple(tuple(p.split()) for p in rules.command_phrases["wait"])
+    i, found = 0, False
+    while i < len(tokens):
+        n = next((len(p) for p in rules.more_first if tuple(tokens[i : i + len(p)]) == p), 0)
+        if n:
+            found = True
+        elif not found:  # before the phrase: "sorry", "um", "hang on"; after it the answer's own words
+            n = next((len(p) for p in edges + interjections if tuple(tokens[i : i + len(p)]) == p), 0)
+        if not n:
+            break
+        i += n
+    if not found:
+        return None
+    # the same words of the original text (its case and punctuation), past the first i tokens
+    k, seen = 0, 0
+    while k < len(words) and seen < i:
+        seen += len([t for t in clean(words[k]).split() if t != ","])
+        k += 1
+    return " ".join(words[k:]).lstrip(",.;:!?- ").strip()
 
 
 def _starts_any(tokens: list[str], opts: tuple[tuple[str, ...], ...]) -> bool:
