@@ -1005,3 +1005,15 @@ def test_zero_after_almost_is_an_amount(text, want):
 )
 def test_spoken_transcripts_the_rules_misread(text, want):
     assert extract(text, "experience").rating == want
+
+
+@pytest.mark.parametrize("text,want", [
+    # held-out 23, first run, clean (seen): "... for ages. five, easy." heard without its pauses
+    ("we were on about the chippy on the high street for ages five easy", 5),
+    ("they asked two easy questions about the role", None),
+    # "uh, four, no, three, my sauce split" heard as "... forty minutes up for no three was so split"
+    ("they gave me a box forty minutes up for no three was so split and i had to start again", 3),
+    ("i waited for no three minutes", None),  # a count after the correction is still a count
+])
+def test_held_out_23_readings(text, want):
+    assert extract(text, "tough").rating == want

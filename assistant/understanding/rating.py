@@ -403,6 +403,8 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
             ok = True  # "for out of five", "free out of 5": a misheard number in rating position
         elif tok in rules.homophones and _match_at(tokens, i + 1, rules.halves):
             ok = True  # "for and a half": only a number takes a half
+        elif _no_then_a_number(tokens, i + 1):
+            ok = True  # "four, no, three" heard as "for no three": a number corrected
         elif prev == "a":
             ok = _follower_ok(tokens, i + 1, rules.clause_start)
         elif prev == "no" and _a_number_before_no(tokens, i - 1):
@@ -417,6 +419,14 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
         if ok:
             out[i] = f"{value:g}"
     return out
+
+
+def _no_then_a_number(tokens: list[str], no: int) -> bool:
+    """Is a "no" at `no` followed by a number said in its place ("for no
+    three" for "four, no, three")? Not "no one" (nobody: "i spoke to no one")."""
+    if no + 1 >= len(tokens) or tokens[no] != "no" or tokens[no + 1] in ("one", "1"):
+        return False
+    return _number(tokens[no + 1]) is not None
 
 
 def _a_number_before_no(tokens: list[str], no: int) -> bool:
