@@ -566,6 +566,9 @@ def test_verdict_words_at_the_start(text, lo, hi):
 @pytest.mark.parametrize("text,want", [
     ("nailed it honestly, every hard question was one i'd practised", 5.0),
     ("it was one i'd say", 1.0), ("one, the answer i gave was one i'd rehearsed", 1.0),
+    # "one" after its adjective is the thing told of: no answer was rated 1 by "it was a good one"
+    ("the last question was a tricky one", None), ("they asked two easy questions and a hard one", None),
+    ("i liked the blue one", None), ("honestly a one", 1.0), ("i would say a one, the bus was late", 1.0),
 ])
 def test_pronoun_one_is_not_a_rating(text, want):
     assert extract(text, "tough").rating == want

@@ -523,6 +523,10 @@ _SAYING = frozenset(
 )
 
 
+# The words before "<adjective> one" that make the "one" a pronoun ("a good one").
+_ONE_AFTER = frozenset({"a", "an", "the", "that", "this", "another", "every", "each"})
+
+
 def _pronoun_one(
     tokens: list[str],
     i: int,
@@ -538,6 +542,9 @@ def _pronoun_one(
         return False
     if j < len(tokens) and any(i >= n and tokens[i - n] == "the" and "," not in tokens[i - n : i] for n in (2, 3)):
         return True  # "the child protection one, what would you do": a pronoun after its noun (not "... clause. one.")
+    before = tokens[i - 1] if i else ""
+    if i >= 2 and tokens[i - 2] in _ONE_AFTER and before not in (",", "a", "an") and _number(before) is None:
+        return True  # "it was a tricky one", "the blue one": a pronoun after its adjective (not "a one")
     if j >= len(tokens) or tokens[j] not in rules.pronoun_one_after:
         return False
     return j + 1 < len(tokens) and tokens[j + 1] not in _SAYING and tokens[j + 1] != ","
