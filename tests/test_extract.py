@@ -1017,6 +1017,9 @@ def test_spoken_transcripts_the_rules_misread(text, want):
     # "uh, four, no, three, my sauce split" heard as "... forty minutes up for no three was so split"
     ("they gave me a box forty minutes up for no three was so split and i had to start again", 3),
     ("i waited for no three minutes", None),  # a count after the correction is still a count
+    # typed: a school year is no rating (it was read as 4)
+    ("they had me teach twenty minutes on fractions to year four, and i did the pizza slices thing", None),
+    ("i teach year two, i'd give it a four", 4),
 ])
 def test_held_out_23_readings(text, want):
     assert extract(text, "tough").rating == want
