@@ -212,3 +212,13 @@ def test_settling_a_short_reply_changes_nothing(sphinx):
         assert sphinx.finish().text == "five five"
     finally:
         sphinx.set_grammar(None)
+
+
+def test_pocketsphinx_search_is_capped_for_road_noise():
+    """The decoder keeps at most MAXHMMPF paths a frame (and scores TOPN
+    Gaussians): the settings measured for road noise, not the wheel's."""
+    from assistant.speech_in.recognizer import MAXHMMPF, TOPN, PocketsphinxRecognizer
+
+    rec = PocketsphinxRecognizer()
+    assert rec._d.config["maxhmmpf"] == MAXHMMPF < 30000
+    assert rec._d.config["topn"] == TOPN
