@@ -143,15 +143,10 @@ class Flow:
         stage = self.script.stages[last]
         if not more:
             self.say("more_ack")
-            reply = self.listener.listen("answer" if stage.rated else "lesson")
-            if reply is None or not reply.text.strip():
-                return None
-            more = reply.text.strip()
-            command = rules.command_word(more)
+            reply, more, command = self._reply("answer" if stage.rated else "lesson")
             if command == "stop":
-                self.say("stop_ack")
                 return "stop"
-            if command is not None:
+            if reply is None or not more or command is not None:
                 return None
             heard = reply
         else:
@@ -211,15 +206,10 @@ class Flow:
         """One gentle follow-up question; the reply is kept with that stage's
         answer and read by the rules."""
         self.say(key, **values)
-        heard = self.listener.listen("lesson")
-        if heard is None or not heard.text.strip():
-            return None
-        reply = heard.text.strip()
-        command = rules.command_word(reply)
+        _, reply, command = self._reply("lesson")
         if command == "stop":
-            self.say("stop_ack")
             return "stop"
-        if command is not None or rules.is_non_answer(reply):
+        if not reply or command is not None or rules.is_non_answer(reply):
             return None
         self._accept(answers, i, add_followup(stage, answers[stage.id], reply), None, adding=True)
         return None
@@ -254,18 +244,25 @@ class Flow:
 
     def _follow_up(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
         self.say("number_followup", label=stage.label)
-        heard = self.listener.listen("number")
-        if heard is None or not heard.text.strip():
-            return None
-        text = heard.text.strip()
-        command = rules.command_word(text)
+        heard, text, command = self._reply("number")
         if command == "stop":
-            self.say("stop_ack")
             return "stop"
+        if heard is None or not text:
+            return None
         rating = heard.rating if heard.rating is not None else rules.extract(text, stage.kind).rating
         if rating is not None:
             self._accept(answers, i, replace(answers[stage.id], rating=rating), None, adding=True)
         return None
+
+    def _reply(self, kind: str) -> tuple[Heard | None, str, str | None]:
+        """A follow-up reply: what was heard, its text and the command it is
+        (None if none). "stop" is acknowledged here; the caller stops."""
+        heard = self.listener.listen(kind)
+        text = heard.text.strip() if heard is not None else ""
+        command = rules.command_word(text) if text else None
+        if command == "stop":
+            self.say("stop_ack")
+        return heard, text, command
 
     def _stop(self, answers: dict[str, Answer], *, stopped: bool) -> Outcome:
         downhill, improve, nailed = conclusions(self.script, answers)
