@@ -14,7 +14,8 @@ from assistant.understanding.extract import extract
 from assistant.speech_in.listen import VoiceListener
 from assistant.speech_in.rating_pass import (LazyRatingPass, PocketsphinxRatingPass, Reading, _outheard,
                                               a_number_read_anew, a_sound_before, a_verdict_first_read_anew, adds_to,
-                                              covered, in_rating_place, make_rating_pass, merge_at, sounds_like, unfuse)
+                                              covered, in_rating_place, make_rating_pass, merge_at, said_first,
+                                              sounds_like, unfuse)
 from assistant.speech_in.recognizer import PocketsphinxRecognizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,6 +121,11 @@ def test_merge_and_place():
     assert in_rating_place("we talked about the rota four overall", "four")
     assert not in_rating_place("they liked it four probably not", "four")
     assert not in_rating_place("there were four people", "four")
+    # a number said first after its own "a": held-out 23, clean (seen): "uh, two. the sat nav ..."
+    # heard as "a key the sat nav ...", with "two" spotted over "key"
+    assert in_rating_place("a two the sat nav took me round", "two", 1)
+    assert said_first("a two the sat nav took me round", "two", 1)
+    assert not in_rating_place("we had a two hour wait", "two", 3)
 
 
 class _Loading:

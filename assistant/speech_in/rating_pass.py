@@ -699,10 +699,12 @@ def in_rating_place(text: str, phrase: str, at: int | None = None) -> bool:
 
 def _only_a_lead_in(before: list[str]) -> bool:
     """Are the words before a number only hedges and what a recogniser made
-    of "um" or "ugh" (up to three such sounds): "maybe a four", "um a four"?"""
+    of "um" or "ugh" (up to three such sounds): "maybe a four", "um a four"?
+    The number's own "a" may end them: "a two. the sat nav ..." heard as "a
+    key the sat nav ...", with "two" spotted over "key"."""
     r = rating_rules()
     hedges = sorted(r.hedges, key=len, reverse=True)
-    rest = before
+    rest = before[:-1] if before[-1:] == ["a"] else before
     while rest:
         for h in hedges:
             if tuple(rest[: len(h)]) == h:
