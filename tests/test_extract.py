@@ -1020,6 +1020,8 @@ def test_spoken_transcripts_the_rules_misread(text, want):
     # typed: a school year is no rating (it was read as 4)
     ("they had me teach twenty minutes on fractions to year four, and i did the pizza slices thing", None),
     ("i teach year two, i'd give it a four", 4),
+    # clean: "... so i walked in bang on nine with my hands all shaky" heard as "... and then one i'm with ..."
+    ("so i walked and then one i'm with my hands", None), ("it dragged on and then, three.", 3),
 ])
 def test_held_out_23_readings(text, want):
     assert extract(text, "tough").rating == want
