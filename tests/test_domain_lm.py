@@ -306,3 +306,30 @@ def test_a_natural_voice_is_heard_better_with_debriefs_model(tmp_path_factory):
     assert right(general) <= 2, general
     assert right(ours) >= 5, ours
     assert errors(ours) < errors(general), (general, ours)  # 21% against 23% when written
+
+
+def test_what_people_say_when_cut_off_is_heard_with_debriefs_model(tmp_path_factory):
+    """ "Sorry, I wasn't finished", read by the Piper voice, is a command only
+    if the recogniser hears it: the model's text has these lines (with the
+    general model's words alone it was "sorry i was smooth finish", and "you
+    cut me off" was "you got me off")."""
+    from assistant.interfaces import AudioChunk
+    from assistant.understanding.extract import command_word, more_said_first
+    from tests.test_end_of_answer import _module
+
+    model = find_domain_lm(Path("/nonexistent-debrief-home"))
+    assert model is not None, "run: .venv/bin/debrief build-lm --to models"
+    synth = _module().Synth(tmp_path_factory.mktemp("piper"))
+    said = {"Sorry, I wasn't finished.": "more", "You cut me off.": "more", "Let me finish.": "more",
+            "Wait, I'm not done.": "more", "One second.": "wait"}  # fmt: skip
+    recognizer = PocketsphinxRecognizer(lm=model)
+    heard = {}
+    for text in said:
+        samples = synth.answer(text, 1.0, False)[0]
+        quiet = np.zeros(8000, np.float32)
+        pcm = (np.clip(np.concatenate([quiet, samples, quiet]), -1, 1) * 32767).astype("<i2").tobytes()
+        for i in range(0, len(pcm), 3200):
+            recognizer.accept(AudioChunk(16000, 2, 1, pcm[i : i + 3200]))
+        got = recognizer.finish().text
+        heard[text] = command_word(got) or ("more" if more_said_first(got) == "" else None)
+    assert sum(heard[t] == want for t, want in said.items()) >= 4, heard
