@@ -37,6 +37,7 @@ __all__ = [
     "is_non_answer",
     "second_person",
     "command_word",
+    "more_said_first",
     "yes_no",
     "reply_vocabulary",
     "rating_rules",
