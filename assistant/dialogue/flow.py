@@ -102,10 +102,11 @@ class Flow:
                 continue
             more = "" if command == "more" else rules.more_said_first(text)
             if more is not None:  # "hang on, i wasn't finished": the last answer was ended too soon
-                if self._carry_on(answers, i, more, heard) == "stop":
+                step = self._carry_on(answers, i, more, heard)
+                if step == "stop":
                     return self._stop(answers, stopped=True)
                 reprompted = False  # then this question again, in full
-                waiting = not any(s.id in answers for s in stages[:i])  # none yet: "take your time"
+                waiting = step == "wait"  # nothing to carry on yet: a moment to think
                 continue
             if command == "back":
                 if i == 0:
@@ -134,12 +135,12 @@ class Flow:
         """The person was cut off: what they say next (`more`, the words after
         "sorry, i wasn't finished", or, when they said only that, the reply to
         "Sorry, go on.") is kept with the last answer, whose rules read it
-        whole. Before the first answer there is nothing to carry on: it is a
-        moment to think. "stop" when the person said stop."""
+        whole. "wait" before the first answer, when there is nothing to carry
+        on (it is a moment to think); "stop" when the person said stop."""
         last = next((k for k in range(i - 1, -1, -1) if self.script.stages[k].id in answers), None)
         if last is None:
             self.say("take_time")
-            return None
+            return "wait"
         stage = self.script.stages[last]
         if not more:
             self.say("more_ack")
