@@ -669,6 +669,21 @@ def test_rules_v3_ratings(text, rating):
 
 
 @pytest.mark.parametrize(
+    "text,rating",
+    [
+        ("i talked to no one", None),  # "to" is a word here, not a two
+        ("i did it for no one", None),
+        ("in the waiting room i said hello to no one, and sat there", None),
+        ("to no one actually", 1),  # said first, "to" may be a two corrected to one
+        ("um, to no one", 1),
+        ("for no one honestly", 1),
+    ],
+)
+def test_a_homophone_before_no_one_is_a_number_only_where_a_rating_starts(text, rating):
+    assert extract(text, "arrival").rating == rating
+
+
+@pytest.mark.parametrize(
     "text,kind,phrase",
     [
         ("next time id bring my portfolio", "improve", "bring my portfolio"),

@@ -844,13 +844,25 @@ def word_rating(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], 
     return None
 
 
+def _one_corrected(m: re.Match[str], rules: RatingRules) -> str:
+    """ "two no one" as a number corrected to 1. A homophone that is a common
+    word ("to", "for") counts only where a rating can start: the start of the
+    answer or after a pause ("um, to no one"), not "i talked to no one"."""
+    num = m.group("num")
+    if num in rules.strict:
+        before = m.string[: m.start()].split()
+        if before and before[-1] not in _FILLED and not before[-1].endswith((",", ".", ";", ":", "?", "!")):
+            return m.group(0)
+    return f"{num} {m.group('no')} 1"
+
+
 def rating_and_source(
     clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]
 ) -> tuple[float | None, bool]:
     """(the rating, whether it was a number said): a number ("a four", "seven
     out of ten") wins; a verdict word ("terrible", "fine") only fills in."""
     if rules.no_one is not None:
-        clean = rules.no_one.sub(lambda m: f"{m.group('num')} {m.group('no')} 1", clean)
+        clean = rules.no_one.sub(lambda m: _one_corrected(m, rules), clean)
     value = number_rating(to_digits(clean, rules), rules, fillers)
     if value is not None:
         return value, True
