@@ -705,6 +705,20 @@ def test_a_repeated_or_waved_off_nothing_is_a_non_answer(text):
     assert extract(text, "nailed").nailed is None
 
 
+@pytest.mark.parametrize("text", ["honestly? no idea. i'd have to think about it.", "i'd have to think about it",
+                                  "not sure, i need to think about it", "no idea, let me think about it"])  # fmt: skip
+def test_needing_to_think_about_it_is_a_non_answer(text):
+    """Held-out 24: "honestly? no idea. i'd have to think about it." gave the
+    lesson "have to think about it"."""
+    assert is_non_answer(text)
+    assert extract(text, "improve").improve is None
+
+
+def test_thinking_about_something_can_still_be_the_lesson():
+    assert extract("next time i need to think about the question before answering", "improve").improve
+    assert extract("no idea, i should have prepared more", "improve").improve == "prepared more"
+
+
 @pytest.mark.parametrize(
     "text, want",
     [

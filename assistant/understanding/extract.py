@@ -443,6 +443,8 @@ def _non_answer(c: str, rules: _Rules) -> bool:
         if not any(tuple(rest[: len(r)]) == r for r in rules.non_answer_reasons):
             return False
         said = " ".join(rest)
+        if said in rules.non_answers:
+            return True  # "no idea, i'd have to think about it": two non-answers
         if rules.improve_re.search(said) or rules.nailed_re.search(said):
             return False  # "no, i should have prepared more" is a lesson
         return not any(o == tuple(rest[k : k + len(o)]) for k in range(len(rest)) for o in _CONTRAST)
