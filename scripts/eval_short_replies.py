@@ -8,9 +8,11 @@
 Each reply is spoken by four flite voices (scripts/make_test_audio.synth, at run time),
 padded with quiet, and decoded by a fresh PocketsphinxRecognizer per voice
 with the grammar the listener sets for that kind of reply (the rules' own
-vocabulary: understanding/extract.reply_vocabulary). A reply is right when
-the debrief takes what was heard as it would take what was said: the same
-yes or no (extract.yes_no), the same rating (extract.extract(...).rating). --topn decodes the same audio with each
+vocabulary and the follow-up commands: understanding/extract.reply_grammar).
+A reply is right when the debrief takes what was heard as it would take what
+was said: the same yes or no (extract.yes_no), the same rating
+(extract.extract(...).rating), the same command (extract.command_word; a
+command is said at both kinds of reply). --topn decodes the same audio with each
 number of Gaussians per frame (speech_in/recognizer.TOPN), one after the other.
 """
 
@@ -31,6 +33,7 @@ REPLIES = {
     "yesno": ["yes", "yeah", "no", "yep", "nope", "that's right", "no thank you", "yes please", "not at all"],
     "number": ["one", "two", "three", "four", "five", "three and a half", "four out of five", "a two",
                "two and a half", "five out of five"],
+    "command": ["say that again", "pardon", "hang on", "one second", "skip it", "stop", "stop the debrief"],
 }  # fmt: skip
 
 
@@ -48,9 +51,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.interfaces import AudioChunk
     from assistant.speech_in import recognizer as rec_module
-    from assistant.understanding.extract import extract, reply_vocabulary, yes_no
+    from assistant.understanding.extract import command_word, extract, reply_grammar, yes_no
 
     def meaning(kind: str, text: str):
+        if command_word(text) is not None or kind == "command":
+            return command_word(text)
         return yes_no(text) if kind == "yesno" else extract(text).rating
 
     audio = {(v, kind, t): speak(t, v) for v in args.voices for kind, ts in REPLIES.items() for t in ts}
@@ -61,18 +66,19 @@ def main(argv: list[str] | None = None) -> int:
         for voice in args.voices:
             rec = rec_module.PocketsphinxRecognizer()  # one speaker, one recogniser (as one debrief)
             for kind, texts in REPLIES.items():
-                rec.set_grammar(reply_vocabulary(kind))
-                for text in texts:
-                    pcm = audio[(voice, kind, text)]
-                    rec.reset()
-                    for k in range(0, len(pcm), 1600):  # 50 ms chunks, as the listener reads
-                        rec.accept(AudioChunk(16000, 2, 1, pcm[k : k + 1600]))
-                    heard = rec.finish().text
-                    total += 1
-                    ok = meaning(kind, heard) == meaning(kind, text)
-                    right += ok
-                    if not ok:
-                        misses.append(f"{voice}: {text!r} heard as {heard!r}")
+                for grammar in ("yesno", "number") if kind == "command" else (kind,):
+                    rec.set_grammar(reply_grammar(grammar))
+                    for text in texts:
+                        pcm = audio[(voice, kind, text)]
+                        rec.reset()
+                        for k in range(0, len(pcm), 1600):  # 50 ms chunks, as the listener reads
+                            rec.accept(AudioChunk(16000, 2, 1, pcm[k : k + 1600]))
+                        heard = rec.finish().text
+                        total += 1
+                        ok = meaning(kind, heard) == meaning(kind, text)
+                        right += ok
+                        if not ok:
+                            misses.append(f"{voice}, {grammar}: {text!r} heard as {heard!r}")
         print(f"topn {topn}: {right}/{total} short replies taken as said")
         if args.verbose:
             for m in misses:

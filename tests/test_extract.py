@@ -13,7 +13,7 @@ from assistant.understanding import extract as ex
 from assistant.dialogue.script import load_all
 from assistant.errors import PromptsError
 from assistant.understanding.extract import (
-    CAUSES, Extraction, command_word, downhill, extract, is_non_answer, reply_vocabulary, yes_no,
+    CAUSES, Extraction, command_word, downhill, extract, is_non_answer, reply_grammar, reply_vocabulary, yes_no,
 )
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -427,6 +427,16 @@ def test_reply_vocabulary_yesno_round_trip():
     assert "yes" in phrases and "no" in phrases
     for p in phrases:
         assert yes_no(p) is not None, p
+
+
+@pytest.mark.parametrize("kind,meaning", [("number", lambda p: extract(p, "arrival").rating), ("yesno", yes_no)])
+def test_a_reply_grammar_is_the_replies_and_the_follow_up_commands(kind, meaning):
+    phrases = reply_grammar(kind)
+    assert set(reply_vocabulary(kind)) <= set(phrases)
+    commands = {command_word(p) for p in phrases if meaning(p) is None}
+    assert commands == {"repeat", "skip", "stop", "wait"}
+    assert {"say that again", "hang on", "stop the debrief", "skip it"} <= set(phrases)
+    assert "end" not in phrases and "exit" not in phrases  # one word for stop: "stop" only
 
 
 def test_reply_vocabulary_unknown_kind():

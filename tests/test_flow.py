@@ -240,6 +240,47 @@ def test_a_sure_rating_and_a_recording_are_never_questioned():
     assert "yesno" not in listener.kinds and outcome.answers["arrival"].rating == 2.0
 
 
+@pytest.mark.parametrize("again", ["say that again", "pardon", "what was that"])
+def test_say_that_again_to_a_follow_up_asks_it_again(again):
+    answers = [_doubtful("a two the traffic was bad", 2.0), again, "no", "four", *FULL[1:], "no"]
+    flow, speaker, listener, _ = make_flow(answers, interactive=True)
+    outcome = flow.run()
+    assert listener.kinds[:4] == ["answer", "yesno", "yesno", "number"]
+    confirm = [s for s in speaker.said if s in ("That's a 2, right?", "I heard 2. Is that right?")]
+    assert len(confirm) == 2  # asked, then asked again
+    assert outcome.answers["arrival"].rating == 4.0
+
+
+def test_hang_on_to_the_number_question_waits_for_the_number():
+    answers = ["I got there and sat in the lobby", "hang on", "four", *FULL[1:]]
+    flow, speaker, listener, _ = make_flow(answers, interactive=True)
+    outcome = flow.run()
+    assert listener.kinds[:3] == ["answer", "number", "number"]
+    assert any("take your time" in s.lower() for s in speaker.said)
+    assert sum("number" in s.lower() for s in speaker.said[:4]) == 1  # not asked again
+    assert outcome.answers["arrival"].rating == 4
+
+
+def test_skip_or_stop_to_a_follow_up():
+    flow, _, listener, _ = make_flow(["I got there and sat in the lobby", "skip it", *FULL[1:]], interactive=True)
+    outcome = flow.run()
+    assert outcome.status == "complete" and outcome.answers["arrival"].rating is None
+    assert listener.kinds[2] == "answer"  # straight on to the next question
+    flow, _, _, _ = make_flow([_doubtful("a two the traffic was bad", 2.0), "stop the debrief"], interactive=True)
+    outcome = flow.run()
+    assert outcome.stopped and outcome.answers["arrival"].rating == 2.0
+
+
+def test_a_follow_up_asked_again_gives_up_after_a_few_turns():
+    from assistant.dialogue.flow import FOLLOW_UP_TURNS
+
+    answers = ["I got there and sat in the lobby", *["say that again"] * FOLLOW_UP_TURNS, *FULL[1:]]
+    flow, _, listener, _ = make_flow(answers, interactive=True)
+    outcome = flow.run()
+    assert listener.kinds[: 2 + FOLLOW_UP_TURNS] == ["answer", *["number"] * FOLLOW_UP_TURNS, "answer"]
+    assert outcome.status == "complete" and outcome.answers["arrival"].rating is None
+
+
 # ---------------------------------------------------------------- "hang on, i wasn't finished"
 
 def test_hang_on_carries_on_the_last_answer_then_asks_again():

@@ -127,6 +127,21 @@ def test_numbers_with_grammar_every_voice(sphinx, tmp_path):
         assert got == words, voice
 
 
+def test_a_command_said_at_a_follow_up_is_heard_with_the_reply_grammar(sphinx, tmp_path):
+    """ "That's a two, right?" - "say that again": with the replies alone in the
+    grammar such commands came back as "[unk]" or as a rating ("stop the
+    debrief" as "two out of five"); the product's reply grammar has them."""
+    from assistant.understanding.extract import command_word, reply_grammar
+
+    said = {"say that again": "repeat", "hang on": "wait", "stop the debrief": "stop", "four": None}
+    for voice in VOICES:
+        p = mta.recording(tmp_path / f"c-{voice}.wav", list(said), voice=voice)
+        lst = VoiceListener(FileMicrophone(p), sphinx, interactive=False, vocabulary=reply_grammar)
+        heard = [lst.listen("number").text for _ in said]
+        assert [command_word(h) for h in heard] == list(said.values()), (voice, heard)
+        assert heard[-1] in SOUNDS["four"], (voice, heard)
+
+
 HUMAN = {
     "librivox-0880.flac": "he was not an ill disposed young man",
     "librivox-0890.flac": "unless to be rather cold hearted and rather selfish is to be ill disposed",

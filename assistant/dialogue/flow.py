@@ -23,6 +23,8 @@ from assistant.errors import DeviceLostError
 from assistant.interfaces import Heard, Listener, Speaker
 from assistant.understanding import extract as rules
 
+FOLLOW_UP_TURNS = 3  # times a follow-up is asked or listened for ("say that again", "hang on")
+
 
 class Recorder(Protocol):
     # `adding`: a follow-up adds to the answer already saved (its audio stays)
@@ -143,8 +145,7 @@ class Flow:
             return "wait"
         stage = self.script.stages[last]
         if not more:
-            self.say("more_ack")
-            reply, more, command = self._reply("answer" if stage.rated else "lesson")
+            reply, more, command = self._reply("answer" if stage.rated else "lesson", "more_ack")
             if command == "stop":
                 return "stop"
             if reply is None or not more or command is not None:
@@ -206,8 +207,7 @@ class Flow:
     def _ask_again(self, answers: dict[str, Answer], i: int, stage: Stage, key: str, **values: str) -> str | None:
         """One gentle follow-up question; the reply is kept with that stage's
         answer and read by the rules."""
-        self.say(key, **values)
-        _, reply, command = self._reply("lesson")
+        _, reply, command = self._reply("lesson", key, **values)
         if command == "stop":
             return "stop"
         if not reply or command is not None or rules.is_non_answer(reply):
@@ -232,20 +232,17 @@ class Flow:
         leads to the number question."""
         rating = answers[stage.id].rating
         assert rating is not None
-        self.say("rating_confirm", rating=rating_text(rating))
-        heard = self.listener.listen("yesno")
-        if heard is None:
-            return None
-        if rules.command_word(heard.text) == "stop":
-            self.say("stop_ack")
+        heard, text, command = self._reply("yesno", "rating_confirm", rating=rating_text(rating))
+        if command == "stop":
             return "stop"
-        if rules.yes_no(heard.text) is False:
+        if heard is None or command is not None:
+            return None
+        if rules.yes_no(text) is False:
             return self._follow_up(answers, i, stage)
         return None
 
     def _follow_up(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
-        self.say("number_followup", label=stage.label)
-        heard, text, command = self._reply("number")
+        heard, text, command = self._reply("number", "number_followup", label=stage.label)
         if command == "stop":
             return "stop"
         if heard is None or not text:
@@ -255,15 +252,27 @@ class Flow:
             self._accept(answers, i, replace(answers[stage.id], rating=rating), None, adding=True)
         return None
 
-    def _reply(self, kind: str) -> tuple[Heard | None, str, str | None]:
-        """A follow-up reply: what was heard, its text and the command it is
-        (None if none). "stop" is acknowledged here; the caller stops."""
-        heard = self.listener.listen(kind)
-        text = heard.text.strip() if heard is not None else ""
-        command = rules.command_word(text) if text else None
-        if command == "stop":
-            self.say("stop_ack")
-        return heard, text, command
+    def _reply(self, kind: str, key: str, **values: str) -> tuple[Heard | None, str, str | None]:
+        """Ask a follow-up (the phrase `key`) and take the reply: what was
+        heard, its text and the command it is (None if none). "Say that
+        again" asks it again and "hang on" listens again, a few times at
+        most; "stop" is acknowledged here and the caller stops."""
+        self.say(key, **values)
+        for _ in range(FOLLOW_UP_TURNS):
+            heard = self.listener.listen(kind)
+            text = heard.text.strip() if heard is not None else ""
+            command = rules.command_word(text) if text else None
+            if command == "stop":
+                self.say("stop_ack")
+            if heard is None or command not in ("repeat", "help", "wait"):
+                return heard, text, command
+            if command == "wait":
+                self.say("take_time")
+            else:
+                if command == "help":
+                    self.say("help")
+                self.say(key, **values)
+        return None, "", None
 
     def _stop(self, answers: dict[str, Answer], *, stopped: bool) -> Outcome:
         downhill, improve, nailed = conclusions(self.script, answers)

@@ -196,7 +196,7 @@ def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
     from assistant.speech_in.listen import VoiceListener
     from assistant.speech_in.rating_pass import make_rating_pass
     from assistant.speech_in.vad import make_detector
-    from assistant.understanding.extract import reply_vocabulary
+    from assistant.understanding.extract import reply_grammar
 
     mic, interactive = make_mic(settings, options)
     recognizer = make_recognizer(settings, env)
@@ -214,7 +214,7 @@ def voice_parts(settings: Settings, options: VoiceOptions, env: Environment):
         max_answer=settings.max_answer,
         on_partial=partial_printer,
         keep_audio=options.keep_audio,
-        vocabulary=reply_vocabulary,
+        vocabulary=reply_grammar,
         rating_pass=make_rating_pass(recognizer),
     )
     if options.input_file is not None and options.plan:

@@ -39,6 +39,7 @@ __all__ = [
     "command_word",
     "more_said_first",
     "yes_no",
+    "reply_grammar",
     "reply_vocabulary",
     "rating_rules",
     "clear_cache",
@@ -653,6 +654,22 @@ def yes_no(text: str) -> bool | None:
     if rest and starts(other, rest) and not starts(rules.yes if answer else rules.no, rest):
         return None
     return answer
+
+
+# Commands a person may say instead of a short reply ("That's a two, right?" -
+# "say that again"). Without them in the reply grammar none of 140 was heard
+# (Piper and four flite voices), and "stop the debrief" became "two out of
+# five"; with them 138. A lone "end" (stop) was heard for "um, a four".
+FOLLOW_UP_COMMANDS = ("repeat", "skip", "stop", "wait")
+
+
+def reply_grammar(kind: str) -> list[str]:
+    """The phrases a speech grammar allows for a short reply of `kind`
+    ("number" or "yesno"): the reply's vocabulary and the follow-up commands
+    (of one word, only the command's own name: "stop", not "end")."""
+    commands = _rules().command_phrases
+    said = [p for name in FOLLOW_UP_COMMANDS for p in commands[name] if name != "stop" or p == name or " " in p]
+    return list(dict.fromkeys(reply_vocabulary(kind) + said))
 
 
 def reply_vocabulary(kind: str) -> list[str]:
