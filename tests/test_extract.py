@@ -724,6 +724,15 @@ def test_needing_to_think_about_it_is_a_non_answer(text):
     assert extract(text, "improve").improve is None
 
 
+@pytest.mark.parametrize("text,rating", [
+    ("so we had a natter about that five definitely", 5),  # held-out 24, heard without the full stop
+    ("we had a chat four without a doubt", 4),
+    ("there were two definitely people in the room", None),
+])  # fmt: skip
+def test_definitely_after_a_number_closes_it(text, rating):
+    assert extract(text, "opening").rating == rating
+
+
 def test_thinking_about_something_can_still_be_the_lesson():
     assert extract("next time i need to think about the question before answering", "improve").improve
     assert extract("no idea, i should have prepared more", "improve").improve == "prepared more"
