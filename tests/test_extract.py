@@ -733,6 +733,28 @@ def test_definitely_after_a_number_closes_it(text, rating):
     assert extract(text, "opening").rating == rating
 
 
+@pytest.mark.parametrize("text,rating", [
+    # held-out 24 (seen), with pauses: "i'd put it at a five." heard without the "a"
+    ("okay this was the best part i'd put it at five i walked them through it like three times", 5),
+    ("i would put it at three really", 3),
+    ("we met at four in the lobby", None),  # "at" a time stays no rating
+    ("they put it at five o'clock", None),
+])  # fmt: skip
+def test_put_it_at_names_a_rating(text, rating):
+    assert extract(text, "experience").rating == rating
+
+
+@pytest.mark.parametrize("text,rating", [
+    # held-out 24 (seen), clean: "so that was a one. a one out of five" heard so
+    ("so that was one on one out of five no question about it", 1),
+    ("it was a one on one, three out of five", 3),
+    ("no one out of five people", None),
+    ("the one on one was short", None),
+])  # fmt: skip
+def test_one_on_one_before_out_of_five_is_a_one(text, rating):
+    assert extract(text, "tough").rating == rating
+
+
 def test_thinking_about_something_can_still_be_the_lesson():
     assert extract("next time i need to think about the question before answering", "improve").improve
     assert extract("no idea, i should have prepared more", "improve").improve == "prepared more"

@@ -257,13 +257,20 @@ def _no_one_pattern(
 
 
 _A_SCALE_NEXT = re.compile(r"\s+(five|ten|5|10)(?![\w'])")
+_OUT_OF_A_SCALE_NEXT = re.compile(r"\s+out\s+of\s+(five|ten|5|10)(?![\w'])")
+_ONE = ("one", "1")
 
 
 def _before_a_scale(m: re.Match[str]) -> bool:
     """A masked phrase ending in "of" before a scale: "so, one of five for that" is
     "one out of five" as a recogniser hears it, not "one of them" (a count after
-    the scale, "one of five candidates", is still no rating)."""
-    return m.group(0).split()[-1] == "of" and _A_SCALE_NEXT.match(m.string, m.end()) is not None
+    the scale, "one of five candidates", is still no rating). Or ending in "one"
+    before "out of five": "so that was one on one out of five", heard for "...
+    was a one. a one out of five"."""
+    last = m.group(0).split()[-1]
+    if last in _ONE:
+        return _OUT_OF_A_SCALE_NEXT.match(m.string, m.end()) is not None
+    return last == "of" and _A_SCALE_NEXT.match(m.string, m.end()) is not None
 
 
 def to_digits(clean: str, rules: RatingRules, keep_phrases: bool = False) -> list[str]:
