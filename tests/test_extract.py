@@ -251,6 +251,9 @@ def test_each_cause(text, cause):
     ("the interviewer was rushing to the next meeting", "late"), ("it was a bit rushed at the end", "late"),
     ("i hadn't prepared for the behavioural questions", "questions"),
     ("they didnt really look at me", "preparation"),
+    # held-out 24: a design exercise, not the journey there
+    ("they gave me a whiteboard prompt, design a parking app for a hospital", "late"),
+    ("we had to sketch a commuter travel app in twenty minutes", "late"),
 ])
 def test_cause_words_in_other_senses(text, cause):
     assert cause not in extract(text, "closing").causes
