@@ -684,6 +684,22 @@ def test_rules_v3_ratings(text, rating):
 @pytest.mark.parametrize(
     "text,rating",
     [
+        # held-out 24 (seen), clean: "mate, a two, actually no, a one. roadworks ..."
+        ("make a two actually no one road works on the expressway", 1),
+        ("a three, i mean no one, traffic was bad", 1),
+        ("two actually no one and a half", 1.5),
+        ("two actually no one was at the desk", 2),  # nobody
+        ("four actually no one asked about it", 4),
+        ("three no one was rude to me", 3),
+    ],
+)
+def test_a_number_corrected_to_one_after_actually_no(text, rating):
+    assert extract(text, "arrival").rating == rating
+
+
+@pytest.mark.parametrize(
+    "text,rating",
+    [
         ("i talked to no one", None),  # "to" is a word here, not a two
         ("i did it for no one", None),
         ("in the waiting room i said hello to no one, and sat there", None),

@@ -24,6 +24,7 @@ _FRACTION = re.compile(r"^(\d+(?:\.\d+)?)/(\d+)$")
 _RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$")
 
 RATING_KEYS = {
+    "nobody_after_no_one",
     "openers",
     "closing_cues",
     "amount_before_zero",
@@ -223,6 +224,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
             lst("corrections"),
             lst("after_cues"),
             lst("half_words"),
+            lst("nobody_after_no_one"),
         ),
     )
 
@@ -234,22 +236,29 @@ def _no_one_pattern(
     corrections: list[str],
     trailers: list[str],
     halves: list[str] | None = None,
+    nobody: list[str] | None = None,
 ) -> re.Pattern[str]:
     """ "two no one actually", "three nope one", "two no one honestly", "a two or
     no one and a half": a number corrected to one (or one and a half), which the
     not-a-rating phrase "no one" would otherwise hide. Only where the "one" ends
     the clause, alone or with a trailer ("honestly", "i think") or a half, or a
-    correction word follows ("three no one was rude" stays "no one")."""
+    correction word follows ("three no one was rude" stays "no one"). With a
+    correction word before the "no" ("a two actually no one road works ...",
+    heard for "a two, actually no, a one. roadworks ..."), any word may follow
+    but one that makes it nobody (`nobody`: "two, actually no one was there")."""
 
     def alt(items: list[str]) -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
 
     nums = alt([w for w in numbers[1:6]] + sorted(homophones)) + r"|[1-5](?:\.5)?"
+    fixed = rf"|(?(fix)\s+(?!(?:{alt(nobody)})(?![\w']))[\w']|(?!))" if nobody else ""
     return re.compile(
-        rf"(?<![\w'])(?P<num>{nums})\s+(?:or\s+)?(?P<no>{alt(nos)})\s+one"
+        rf"(?<![\w'])(?P<num>{nums})(?:(?:\s*,)?\s+(?P<fix>{alt(corrections)}))?(?:\s*,)?\s+(?:or\s+)?(?P<no>{alt(nos)})\s+one"
         rf"(?=\s*(?:$|,|(?:{alt(corrections)})(?![\w'])|(?:{alt(trailers)})\s*(?:$|,)"
         + (rf"|(?:{alt(halves)})(?![\w'])" if halves else "")
-        + "))"
+        + ")"
+        + fixed
+        + ")"
     )
 
 
@@ -860,7 +869,11 @@ def _one_corrected(m: re.Match[str], rules: RatingRules) -> str:
         before = m.string[: m.start()].split()
         if before and before[-1] not in _FILLED and not before[-1].endswith((",", ".", ";", ":", "?", "!")):
             return m.group(0)
-    return f"{num} {m.group('no')} 1"
+    if not m.group("fix"):
+        return f"{num} {m.group('no')} 1"
+    # corrected, then a new clause: "a two actually no one road works ..."
+    pause = "" if re.match(r"\s*(?:$|,|and\b)", m.string[m.end() :]) else " ,"
+    return f"{num} {m.group('fix')} {m.group('no')} 1{pause}"
 
 
 def rating_and_source(
