@@ -333,3 +333,36 @@ def test_what_people_say_when_cut_off_is_heard_with_debriefs_model(tmp_path_fact
         got = recognizer.finish().text
         heard[text] = command_word(got) or ("more" if more_said_first(got) == "" else None)
     assert sum(heard[t] == want for t, want in said.items()) >= 4, heard
+
+
+def test_hang_on_alone_is_heard_as_the_command(tmp_path_factory):
+    """ "Hang on." read by the Piper voice comes back as "and on" from the free
+    decoder, with or without the model's command lines; the listener takes
+    that whole transcript as "hang on" (prompts/speech.toml, command_heard_as),
+    so the debrief waits instead of storing "and on" as the answer."""
+    import wave
+
+    from assistant.audio.pcm import FileMicrophone
+    from assistant.speech_in.listen import VoiceListener
+    from assistant.understanding.extract import command_word
+    from tests.test_end_of_answer import _module
+
+    model = find_domain_lm(Path("/nonexistent-debrief-home"))
+    assert model is not None, "run: .venv/bin/debrief build-lm --to models"
+    synth = _module().Synth(tmp_path_factory.mktemp("piper"))
+    quiet = np.zeros(16000, np.float32)
+    parts = [quiet]
+    said = ["Hang on.", "Hang on a second.", "Two. The bus was late and on the way in it rained."]
+    for text in said:
+        parts += [synth.answer(text, 1.0, False)[0], quiet, quiet, quiet]
+    pcm = (np.clip(np.concatenate(parts), -1, 1) * 32767).astype("<i2").tobytes()
+    path = tmp_path_factory.mktemp("hang") / "hang.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(pcm)
+    listener = VoiceListener(FileMicrophone(path), PocketsphinxRecognizer(lm=model), interactive=False)
+    heard = [listener.listen("answer").text for _ in said]
+    assert [command_word(h) for h in heard] == ["wait", "wait", None], heard
+    assert "and on" in heard[2] or "bus" in heard[2], heard  # an answer with "and on" in it stays as heard

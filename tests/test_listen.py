@@ -158,6 +158,13 @@ def test_grammar_set_for_short_replies_only():
     assert rec.grammars == [VOCAB["number"], VOCAB["yesno"], None]
 
 
+def test_a_command_misheard_whole_is_taken_as_said_in_free_answers_only():
+    pcm = (tone(0.5) + quiet(1.2)) * 3
+    lst, _, _ = listener(pcm, ["and on", "and on the way in", "and on"])
+    assert [lst.listen("answer").text, lst.listen("answer").text, lst.listen("number").text] == [
+        "hang on", "and on the way in", "and on"]  # fmt: skip
+
+
 def test_no_vocabulary_means_free_speech():
     lst, _, rec = listener(tone(0.5) + quiet(1.2), ["4"])
     lst.listen("number")

@@ -60,6 +60,8 @@ def test_the_reply_grammar_leaves_out_what_sounds_like_a_reply(speech_file):
         ('a_heard_as = ["a"', 'a_heard_as = [""', "'a_heard_as' must be a list of at least 1 non-empty strings"),
         ("garbage_words = [", "garbage = [", "unknown key 'garbage'"),
         ("[reply_heard_as]", "[reply_heard_as]\nten = 10", "'reply_heard_as.ten' must be a list"),
+        ('"and on" = "hang on"', '"and on" = 3', "'command_heard_as.and on' must be the words said"),
+        ('"and on" = "hang on"', '"and on" = " "', "'command_heard_as.and on' must be the words said"),
     ],
 )
 def test_bad_speech_words_are_one_clear_error(speech_file, old, new, needle):
@@ -84,3 +86,11 @@ def test_a_broken_file_stops_a_spoken_debrief_before_the_first_question(speech_f
     # typed debriefs never read it
     result = CliRunner().invoke(cli, ["start", "--text"], input="\n".join(["three, fine"] * 7 + ["no"] * 3) + "\n")
     assert "speech.toml" not in result.stderr
+
+
+def test_a_command_misheard_whole_is_taken_as_said(speech_file):
+    assert vocabulary.command_heard("and on") == "hang on"
+    assert vocabulary.command_heard("and on the way in it rained") == "and on the way in it rained"
+    edit(speech_file, '"and on" = "hang on"', '"and on" = "hold on"')
+    vocabulary.speech_words.cache_clear()
+    assert vocabulary.command_heard("And on") == "hold on"

@@ -65,6 +65,7 @@ from assistant.console import note
 from assistant.errors import DeviceLostError
 from assistant.interfaces import UNK, AudioChunk, Heard, Microphone, Recognizer, Words
 from assistant.speech_in.vad import EnergyDetector, VoiceDetector
+from assistant.speech_in.vocabulary import command_heard
 from assistant.understanding.extract import extract, is_number_word
 from assistant.understanding.pauses import CLOSED, FINISHED, TELLING, UNFINISHED, UNRATED, answer_state
 
@@ -451,4 +452,7 @@ class VoiceListener:
     ) -> Heard:
         audio = wav_bytes(b"".join(kept)) if self.keep_audio and kept else None
         words = tuple((w, c) for w, c in words if w != UNK)
-        return Heard(self._clean(text, spoke), audio, confidence, rating, words=words, start=began, end=self.position)
+        text = self._clean(text, spoke)
+        if self._kind in FREE_KINDS:
+            text = command_heard(text)  # "and on" is "hang on"
+        return Heard(text, audio, confidence, rating, words=words, start=began, end=self.position)

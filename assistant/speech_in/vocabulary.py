@@ -5,13 +5,16 @@ each rating number (the number pass), the short words heard for a spoken "a"
 before a number, the words of the out-of-grammar loop for short replies
 with those that sound like a listed reply, the set phrases that start with
 a number's homophone ("to be honest"), where the pass reads no number, and
-the words a number said first is written as that cannot begin a count.
+the words a number said first is written as that cannot begin a count, and
+whole transcripts that are a short command misheard ("and on": "hang on").
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from assistant.errors import PromptsError
 from assistant.prompts import load_toml, reject_unknown, require, string_list
@@ -28,6 +31,7 @@ class SpeechWords:
     homophone_phrases: tuple[tuple[str, ...], ...] = ()  # ("to", "be"), ("too", "many"), ...
     said_first_as: frozenset[str] = frozenset()  # "for", "to", "too"
     not_a_number: frozenset[str] = frozenset()  # "time": no spotted number is put over it
+    command_heard_as: dict[str, str] = field(default_factory=dict)  # "and on": "hang on"
 
 
 def _words(items: list[str]) -> list[str]:
@@ -49,6 +53,7 @@ def speech_words() -> SpeechWords:
     path, data = load_toml("speech.toml")
     keys = {
         "a_heard_as",
+        "command_heard_as",
         "garbage_words",
         "homophone_phrases",
         "not_a_number",
@@ -78,4 +83,23 @@ def speech_words() -> SpeechWords:
         ),
         said_first_as=frozenset(_words(string_list(path, data, "said_first_as", min_items=0))),
         not_a_number=frozenset(_words(string_list(path, data, "not_a_number", min_items=0))),
+        command_heard_as=_command_heard_as(path, data),
     )
+
+
+def _command_heard_as(path: Path, data: dict[str, Any]) -> dict[str, str]:
+    table = data.get("command_heard_as", {})
+    if not isinstance(table, dict):
+        raise PromptsError(f'{path}: \'command_heard_as\' must be a table of "heard" = "said".')
+    out: dict[str, str] = {}
+    for heard, said in table.items():
+        if not isinstance(said, str) or not said.strip() or not heard.strip():
+            raise PromptsError(f"{path}: 'command_heard_as.{heard}' must be the words said, in quotes.")
+        out[" ".join(heard.lower().split())] = " ".join(said.split())
+    return out
+
+
+def command_heard(text: str) -> str:
+    """The command said when the whole transcript is a known mishearing of one
+    ("and on" for "hang on"); else the transcript as it is."""
+    return speech_words().command_heard_as.get(" ".join(text.lower().split()), text)
