@@ -87,6 +87,10 @@ class Heard:
     # where the answer was ended (after the closing pause); 0 when not audio.
     start: float = 0.0
     end: float = 0.0
+    # True when a pause shorter than the longest one allowed ended the answer
+    # (the pause rules took it as finished): a thought may have gone on, and
+    # what comes next may be the rest of it (dialogue/flow.py).
+    quick_end: bool = False
 
 
 @runtime_checkable

@@ -281,6 +281,57 @@ def test_a_follow_up_asked_again_gives_up_after_a_few_turns():
     assert outcome.status == "complete" and outcome.answers["arrival"].rating is None
 
 
+# ---------------------------------------------------------------- the rest of an answer cut short
+
+def _quick(text, rating=None):
+    from assistant.interfaces import Heard
+
+    return Heard(text, rating=rating, quick_end=True)
+
+
+def test_the_rest_of_an_answer_a_short_pause_ended_goes_with_it():
+    """Held-out 24, read live: "... and then the two designers joined, | and one
+    of them had a corgi asleep ... four, for sure." was cut at the pause
+    ("joined" heard as "to one": a 1), and the rest was filed under the next
+    question, and every answer after it a question late."""
+    cut = _quick("so the recruiter popped on first super warm and then the two designers to one")
+    rest = "and one of them had a corgi asleep in the background so we spent the first five minutes on that four for sure"
+    answers = [FULL[0], cut, rest, *FULL[2:]]
+    flow, speaker, listener, _ = make_flow(answers)
+    outcome = flow.run()
+    opening = outcome.answers["opening"]
+    assert opening.text.endswith("four for sure") and "corgi" in opening.text
+    assert opening.rating == 4  # the number in the rest wins
+    assert outcome.answers["experience"].text == FULL[2]  # asked again, then answered
+    assert any(s in speaker.said for s in flow.phrases.top["carried_on"])
+    experience = flow.script.get("experience").question
+    assert speaker.said.count(experience) == 2
+
+
+def test_an_answer_starting_with_and_is_an_answer_when_the_last_one_waited_its_full_pause():
+    rest = "and the small talk was fine, a three"
+    flow, _, _, _ = make_flow([FULL[0], rest, *FULL[2:]])  # typed: never cut short
+    outcome = flow.run()
+    assert outcome.answers["opening"].text == rest and outcome.answers["opening"].rating == 3
+    from assistant.interfaces import Heard
+
+    flow, _, _, _ = make_flow([Heard(FULL[0]), rest, *FULL[2:]])
+    assert flow.run().answers["opening"].text == rest
+
+
+def test_only_the_answer_just_given_is_carried_on():
+    """After a skip, or a follow-up question, an "and ..." answer is its own."""
+    rest = "and the small talk was fine, a three"
+    flow, _, _, _ = make_flow([_quick(FULL[0]), "skip", rest, *FULL[3:]])
+    outcome = flow.run()
+    assert outcome.answers["experience"].text == rest
+    flow, _, listener, _ = make_flow(
+        [_quick("I got there and sat in the lobby"), "four", rest, *FULL[2:]], interactive=True)
+    outcome = flow.run()
+    assert listener.kinds[:3] == ["answer", "number", "answer"]
+    assert outcome.answers["opening"].text == rest
+
+
 # ---------------------------------------------------------------- "hang on, i wasn't finished"
 
 def test_hang_on_carries_on_the_last_answer_then_asks_again():

@@ -477,3 +477,19 @@ def test_the_learnt_wait_grows_with_each_longer_pause_up_to_one_second_over_max_
     assert 3.2 <= lst.thinking_pause <= 3.4
     assert lst.listen("answer").text == "two and"  # 3.7 s: past max_pause + 1 s whatever was learnt
     assert lst.listen("answer").text == "more"
+
+
+def test_an_answer_a_short_pause_ended_says_so():
+    """The flow carries an "and ..." answer on to one a short pause ended
+    (dialogue/flow.py): the listener says which answers those are."""
+    words = "we chatted about football and the drive in and the weather so i'd say a four"
+    talk = 0.3 * len(words.split()) + 0.3
+    lst, _, _ = listener(tone(talk) + quiet(1.8) + tone(0.6) + quiet(3.0), [words, "and all morning"], **LIVE)
+    first, second = lst.listen("answer"), lst.listen("answer")
+    assert first.quick_end and first.end <= talk + 1.0  # ended after `silence`, not `max_pause`
+    assert second.text == "and all morning"
+    # ended after max_pause (an unfinished clause), or a short reply: not quick
+    lst, _, _ = listener(THINKER, ["two and the", "bus was late"], **LIVE)
+    assert not lst.listen("answer").quick_end
+    lst, _, _ = listener(tone(0.5) + quiet(3.0), ["four"], vocabulary=VOCAB.get, **LIVE)
+    assert not lst.listen("number").quick_end

@@ -94,6 +94,7 @@ def test_a_copy_of_the_pause_rules_loads(pauses_file):
         ("story_words = 25", "story_words = 1", "'story_words' must be a whole number above clause_words"),
         ("closing_words = 12", "closing_words = 40", "'closing_words' must be a whole number above clause_words"),
         ("clause_words = 2", "clause_words = 2\nclause_word = 3", "clause_word"),
+        ('carries_on = ["and"', 'carries_on = [""', "'carries_on' must be a list of at least 1 non-empty strings"),
     ],
 )
 def test_bad_pause_rules_are_one_clear_error(pauses_file, old, new, needle):
@@ -103,3 +104,17 @@ def test_bad_pause_rules_are_one_clear_error(pauses_file, old, new, needle):
     with pytest.raises(PromptsError) as info:
         answer_state("two and", True)
     assert "pauses.toml" in str(info.value) and needle in str(info.value), info.value
+
+
+@pytest.mark.parametrize("text, rest", [
+    ("and the hiring manager unmuted just to ask a follow up", True),
+    ("um, and then they asked about budgets", True),
+    ("which was a relief honestly", True),
+    ("because the train was late", True),
+    ("but it was okay, three people on the panel", False),  # "oh, but ..." / "bit ..." as heard
+    ("or maybe four and a half", False),  # "oh maybe four" as heard
+    ("the sandwich was grand", False),
+    ("", False),
+])  # fmt: skip
+def test_an_answer_that_carries_on_the_last_one(text, rest):
+    assert pauses.carries_on(text) is rest

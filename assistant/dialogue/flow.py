@@ -6,6 +6,11 @@ Interactive listeners get follow-ups (the number, once) and one shorter
 reprompt after an empty answer. Non-interactive ones (a pipe, a recording) get
 exactly one input per question, in order: an input that is only a command
 word acts as that command, and an empty one skips.
+
+An answer that starts as the rest of the one before ("and then ...", see
+understanding/pauses.carries_on), right after a short pause ended that one
+(Heard.quick_end: a spoken answer the pause rules took as finished), is kept
+with it, and the question is asked again.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from assistant.dialogue.summary import compose, quoted
 from assistant.errors import DeviceLostError
 from assistant.interfaces import Heard, Listener, Speaker
 from assistant.understanding import extract as rules
+from assistant.understanding.pauses import carries_on
 
 FOLLOW_UP_TURNS = 3  # times a follow-up is asked or listened for ("say that again", "hang on")
 
@@ -60,6 +66,7 @@ class Flow:
         self.extra_lines = extra_lines
         self.show_summary = show_summary
         self.speak_summary = speak_summary
+        self._replies = 0  # follow-up questions asked so far
 
     def say(self, key: str, **values) -> None:
         self.speaker.say(self.phrases.pick(key, self.rng, **values))
@@ -76,6 +83,7 @@ class Flow:
         i = next((n for n, s in enumerate(stages) if s.id not in answers), len(stages))
         reprompted = False
         waiting = False  # "hang on": listen again without asking again
+        cut_short: int | None = None  # the answer just given, when a short pause ended it
         while i < len(stages):
             stage = stages[i]
             question = stage.short if reprompted else stage.question
@@ -110,6 +118,8 @@ class Flow:
                 reprompted = False  # then this question again, in full
                 waiting = step == "wait"  # nothing to carry on yet: a moment to think
                 continue
+            if command in ("back", "skip"):
+                cut_short = None
             if command == "back":
                 if i == 0:
                     self.say("back_at_start")
@@ -126,14 +136,25 @@ class Flow:
             if not text:
                 reprompted = True
                 continue
+            if cut_short is not None and cut_short == i - 1 and carries_on(text):
+                # "... in one quarter, | and the hiring manager unmuted ...": the last
+                # answer went on after the pause that ended it; then this question again
+                self._carry_on(answers, i, text, heard, done="carried_on")
+                cut_short = i - 1 if heard.quick_end else None
+                reprompted = False
+                continue
             answer = understand(stage, text, heard.rating, heard.words, heard_adds=heard.rating_adds)
             self._accept(answers, i, answer, heard)
+            replies = self._replies
             if self.listener.interactive and self._follow_ups(answers, i, stage, heard) == "stop":
                 return self._stop(answers, stopped=True)
+            cut_short = i if heard.quick_end and self._replies == replies else None
             i, reprompted = i + 1, False
         return self._finish(answers)
 
-    def _carry_on(self, answers: dict[str, Answer], i: int, more: str, heard: Heard) -> str | None:
+    def _carry_on(
+        self, answers: dict[str, Answer], i: int, more: str, heard: Heard, done: str = "more_done"
+    ) -> str | None:
         """The person was cut off: what they say next (`more`, the words after
         "sorry, i wasn't finished", or, when they said only that, the reply to
         "Sorry, go on.") is kept with the last answer, whose rules read it
@@ -154,7 +175,7 @@ class Flow:
         else:
             heard = replace(heard, text=more)
         self._accept(answers, last, carry_on(stage, answers[stage.id], more, heard), heard, adding=True)
-        self.say("more_done")
+        self.say(done)
         return None
 
     def _prepare(self, text: str | None) -> None:
@@ -258,6 +279,7 @@ class Flow:
         again" asks it again and "hang on" listens again, a few times at
         most; "stop" is acknowledged here and the caller stops."""
         self.say(key, **values)
+        self._replies += 1
         for _ in range(FOLLOW_UP_TURNS):
             heard = self.listener.listen(kind)
             text = heard.text.strip() if heard is not None else ""

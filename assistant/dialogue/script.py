@@ -36,6 +36,7 @@ TOP_PHRASES: dict[str, set[str]] = {
     "back_at_start": set(),
     "more_ack": set(),
     "more_done": set(),
+    "carried_on": set(),
     "take_time": set(),
     "stop_ack": set(),
     "closing": set(),

@@ -319,6 +319,7 @@ class VoiceListener:
         holding = False
         kept: list[bytes] = []
         text = ""
+        quick = False  # ended by a pause shorter than max_pause
         stream = self._stream()
         while True:
             try:
@@ -399,12 +400,15 @@ class VoiceListener:
                     self._show(text)
                 allowed = self._pause_allowed(text, settled=True)
             if spoken >= self.max_answer or self._ends_here(quiet, allowed):
+                quick = spoken < self.max_answer and allowed < self.max_pause and self._planned_gaps() is None
                 break
         if started and self._kind in FREE_KINDS:
             self.fluent_seconds += spoken
         utt = rec.finish()
         rating = self._pass_call("finish") if self._rating_on else None
         heard = self._heard(utt.text, kept, utt.confidence, spoke=started, rating=rating, began=began, words=utt.words)
+        if quick and self._kind in FREE_KINDS:
+            heard = replace(heard, quick_end=True)
         if self._kind == "answer":
             adds = rating is not None and bool(self.rating_pass is not None and self.rating_pass.adds)
             heard = replace(heard, rating_sure=self._rating_sure(heard, rating), rating_adds=adds)

@@ -45,6 +45,8 @@ class PauseRules:
     rating_sounds: frozenset[str]
     leading_sounds: frozenset[str]
     closing_hedges: frozenset[str]
+    carries_on: tuple[tuple[str, ...], ...] = ()
+    carries_on_after: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,6 +61,8 @@ def pause_rules() -> PauseRules:
         "rating_sounds",
         "leading_sounds",
         "closing_hedges",
+        "carries_on",
+        "carries_on_after",
     }
     reject_unknown(path, data, keys)
     clause_words = require(path, data, "clause_words", int)
@@ -79,7 +83,21 @@ def pause_rules() -> PauseRules:
         rating_sounds=frozenset(w for p in phrase_tuples(string_list(path, data, "rating_sounds")) for w in p),
         leading_sounds=frozenset(w for p in phrase_tuples(string_list(path, data, "leading_sounds")) for w in p),
         closing_hedges=frozenset(w for p in phrase_tuples(string_list(path, data, "closing_hedges")) for w in p),
+        carries_on=phrase_tuples(string_list(path, data, "carries_on")),
+        carries_on_after=frozenset(w for p in phrase_tuples(string_list(path, data, "carries_on_after")) for w in p),
     )
+
+
+def carries_on(text: str) -> bool:
+    """Does an answer start as the rest of the last one ("and the hiring
+    manager unmuted ...", "um, but then ...")? (`carries_on` in
+    prompts/pauses.toml.)"""
+    rules = pause_rules()
+    words = [w for w in clean(text or "").split() if w != ","]
+    i = 0
+    while i < len(words) and words[i] in rules.carries_on_after:
+        i += 1
+    return any(tuple(words[i : i + len(p)]) == p for p in rules.carries_on)
 
 
 def _sounds_like_a_rating_first(words: list[str], rules: PauseRules) -> bool:
