@@ -691,15 +691,7 @@ def test_rules_v3_ratings(text, rating):
         ("two actually no one was at the desk", 2),  # nobody
         ("four actually no one asked about it", 4),
         ("three no one was rude to me", 3),
-    ],
-)
-def test_a_number_corrected_to_one_after_actually_no(text, rating):
-    assert extract(text, "arrival").rating == rating
-
-
-@pytest.mark.parametrize(
-    "text,rating",
-    [
+        # a homophone before "no one" is a number only where a rating starts
         ("i talked to no one", None),  # "to" is a word here, not a two
         ("i did it for no one", None),
         ("in the waiting room i said hello to no one, and sat there", None),
@@ -708,7 +700,7 @@ def test_a_number_corrected_to_one_after_actually_no(text, rating):
         ("for no one honestly", 1),
     ],
 )
-def test_a_homophone_before_no_one_is_a_number_only_where_a_rating_starts(text, rating):
+def test_a_number_corrected_to_one_or_nobody(text, rating):
     assert extract(text, "arrival").rating == rating
 
 
@@ -744,34 +736,21 @@ def test_needing_to_think_about_it_is_a_non_answer(text):
 
 
 @pytest.mark.parametrize("text,rating", [
-    ("so we had a natter about that five definitely", 5),  # held-out 24, heard without the full stop
+    # held-out 24 (seen), each heard without its full stop or its "a"
+    ("so we had a natter about that five definitely", 5),  # "definitely" closes a number
     ("we had a chat four without a doubt", 4),
     ("there were two definitely people in the room", None),
-])  # fmt: skip
-def test_definitely_after_a_number_closes_it(text, rating):
-    assert extract(text, "opening").rating == rating
-
-
-@pytest.mark.parametrize("text,rating", [
-    # held-out 24 (seen), with pauses: "i'd put it at a five." heard without the "a"
     ("okay this was the best part i'd put it at five i walked them through it like three times", 5),
-    ("i would put it at three really", 3),
+    ("i would put it at three really", 3),  # "put it at" names a rating
     ("we met at four in the lobby", None),  # "at" a time stays no rating
     ("they put it at five o'clock", None),
-])  # fmt: skip
-def test_put_it_at_names_a_rating(text, rating):
-    assert extract(text, "experience").rating == rating
-
-
-@pytest.mark.parametrize("text,rating", [
-    # held-out 24 (seen), clean: "so that was a one. a one out of five" heard so
-    ("so that was one on one out of five no question about it", 1),
+    ("so that was one on one out of five no question about it", 1),  # "... a one. a one out of five"
     ("it was a one on one, three out of five", 3),
     ("no one out of five people", None),
     ("the one on one was short", None),
 ])  # fmt: skip
-def test_one_on_one_before_out_of_five_is_a_one(text, rating):
-    assert extract(text, "tough").rating == rating
+def test_a_number_closed_by_definitely_named_by_put_it_at_or_before_out_of_five(text, rating):
+    assert extract(text, "experience").rating == rating
 
 
 def test_thinking_about_something_can_still_be_the_lesson():
