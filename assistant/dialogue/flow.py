@@ -118,8 +118,6 @@ class Flow:
                 reprompted = False  # then this question again, in full
                 waiting = step == "wait"  # nothing to carry on yet: a moment to think
                 continue
-            if command in ("back", "skip"):
-                cut_short = None
             if command == "back":
                 if i == 0:
                     self.say("back_at_start")
@@ -136,7 +134,7 @@ class Flow:
             if not text:
                 reprompted = True
                 continue
-            if cut_short is not None and cut_short == i - 1 and carries_on(text):
+            if cut_short == i - 1 and carries_on(text):
                 # "... in one quarter, | and the hiring manager unmuted ...": the last
                 # answer went on after the pause that ended it; then this question again
                 self._carry_on(answers, i, text, heard, done="carried_on")
