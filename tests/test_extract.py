@@ -231,6 +231,11 @@ def test_no_rating(text):
     ("i didnt have any questions", "questions"), ("i couldnt ask anything smart", "questions"),
     ("i was so nervous i forgot what i'd done", "examples"), ("my examples didn't match", "examples"),
     ("i had a couple of questions ready", "questions"), ("i stumbled over my own name", "nerves"),
+    # held-out 25 (seen, typed)
+    ("the ferry from waiheke broke down, we sat out in the gulf", "late"),
+    ("check the ferry timetable, or honestly just stay in town", "late"),
+    ("have an actual story ready for the leadership question", "preparation"),
+    ("bring a one page budget plan, they wanted numbers", "preparation"),
 ])
 def test_each_cause(text, cause):
     assert cause in extract(text, "tough").causes
@@ -254,6 +259,10 @@ def test_each_cause(text, cause):
     # held-out 24: a design exercise, not the journey there
     ("they gave me a whiteboard prompt, design a parking app for a hospital", "late"),
     ("we had to sketch a commuter travel app in twenty minutes", "late"),
+    # held-out 25: a busy service, not the journey there; numbers mentioned, not brought
+    ("three hours on the floor during the brunch rush, i was on the machine", "late"),
+    ("i did bring up my numbers from last year", "preparation"),
+    ("i had my coat ready for the rain", "preparation"),
 ])
 def test_cause_words_in_other_senses(text, cause):
     assert cause not in extract(text, "closing").causes
