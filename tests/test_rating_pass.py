@@ -812,3 +812,21 @@ def test_peek_gives_nothing_when_no_rating_was_said(engine, text):
     assert rp.peek() == ""
     rec.finish()
     assert rp.finish() is None
+
+
+def test_a_number_said_first_after_em_heard_as_am():
+    # held-out 24 (seen), pauses: "em, four. the principal was lovely ..." heard as
+    # "am for the principal was lovely"; the spotter found "four" over "for"
+    class Free:
+        def word_times(self):
+            return [("<s>", 0, 20), ("am", 21, 49), ("<sil>", 50, 74), ("for", 75, 93), ("the", 94, 103),
+                    ("principal", 104, 161), ("was(2)", 162, 176), ("lovely", 177, 224), ("</s>", 225, 240)]
+
+        def alternatives(self):
+            return []
+
+    p = PocketsphinxRatingPass()
+    p.free = Free()
+    best = p._best([("four", 74, 92, 0.895), ("a four", 71, 92, 0.867)])
+    assert best is not None and best.rating == 4
+    assert extract("am the first part was fine", "stage").rating != 4  # no number follows: nothing skipped
