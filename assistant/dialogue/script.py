@@ -59,6 +59,7 @@ SUMMARY_PHRASES: dict[str, set[str]] = {
     "keep_improving_cause": {"cause"},
     "improve_unheard": set(),
     "fix": {"fix"},
+    "fix_from": {"fix", "label"},
     "turn_why": {"label", "why"},
     "turn_fit": {"label", "why"},
     "turn_unclear": {"label"},

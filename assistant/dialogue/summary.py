@@ -73,18 +73,24 @@ def turn_causes(answer: Answer | None) -> list[str]:
 
 
 def fix_cause(script: Script, answers: Mapping[str, Answer], downhill: str | None) -> str | None:
-    """The cause whose fix the summary gives: the improvement's own cause first,
-    then the turning point's (at a 2 or less, any topic named there), then the
-    first problem named anywhere. Chemistry
-    and fit are not mistakes, so they only count when nothing else was named."""
+    """The cause whose fix the summary gives (see fix_source)."""
+    return fix_source(script, answers, downhill)[0]
+
+
+def fix_source(script: Script, answers: Mapping[str, Answer], downhill: str | None) -> tuple[str | None, str | None]:
+    """The cause whose fix the summary gives, and the stage it was named in:
+    the improvement's own cause first, then the turning point's (at a 2 or
+    less, any topic named there), then the first problem named anywhere.
+    Chemistry and fit are not mistakes, so they only count when nothing else
+    was named. (None, None) when no cause was named."""
     found = problems(script, answers)
     if downhill and downhill not in found and (why := turn_causes(answers.get(downhill))):
         found[downhill] = why
     improve_id = next(s.id for s in script.stages if s.kind == "improve")
     order = [improve_id] + ([downhill] if downhill else []) + [s.id for s in script.stages]
-    named = [c for sid in order for c in found.get(sid, [])]
-    mistakes = [c for c in named if c not in POOR_FIT]
-    return (mistakes or named or [None])[0]  # type: ignore[list-item]
+    named = [(c, sid) for sid in order for c in found.get(sid, [])]
+    mistakes = [cs for cs in named if cs[0] not in POOR_FIT]
+    return (mistakes or named or [(None, None)])[0]
 
 
 def quoted(
@@ -135,17 +141,29 @@ def compose(
     if good:
         parts.append(pick("good_interview"))
 
-    # The one thing to work on, and its fix when its cause was a problem.
-    cause = fix_cause(script, answers, downhill)
+    # The one thing to work on, and its fix when its cause was a problem. A
+    # lesson the person named is never swapped for another: said in their
+    # words, it gets only its own cause's fix; not heard surely and naming no
+    # cause of its own, the summary says so, and a fix for a problem named
+    # elsewhere says where it comes from.
+    cause, source = fix_source(script, answers, downhill)
+    advice = phrases.advice[cause] if cause and cause not in POOR_FIT else None
+    lesson = lesson_source(script, answers, "improve")
+    own = lesson is None or (cause is not None and cause in lesson.causes and cause not in lesson.positive)
     lead = "keep_improving" if good else "improve"
     if improve and improve in sure:
         parts.append(pick(lead, improve=quote(improve)))
-    elif cause and cause not in POOR_FIT:
+        if advice and own:
+            parts.append(pick("fix", fix=advice))
+    elif improve and not own:
+        parts.append(pick("improve_unheard"))
+        if advice and source is not None:
+            parts.append(pick("fix_from", fix=advice, label=script.get(source).label))
+    elif advice:
         parts.append(pick(lead + "_cause", cause=phrases.lessons[cause]))
+        parts.append(pick("fix", fix=advice))
     elif improve:
         parts.append(pick("improve_unheard"))
-    if cause and cause not in POOR_FIT:
-        parts.append(pick("fix", fix=phrases.advice[cause]))
 
     # Where it turned, and why; a good interview has no turning point.
     if downhill and not good:
