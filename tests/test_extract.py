@@ -234,7 +234,10 @@ def test_no_rating(text):
     # held-out 25 (seen, typed)
     ("the ferry from waiheke broke down, we sat out in the gulf", "late"),
     ("check the ferry timetable, or honestly just stay in town", "late"),
-    ("have an actual story ready for the leadership question", "preparation"),
+    ("have a proper answer ready for the money conversations with clients", "preparation"),
+    ("bring my certificates. he asked for my sia licence", "preparation"),
+    ("check the actual address on the map the night before", "late"), ("get the earlier train.", "late"),
+    ("breathe. just breathe.", "nerves"),
     ("bring a one page budget plan, they wanted numbers", "preparation"),
     # held-out 24 (seen), heard right but with no cause, so the summary could not state it
     ("never say a number first make them give the range", "salary"),
@@ -270,6 +273,7 @@ def test_each_cause(text, cause):
     ("i did bring up my numbers from last year", "preparation"),
     ("i had my coat ready for the rain", "preparation"),
     ("i learned a lot about their systems", "technical"),
+    ("they took my cv and smiled", "preparation"),
 ])
 def test_cause_words_in_other_senses(text, cause):
     assert cause not in extract(text, "closing").causes
