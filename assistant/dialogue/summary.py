@@ -88,7 +88,7 @@ def fix_source(script: Script, answers: Mapping[str, Answer], downhill: str | No
         found[downhill] = why
     improve_id = next(s.id for s in script.stages if s.kind == "improve")
     order = [improve_id] + ([downhill] if downhill else []) + [s.id for s in script.stages]
-    named = [(c, sid) for sid in order for c in found.get(sid, [])]
+    named: list[tuple[str | None, str | None]] = [(c, sid) for sid in order for c in found.get(sid, [])]
     mistakes = [cs for cs in named if cs[0] not in POOR_FIT]
     return (mistakes or named or [(None, None)])[0]
 
@@ -159,7 +159,7 @@ def compose(
         parts.append(pick("improve_unheard"))
         if advice and source is not None:
             parts.append(pick("fix_from", fix=advice, label=script.get(source).label))
-    elif advice:
+    elif advice and cause is not None:
         parts.append(pick(lead + "_cause", cause=phrases.lessons[cause]))
         parts.append(pick("fix", fix=advice))
     elif improve:
