@@ -747,12 +747,22 @@ def test_a_repeated_or_waved_off_nothing_is_a_non_answer(text):
 
 
 @pytest.mark.parametrize("text", ["honestly? no idea. i'd have to think about it.", "i'd have to think about it",
-                                  "not sure, i need to think about it", "no idea, let me think about it"])  # fmt: skip
+                                  "not sure, i need to think about it", "no idea, let me think about it",
+                                  # held-out 23 (typed, seen): a second non-answer, and its reason
+                                  "i don't know, maybe nothing? it all went pretty smooth.",
+                                  "i don't know maybe nothing it all went pretty smooth",
+                                  "honestly, nothing jumps out. it was all a bit meh."])  # fmt: skip
 def test_needing_to_think_about_it_is_a_non_answer(text):
     """Held-out 24: "honestly? no idea. i'd have to think about it." gave the
     lesson "have to think about it"."""
     assert is_non_answer(text)
     assert extract(text, "improve").improve is None
+    assert extract(text, "nailed").nailed is None
+
+
+def test_a_tentative_lesson_after_not_knowing_is_still_a_lesson():
+    assert extract("i don't know, maybe practise more", "improve").improve == "practise more"
+    assert extract("i don't know maybe nothing but i rambled", "improve").improve == "i rambled"
 
 
 @pytest.mark.parametrize("text,rating", [

@@ -444,8 +444,9 @@ def _non_answer(c: str, rules: _Rules) -> bool:
         if not any(tuple(rest[: len(r)]) == r for r in rules.non_answer_reasons):
             return False
         said = " ".join(rest)
-        if said in rules.non_answers:
-            return True  # "no idea, i'd have to think about it": two non-answers
+        if said in rules.non_answers or _non_answer(said, rules):
+            return True  # "no idea, i'd have to think about it", "i don't know, maybe nothing, it
+            # all went pretty smooth": a second non-answer, with or without its reason
         if rules.improve_re.search(said) or rules.nailed_re.search(said):
             return False  # "no, i should have prepared more" is a lesson
         return not any(o == tuple(rest[k : k + len(o)]) for k in range(len(rest)) for o in _CONTRAST)
