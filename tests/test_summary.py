@@ -5,11 +5,15 @@ import pytest
 
 from assistant.dialogue.answers import Answer
 from assistant.dialogue.script import load_all
-from assistant.dialogue.summary import compose, fix_cause, spoken_seconds
+from assistant.dialogue.summary import compose, fix_source, spoken_seconds
 
 
 def answers(**kw):
     return {sid: Answer(sid, "x", rating, tuple(causes)) for sid, (rating, causes) in kw.items()}
+
+
+def fix_cause(script, ans, downhill):
+    return fix_source(script, ans, downhill)[0]
 
 
 def make(ans, turn, improve="practise my examples", nailed="the migration story", seed=0, extra=None):
@@ -45,6 +49,8 @@ def test_fix_prefers_a_mistake_over_poor_fit():
     script, _ = load_all()
     ans = answers(opening=(2, ["chemistry"]), tough=(2, ["technical"]))
     assert fix_cause(script, ans, "opening") == "technical"
+    assert fix_source(script, ans, "opening") == ("technical", "tough")  # and where it was named
+    assert fix_source(script, answers(opening=(4, [])), None) == (None, None)
     assert fix_cause(script, answers(opening=(2, ["fit"])), "opening") == "fit"
     assert fix_cause(script, answers(opening=(4, [])), None) is None
 

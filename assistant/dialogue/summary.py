@@ -13,6 +13,9 @@ noticed) come from the caller.
   felt 3 or less, or in the improvement, and not only in a good light ("the
   system design question was fun" gets none).
 - `fit` and `chemistry` are said as fit, never as a mistake to fix.
+- A lesson the person named is never swapped for another: when it was not
+  heard surely and names no cause of its own, the summary says so, and a fix
+  for a problem named at another stage says which stage it is for.
 """
 
 from __future__ import annotations
@@ -70,11 +73,6 @@ def turn_causes(answer: Answer | None) -> list[str]:
     if not bad and answer.rating is not None and answer.rating <= 2:
         return list(answer.causes)
     return bad
-
-
-def fix_cause(script: Script, answers: Mapping[str, Answer], downhill: str | None) -> str | None:
-    """The cause whose fix the summary gives (see fix_source)."""
-    return fix_source(script, answers, downhill)[0]
 
 
 def fix_source(script: Script, answers: Mapping[str, Answer], downhill: str | None) -> tuple[str | None, str | None]:
