@@ -24,6 +24,11 @@ ratings right     answers with a stated rating (label "rating" not null; a label
                   rating_min..rating_max (both default to "rating").
 ratings invented  answers in a rated stage (arrival .. closing) whose label has no
                   stated rating but the product stored one.
+wrong unchecked   answers in a rated stage stored with a wrong or invented rating
+                  that a live debrief would not have checked: not marked "(unsure)"
+                  on its "[saved: ...]" line, where one marked so is confirmed in a
+                  yes/no turn and a missing one is asked for (of all rated-stage
+                  answers). What reaches the person's history unasked.
 filed right       a stage's stored transcript is filed under the right question when
                   it is not empty and the stretch of the recording it was taken from
                   (the "[saved: STAGE at M:SS-M:SS]" line) overlaps the speech of its
@@ -283,6 +288,7 @@ def score_recording(run: dict, debrief: dict) -> list[dict]:
     refs = [normalise(reference_text(a["text"])) for a in labels]
     spans = heard_spans(run)
     speech = manifest_answers(run) if spans else []
+    unsure = unsure_stages(run)
     rows = []
     for k, lab in enumerate(labels):
         got = stages.get(lab["stage"]) or {}
@@ -323,6 +329,7 @@ def score_recording(run: dict, debrief: dict) -> list[dict]:
                 "rating": rating,
                 "rating_ok": (rating is not None and lo is not None and lo <= rating <= hi) if stated(lab) else None,
                 "invented": (rating is not None) if (not stated(lab) and lab["stage"] in RATED_STAGES) else None,
+                "unsure": lab["stage"] in unsure,
                 "filed_ok": filed,
                 "filed_by_words": by_words,
                 "closest": labels[closest]["stage"] if closest is not None and closeness[closest] > 0 else None,
@@ -341,6 +348,18 @@ def fig_ratings_right(rows: list[dict]) -> dict:
     n = [r for r in rows if r["stated"]]
     ok = sum(bool(r["rating_ok"]) for r in n)
     return {"right": ok, "of": len(n), "rate": _ratio(ok, len(n))}
+
+
+def fig_wrong_unchecked(rows: list[dict]) -> dict:
+    """Rated-stage answers stored with a wrong or invented rating that was not
+    marked unsure (a live debrief would have taken it without asking)."""
+    n = [r for r in rows if r["rated_stage"]]
+    bad = sum(
+        1
+        for r in n
+        if r["rating"] is not None and not r.get("unsure") and (r["rating_ok"] is False or r["invented"])
+    )
+    return {"wrong": bad, "of": len(n), "rate": _ratio(bad, len(n))}
 
 
 def fig_ratings_invented(rows: list[dict]) -> dict:
@@ -385,6 +404,15 @@ def fig_rtf(runs: list[dict]) -> dict:
 
 
 SAVED = re.compile(r"\[(?:saved|skipped): (\w+) at (\d+):(\d+(?:\.\d+)?)-(\d+):(\d+(?:\.\d+)?)")
+
+
+UNSURE = re.compile(r"\[saved: (\w+) at [^\]]*, rating [\d.]+ \(unsure\)")
+
+
+def unsure_stages(run: dict) -> set[str]:
+    """The stages whose rating `debrief start` marked as heard in doubt
+    ("[saved: tough at 0:21.1-0:25.7, rating 2 (unsure)]")."""
+    return {m.group(1) for m in UNSURE.finditer(run.get("stderr") or "")}
 
 
 def heard_spans(run: dict) -> dict[str, tuple[float, float]]:
@@ -496,6 +524,7 @@ def condition_figures(runs: list[dict], rows: list[dict], debriefs: dict[str, di
         "failed": sum(1 for r in runs if r.get("error")),
         "ratings_right": fig_ratings_right(rows),
         "ratings_invented": fig_ratings_invented(rows),
+        "wrong_unchecked": fig_wrong_unchecked(rows),
         "filed_right": fig_filed_right(rows),
         "wer": fig_wer(rows),
         "causes": fig_causes(rows),
@@ -544,6 +573,7 @@ def table(report: dict) -> str:
         "recs",
         "ratings right",
         "invented",
+        "unchecked",
         "filed right",
         "WER",
         "cause P",
@@ -562,6 +592,7 @@ def table(report: dict) -> str:
                 f"{f['recordings']}" + (f" ({f['failed']} failed)" if f["failed"] else ""),
                 f"{rr['right']}/{rr['of']} {_fmt(rr['rate'])}",
                 f"{inv['invented']}/{inv['of']}",
+                "-" if (wu := f.get("wrong_unchecked")) is None else f"{wu['wrong']}/{wu['of']}",
                 f"{fr['right']}/{fr['of']} {_fmt(fr['rate'])}",
                 _fmt(f["wer"]["wer"]),
                 _fmt(f["causes"]["precision"]),

@@ -146,3 +146,30 @@ def test_an_answer_is_filed_right_by_where_it_was_heard_not_by_its_words(tmp_pat
     assert rows[1]["closest"] == "experience"  # where it was taken from, not the words
     del run["stderr"]  # no times: by words
     assert [r["filed_ok"] for r in ev.score_recording(run, debrief)] == [False, True, True]
+
+
+def test_a_wrong_rating_marked_unsure_is_not_counted_as_taken_unchecked(tmp_path):
+    """A live debrief confirms a rating marked "(unsure)" and asks for a missing
+    one; only a wrong or invented rating taken as sure reaches the history unasked."""
+    ev = _load("eval_speech")
+    debrief = {"id": "x2", "answers": [
+        {"stage": "arrival", "text": "four, easy.", "rating": 4},
+        {"stage": "opening", "text": "three. she was alright.", "rating": 3},
+        {"stage": "experience", "text": "two. i talked too long", "rating": 2},
+        {"stage": "tough", "text": "they asked about the rota", "rating": None},
+        {"stage": "closing", "text": "one. no questions", "rating": 1},
+    ]}
+    stderr = ("[saved: arrival at 0:00.8-0:02.9, rating 5 (unsure)]\n"
+              "[saved: opening at 0:04.8-0:09.0, rating 2]\n"
+              "[saved: experience at 0:11.8-0:14.0]\n"
+              "[saved: tough at 0:15.0-0:18.0, rating 1]\n"
+              "[saved: closing at 0:19.0-0:21.0, rating 1]\n")
+    show = {"stages": [{"id": "arrival", "answer": "five easy", "rating": 5},
+                       {"id": "opening", "answer": "two she was alright", "rating": 2},
+                       {"id": "experience", "answer": "i talked too long", "rating": None},
+                       {"id": "tough", "answer": "they asked about the one", "rating": 1},
+                       {"id": "closing", "answer": "one no questions", "rating": 1}]}
+    run = {"recording": str(tmp_path / "x2.flac"), "debrief": "x2", "stderr": stderr, "show": show}
+    rows = ev.score_recording(run, debrief)
+    assert [r["unsure"] for r in rows] == [True, False, False, False, False]
+    assert ev.fig_wrong_unchecked(rows) == {"wrong": 2, "of": 5, "rate": 0.4}  # the opening's 2 and the tough 1

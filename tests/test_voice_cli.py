@@ -243,3 +243,21 @@ def test_a_voice_detector_or_noise_suppression_that_cannot_load_is_one_line_each
     assert sum("Noise suppression could not load" in line for line in lines) == 1, result.stderr
     db = sqlite3.connect(debrief_home / "debrief.db")
     assert db.execute("select count(*) from turns").fetchone()[0] == 7
+
+
+def test_the_saved_line_marks_a_rating_heard_in_doubt(capsys):
+    """From a recording nothing is asked back, so the line per answer says
+    which ratings a live debrief would have checked ("That's a two, right?")."""
+    from assistant.dialogue.answers import Answer
+    from assistant.dialogue.script import load_all
+    from assistant.interfaces import Heard
+    from assistant.run.runner import report_saved
+
+    script, _ = load_all()
+    tough, improve = script.get("tough"), script.get("improve")
+    report_saved(tough, Answer("tough", "two", 2.0), Heard("two", rating=2.0, rating_sure=False, end=3.0))
+    report_saved(tough, Answer("tough", "two", 2.0), Heard("two", rating=2.0, end=3.0))
+    report_saved(improve, Answer("improve", "slow down"), Heard("slow down", rating_sure=False, end=3.0))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].endswith("rating 2 (unsure)]") and lines[1].endswith("rating 2]")
+    assert "unsure" not in lines[2]

@@ -130,8 +130,11 @@ def run_flow(store: Store, session_id: int, parts: Parts, *, company: str | None
 def report_saved(stage: Stage, answer: Answer, heard: Heard | None) -> None:
     """One line per accepted spoken answer: what was kept, its rating and
     causes, and where in the audio it was heard (for a recording, the place
-    to look when an answer went under the wrong question)."""
-    rating = "" if answer.rating is None else f", rating {rating_text(answer.rating)}"
+    to look when an answer went under the wrong question). A rating heard in
+    doubt is marked "(unsure)": a live debrief checks it with a yes/no turn,
+    and from a recording it is one to look at with `debrief show`."""
+    unsure = stage.rated and answer.rating is not None and heard is not None and not heard.rating_sure
+    rating = "" if answer.rating is None else f", rating {rating_text(answer.rating)}" + (" (unsure)" if unsure else "")
     causes = f", {', '.join(answer.causes)}" if answer.causes else ""
     kept = "skipped" if answer.text is None else "saved"
     at = f" at {clock(heard.start)}-{clock(heard.end)}" if heard is not None and heard.end > 0 else ""
