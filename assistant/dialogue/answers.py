@@ -137,6 +137,13 @@ def conclusions(script: Script, answers: dict[str, Answer]) -> tuple[str | None,
     )
 
 
+def rating_in_doubt(stage: Stage, answer: Answer, heard: Heard | None) -> bool:
+    """Was the rating stored for this answer heard in doubt (the number pass
+    and the transcript disagree, or a number heard unclearly)? A live debrief
+    checks it in one yes/no turn; from a recording it is marked "(unsure)"."""
+    return stage.rated and answer.rating is not None and heard is not None and not heard.rating_sure
+
+
 def lesson_source(script: Script, answers: dict[str, Answer], kind: str) -> Answer | None:
     """The answer the lesson of `kind` ("improve" or "nailed") comes from:
     that question's own answer first, then the first stage that named one."""

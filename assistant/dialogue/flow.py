@@ -21,7 +21,15 @@ from dataclasses import replace
 from typing import Protocol
 
 from assistant.console import rating_text
-from assistant.dialogue.answers import Answer, Outcome, add_followup, carry_on, conclusions, understand
+from assistant.dialogue.answers import (
+    Answer,
+    Outcome,
+    add_followup,
+    carry_on,
+    conclusions,
+    rating_in_doubt,
+    understand,
+)
 from assistant.dialogue.script import Phrases, Script, Stage
 from assistant.dialogue.summary import compose, quoted
 from assistant.errors import DeviceLostError
@@ -209,7 +217,7 @@ class Flow:
         stage, why it turned where it did. "stop" when the person said stop."""
         answer = answers[stage.id]
         step: str | None = None
-        if stage.rated and answer.rating is not None and not heard.rating_sure:
+        if rating_in_doubt(stage, answer, heard):
             step = self._confirm_rating(answers, i, stage)
         elif stage.rated and answer.rating is None:
             step = self._follow_up(answers, i, stage)

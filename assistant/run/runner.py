@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from assistant.console import note, out, rating_text
-from assistant.dialogue.answers import Answer, Outcome, answers_from_rows
+from assistant.dialogue.answers import Answer, Outcome, answers_from_rows, rating_in_doubt
 from assistant.dialogue.flow import Flow
 from assistant.dialogue.script import Stage, load_all
 from assistant.errors import DebriefError, DeviceLostError, StorageError
@@ -133,8 +133,8 @@ def report_saved(stage: Stage, answer: Answer, heard: Heard | None) -> None:
     to look when an answer went under the wrong question). A rating heard in
     doubt is marked "(unsure)": a live debrief checks it with a yes/no turn,
     and from a recording it is one to look at with `debrief show`."""
-    unsure = stage.rated and answer.rating is not None and heard is not None and not heard.rating_sure
-    rating = "" if answer.rating is None else f", rating {rating_text(answer.rating)}" + (" (unsure)" if unsure else "")
+    unsure = " (unsure)" if rating_in_doubt(stage, answer, heard) else ""
+    rating = "" if answer.rating is None else f", rating {rating_text(answer.rating)}{unsure}"
     causes = f", {', '.join(answer.causes)}" if answer.causes else ""
     kept = "skipped" if answer.text is None else "saved"
     at = f" at {clock(heard.start)}-{clock(heard.end)}" if heard is not None and heard.end > 0 else ""
