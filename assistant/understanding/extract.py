@@ -385,7 +385,10 @@ def _skip_non_answer(tokens: list[str], rules: _Rules) -> list[str]:
         if rest and _starts_any(rest, rules.lead_ins):
             return rest
         if head and len(head) < len(words) and words[len(head)] == ",":
-            return []  # "nothing really, i'd do it the same way"
+            said = _drop_soft(words[len(head) :], rules)  # before fillers go: "i don't know" is one
+            if not said or any(tuple(said[: len(r)]) == r for r in rules.non_answer_reasons + rules.non_answer_heads):
+                return []  # "nothing really, i'd do it the same way", "nothing, hmm, i don't know, ..."
+            return rest  # a hedge, then the answer: "dunno, the snow week story maybe"
         break
     return tokens
 
