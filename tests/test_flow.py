@@ -231,6 +231,37 @@ def test_no_to_a_doubtful_rating_asks_for_the_number():
     assert outcome.answers["arrival"].text == "a two the traffic was bad"  # the words stay as said
 
 
+def test_a_checked_rating_is_stored_as_sure_and_an_unchecked_one_is_not():
+    """The doubt is kept with the answer (and stored): "yes" or the number
+    said again clears it; from a recording, or with no reply, it stays."""
+    flow, _, _, recorder = make_flow([_doubtful("a two the traffic was bad", 2.0), "yes", *FULL[1:], "no"], interactive=True)
+    outcome = flow.run()
+    assert outcome.answers["arrival"].rating_sure
+    saved = [a for _, sid, a in recorder.saved if sid == "arrival"]
+    assert [a.rating_sure for a in saved] == [False, True]  # saved in doubt, then saved again checked
+    flow, _, _, _ = make_flow([_doubtful("a two the traffic was bad", 2.0), "no", "four", *FULL[1:], "no"], interactive=True)
+    assert flow.run().answers["arrival"].rating_sure
+    flow, _, _, recorder = make_flow([_doubtful("a two the traffic was bad", 2.0), *FULL[1:]])
+    outcome = flow.run()
+    assert not outcome.answers["arrival"].rating_sure and outcome.answers["opening"].rating_sure
+    assert [a.rating_sure for _, sid, a in recorder.saved if sid == "arrival"] == [False]
+
+
+def test_a_rating_said_in_the_rest_of_a_cut_answer_brings_its_own_doubt():
+    from assistant.dialogue.answers import carry_on, understand
+    from assistant.interfaces import Heard
+
+    script, _ = load_all()
+    arrival = script.get("arrival")
+    first = understand(arrival, "the traffic was bad two", 2.0, heard_sure=False)
+    assert not first.rating_sure
+    kept = carry_on(arrival, first, "and the parking was worse", Heard("and the parking was worse"))
+    assert kept.rating == 2.0 and not kept.rating_sure  # the rating is still the one heard in doubt
+    said = carry_on(arrival, first, "so yeah a three", Heard("so yeah a three", rating=3.0))
+    assert said.rating == 3.0 and said.rating_sure
+    assert understand(script.get("improve"), "slow down", None, heard_sure=False).rating_sure  # no rating, no doubt
+
+
 def test_a_sure_rating_and_a_recording_are_never_questioned():
     flow, _, listener, _ = make_flow([*FULL, "no"], interactive=True)
     flow.run()

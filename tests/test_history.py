@@ -221,3 +221,38 @@ def test_show_marks_the_words_heard_unsure(store):
     assert "(heard unsure: for, child;" in result.output
     doc = json.loads(CliRunner().invoke(cli, ["show", str(sid), "--json"]).output)
     assert next(s for s in doc["stages"] if s["id"] == "opening")["unsure"] == ["for", "child"]
+
+
+def test_a_rating_heard_in_doubt_is_marked_until_it_is_checked(store, tmp_path, monkeypatch):
+    """From a recording nothing is asked back: a rating heard in doubt is
+    stored as such, `show` and the Markdown export mark it, and `edit`
+    with the same number clears the doubt (kept in the edit history)."""
+    sid = store.start_session(engine="pocketsphinx")
+    store.save_answer(sid, 0, "arrival", "Getting there?", "a two the traffic", 2.0, [], None, None,
+                      rating_sure=False)  # fmt: skip
+    store.save_answer(sid, 1, "opening", "First impressions?", "four they were lovely", 4.0, [], None, None)
+    store.save_answer(sid, 2, "experience", "Experience?", "it was fine", None, [], None, None, rating_sure=False)
+    cli_ = CliRunner()
+    shown = cli_.invoke(cli, ["show", str(sid)]).output
+    assert "arrival  rating 2 (unsure)" in shown and "opening  rating 4\n" in shown
+    assert f"`debrief edit {sid} --stage arrival --rating N`" in shown and shown.count("(unsure)") == 1
+    doc = json.loads(cli_.invoke(cli, ["show", str(sid), "--json"]).output)
+    assert [s["rating_sure"] for s in doc["stages"][:3]] == [False, True, None]  # no rating, no doubt
+    md = cli_.invoke(cli, ["export", str(sid)]).output
+    assert "(2/5, heard unsure)" in md and "(4/5)" in md
+
+    exported = tmp_path / "one.json"
+    assert cli_.invoke(cli, ["export", str(sid), "--format", "json", "-o", str(exported)]).exit_code == 0
+    result = cli_.invoke(cli, ["edit", str(sid), "--stage", "arrival", "--rating", "2"])
+    assert result.exit_code == 0 and "arrival rating: 2 (unsure) -> 2" in result.output
+    assert "(unsure)" not in cli_.invoke(cli, ["show", str(sid)]).output
+    assert cli_.invoke(cli, ["edit", str(sid), "--stage", "arrival", "--rating", "2"]).output.startswith("Nothing")
+
+    monkeypatch.setenv("DEBRIEF_HOME", str(tmp_path / "fresh"))  # the doubt survives an export and import
+    assert cli_.invoke(cli, ["import", str(exported)]).exit_code == 0
+    assert json.loads(cli_.invoke(cli, ["show", "--json"]).output)["stages"][0]["rating_sure"] is False
+    bad = json.loads(exported.read_text())
+    bad["debriefs"][0]["turns"][0]["rating_sure"] = "maybe"
+    exported.write_text(json.dumps(bad))
+    result = cli_.invoke(cli, ["import", str(exported)])
+    assert result.exit_code != 0 and "rating_sure" in result.output and "true, false or null" in result.output

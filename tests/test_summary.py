@@ -253,3 +253,21 @@ def test_pocketsphinx_confidences_never_reach_the_quoting_threshold():
     assert all(0 <= c <= NBEST_CEILING < QUOTE_CONFIDENCE for _, c in utt.words)
     heard = Answer("nailed", utt.text, nailed="the story about the migration", words=utt.words)
     assert not heard_surely("the story about the migration", heard)
+
+
+def test_a_number_heard_in_doubt_is_not_said_back_as_what_went_well():
+    """From a recording an unchecked rating may be invented (held-out 25,
+    h25-08: "Talking about your experience went well: a 4 out of 5" for an
+    answer with no rating). The summary names a best part by a number heard
+    beyond doubt only."""
+    from dataclasses import replace
+
+    script, _ = load_all()
+    ans = answers(arrival=(3, []), experience=(4, []), tough=(2, ["nerves"]))
+    for seed in range(4):
+        assert "experience" in make(ans, "tough", nailed=None, seed=seed).split(".")[1]
+    ans["experience"] = replace(ans["experience"], rating_sure=False)
+    for seed in range(4):
+        said = make(ans, "tough", nailed=None, seed=seed)
+        assert "experience" not in said.split(".")[1] and "getting there" in said.lower()
+        assert "a 4" not in said

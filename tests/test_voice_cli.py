@@ -255,7 +255,7 @@ def test_the_saved_line_marks_a_rating_heard_in_doubt(capsys):
 
     script, _ = load_all()
     tough, improve = script.get("tough"), script.get("improve")
-    report_saved(tough, Answer("tough", "two", 2.0), Heard("two", rating=2.0, rating_sure=False, end=3.0))
+    report_saved(tough, Answer("tough", "two", 2.0, rating_sure=False), Heard("two", rating=2.0, end=3.0))
     report_saved(tough, Answer("tough", "two", 2.0), Heard("two", rating=2.0, end=3.0))
     report_saved(improve, Answer("improve", "slow down"), Heard("slow down", rating_sure=False, end=3.0))
     lines = capsys.readouterr().err.splitlines()

@@ -34,6 +34,9 @@ class Answer:
     # (() when typed: typed words are exactly what was meant)
     words: Words = ()
     followup: str | None = None  # the reply to a follow-up question at this stage
+    # False for a rating heard in doubt (the number pass and the transcript
+    # disagree, or a number heard unclearly) and not checked since
+    rating_sure: bool = True
 
 
 @dataclass
@@ -50,7 +53,13 @@ class Outcome:
 
 
 def understand(
-    stage: Stage, text: str, heard_rating: float | None = None, words: Words = (), *, heard_adds: bool = False
+    stage: Stage,
+    text: str,
+    heard_rating: float | None = None,
+    words: Words = (),
+    *,
+    heard_adds: bool = False,
+    heard_sure: bool = True,
 ) -> Answer:
     """What the rules find in an answer. The rating: a number the transcript
     holds ("i'd put it at a four"); else the one the recogniser's number pass
@@ -58,7 +67,8 @@ def understand(
     else a verdict word in the transcript ("terrible"). `heard_adds`: the
     pass's reading keeps the transcript's numbers and adds the rating said
     after them ("three no do not have" heard as "three no two and a half"),
-    so its rating stands over the transcript's."""
+    so its rating stands over the transcript's. `heard_sure`: False when
+    the recogniser heard the rating in doubt (Heard.rating_sure)."""
     found = rules.extract(text, stage.kind)
     take_heard = heard_rating is not None and (heard_adds or not found.rating_said)
     rating = heard_rating if take_heard else found.rating
@@ -66,6 +76,7 @@ def understand(
         stage=stage.id,
         text=text,
         rating=rating if stage.rated else None,
+        rating_sure=heard_sure or not stage.rated or rating is None,
         causes=tuple(found.causes),
         improve=found.improve,
         nailed=found.nailed,
@@ -100,11 +111,21 @@ def carry_on(stage: Stage, answer: Answer, more: str, heard: Heard | None = None
     words = tuple(answer.words) + tuple(heard.words if heard is not None else ())
     whole = understand(stage, text, None, words)
     rest = understand(
-        stage, more, heard.rating if heard is not None else None, heard_adds=bool(heard and heard.rating_adds)
+        stage,
+        more,
+        heard.rating if heard is not None else None,
+        heard_adds=bool(heard and heard.rating_adds),
+        heard_sure=heard is None or heard.rating_sure,
     )
     said = rules.extract(more, stage.kind).rating_said or (heard is not None and heard.rating is not None)
-    rating = rest.rating if (said or answer.rating is None) and rest.rating is not None else answer.rating
-    return replace(whole, rating=rating if stage.rated else None, followup=answer.followup)
+    from_rest = (said or answer.rating is None) and rest.rating is not None
+    rating, sure = (rest.rating, rest.rating_sure) if from_rest else (answer.rating, answer.rating_sure)
+    return replace(
+        whole,
+        rating=rating if stage.rated else None,
+        rating_sure=sure or not stage.rated or rating is None,
+        followup=answer.followup,
+    )
 
 
 def heard_surely(phrase: str, answer: Answer | None, threshold: float = QUOTE_CONFIDENCE) -> bool:
@@ -137,11 +158,11 @@ def conclusions(script: Script, answers: dict[str, Answer]) -> tuple[str | None,
     )
 
 
-def rating_in_doubt(stage: Stage, answer: Answer, heard: Heard | None) -> bool:
-    """Was the rating stored for this answer heard in doubt (the number pass
-    and the transcript disagree, or a number heard unclearly)? A live debrief
-    checks it in one yes/no turn; from a recording it is marked "(unsure)"."""
-    return stage.rated and answer.rating is not None and heard is not None and not heard.rating_sure
+def rating_in_doubt(answer: Answer) -> bool:
+    """Is the rating stored for this answer one heard in doubt and not checked
+    since? A live debrief checks it in one yes/no turn; from a recording it is
+    marked "(unsure)", and `debrief show` marks it too."""
+    return answer.rating is not None and not answer.rating_sure
 
 
 def lesson_source(script: Script, answers: dict[str, Answer], kind: str) -> Answer | None:
@@ -167,6 +188,7 @@ def answers_from_rows(turns: list[dict[str, Any]]) -> dict[str, Answer]:
             positive=tuple(t.get("positive") or ()),
             words=tuple((str(w), float(c)) for w, c in t.get("words") or ()),
             followup=t.get("followup"),
+            rating_sure=t.get("rating_sure") is not False,
         )
         for t in turns
     }

@@ -149,7 +149,9 @@ class Flow:
                 cut_short = i - 1 if heard.quick_end else None
                 reprompted = False
                 continue
-            answer = understand(stage, text, heard.rating, heard.words, heard_adds=heard.rating_adds)
+            answer = understand(
+                stage, text, heard.rating, heard.words, heard_adds=heard.rating_adds, heard_sure=heard.rating_sure
+            )
             self._accept(answers, i, answer, heard)
             replies = self._replies
             if self.listener.interactive and self._follow_ups(answers, i, stage, heard) == "stop":
@@ -199,7 +201,14 @@ class Flow:
             partial = self.listener.partial_heard
             if partial is not None and partial.text.strip():
                 text = partial.text.strip()
-                answer = understand(stage, text, partial.rating, partial.words, heard_adds=partial.rating_adds)
+                answer = understand(
+                    stage,
+                    text,
+                    partial.rating,
+                    partial.words,
+                    heard_adds=partial.rating_adds,
+                    heard_sure=partial.rating_sure,
+                )
                 self._accept(answers, i, answer, partial)
             raise
 
@@ -217,7 +226,7 @@ class Flow:
         stage, why it turned where it did. "stop" when the person said stop."""
         answer = answers[stage.id]
         step: str | None = None
-        if rating_in_doubt(stage, answer, heard):
+        if rating_in_doubt(answer):
             step = self._confirm_rating(answers, i, stage)
         elif stage.rated and answer.rating is None:
             step = self._follow_up(answers, i, stage)
@@ -264,8 +273,11 @@ class Flow:
             return "stop"
         if heard is None or command is not None:
             return None
-        if rules.yes_no(text) is False:
+        said = rules.yes_no(text)
+        if said is False:
             return self._follow_up(answers, i, stage)
+        if said:  # checked: the rating stands, beyond doubt now
+            self._accept(answers, i, replace(answers[stage.id], rating_sure=True), None, adding=True)
         return None
 
     def _follow_up(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
@@ -276,7 +288,7 @@ class Flow:
             return None
         rating = heard.rating if heard.rating is not None else rules.extract(text, stage.kind).rating
         if rating is not None:
-            self._accept(answers, i, replace(answers[stage.id], rating=rating), None, adding=True)
+            self._accept(answers, i, replace(answers[stage.id], rating=rating, rating_sure=True), None, adding=True)
         return None
 
     def _reply(self, kind: str, key: str, **values: str) -> tuple[Heard | None, str, str | None]:

@@ -130,7 +130,12 @@ def compose(
     if nailed and nailed in sure:
         parts.append(pick("well", nailed=quote(nailed)))
     else:
-        rated = [(r, s) for s in script.stages if s.id in answers and (r := answers[s.id].rating) is not None]
+        # a number is said back only when it was heard beyond doubt (or checked)
+        rated = [
+            (r, s)
+            for s in script.stages
+            if s.id in answers and (r := answers[s.id].rating) is not None and answers[s.id].rating_sure
+        ]
         best = max(rated, key=lambda rs: rs[0], default=None)
         if best and best[0] >= 3:
             parts.append(pick("well_from_stage", label=best[1].label, rating=rating_text(best[0])))

@@ -16,6 +16,7 @@ import random
 from dataclasses import replace
 from typing import Any
 
+from assistant.console import rating_text
 from assistant.dialogue.script import Phrases, Script
 from assistant.errors import DebriefError
 
@@ -56,6 +57,7 @@ def _edit(store, script, phrases, session_id, stage_id, rating, answer, rng) -> 
         Answer,
         answers_from_rows,
         conclusions,
+        rating_in_doubt,
         understand,
     )
     from assistant.dialogue.summary import compose, quoted
@@ -84,9 +86,9 @@ def _edit(store, script, phrases, session_id, stage_id, rating, answer, rng) -> 
     old = answers.get(stage_id) or Answer(stage_id, None)
     new = understand(stage, answer) if answer is not None else old
     if rating is not None:
-        new = replace(new, rating=rating)
+        new = replace(new, rating=rating, rating_sure=True)
     elif new.rating is None and stage.rated:
-        new = replace(new, rating=old.rating)
+        new = replace(new, rating=old.rating, rating_sure=old.rating_sure)
     answers[stage_id] = new
 
     changes = []
@@ -94,6 +96,8 @@ def _edit(store, script, phrases, session_id, stage_id, rating, answer, rng) -> 
         before, after = getattr(old, attr), getattr(new, attr)
         if field == "causes":
             before, after = list(before or ()), list(after or ())
+        if field == "rating" and rating_in_doubt(old) and not rating_in_doubt(new):
+            before = f"{rating_text(before)} (unsure)"  # checked: the same number is a change too
         if before != after:
             changes.append((field, before, after))
     if not changes:
@@ -110,6 +114,7 @@ def _edit(store, script, phrases, session_id, stage_id, rating, answer, rng) -> 
         "question": existing["question"] if existing else stage.question,
         "answer": new.text,
         "rating": new.rating,
+        "rating_sure": None if new.rating is None else int(new.rating_sure),
         "causes": list(new.causes),
         "positive": json.dumps(list(new.positive)) if new.positive else None,
         "improve": new.improve,

@@ -102,7 +102,8 @@ def _entry(doc: dict[str, Any], script: Script) -> str:
         stage = labels.get(turn["stage"])
         title = stage.label if stage else one_line(turn["stage"])
         rated = stage.rated if stage else turn["rating"] is not None
-        head = f"### {title[:1].upper() + title[1:]}" + (f" ({_r(turn['rating'])})" if rated else "")
+        doubt = ", heard unsure" if turn.get("rating_sure") is False and turn["rating"] is not None else ""
+        head = f"### {title[:1].upper() + title[1:]}" + (f" ({_r(turn['rating'])}{doubt})" if rated else "")
         lines += [head, ""]
         if turn["answer"]:
             lines += ["> " + clean(turn["answer"]).replace("\n", "\n> "), ""]

@@ -283,12 +283,16 @@ def _turn(where: str, raw: Any, known: _Known, latest: datetime) -> dict[str, An
         or not 0 <= confidence <= 1
     ):
         raise _Bad(f"{where}.confidence", f"is {_show(confidence)}, but it must be a number from 0 to 1, or null")
+    sure = t.get("rating_sure")
+    if sure is not None and not isinstance(sure, bool):
+        raise _Bad(f"{where}.rating_sure", f"is {_show(sure)}, but it must be true, false or null")
     return {
         "position": _integer(f"{where}.position", t.get("position"), 0, 999),
         "stage": stage_id,
         "question": _text(f"{where}.question", t.get("question")),
         "answer": _text(f"{where}.answer", t.get("answer")),
         "rating": rating,
+        "rating_sure": None if rating is None else sure is not False,
         "causes": list(causes),
         "improve": _text(f"{where}.improve", t.get("improve")),
         "nailed": _text(f"{where}.nailed", t.get("nailed")),

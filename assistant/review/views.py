@@ -46,6 +46,7 @@ def session_document(
                 "question": t["question"] if t else question,
                 "answer": t["answer"] if t else None,
                 "rating": (t["rating"] if t else None) if rated else None,
+                "rating_sure": (t.get("rating_sure") if t else None) if rated else None,
                 "causes": t["causes"] if t else [],
                 "unsure": [w for w, c in (t.get("words") or []) if c < UNSURE_WORD] if t else [],
             }
@@ -89,10 +90,15 @@ def show_text(doc: dict[str, Any]) -> str:
     ]
     for st in doc["stages"]:
         causes = f"  [{', '.join(one_line(c) for c in st['causes'])}]" if st["causes"] else ""
-        lines.append(f"\n{one_line(st['id'])}  rating {rating_text(st['rating'])}{causes}")
+        unsure_rating = st.get("rating_sure") is False and st["rating"] is not None
+        doubt = " (unsure)" if unsure_rating else ""
+        lines.append(f"\n{one_line(st['id'])}  rating {rating_text(st['rating'])}{doubt}{causes}")
         lines.append(f"  Q: {one_line(st['question'])}")
         answer = one_line(st["answer"]) if st["answer"] is not None else "(no answer)"
         lines.append(f"  A: {answer}")
+        if unsure_rating:
+            fix = f"debrief edit {doc['id']} --stage {one_line(st['id'])} --rating N"
+            lines.append(f"     (rating heard unsure; `{fix}` sets the one you said)")
         if st.get("unsure"):
             unsure = ", ".join(one_line(w) for w in st["unsure"])
             lines.append(f"     (heard unsure: {unsure}; `debrief listen` plays it)")

@@ -47,6 +47,7 @@ class StoreRecorder:
             words=answer.words,
             followup=answer.followup,
             positive=answer.positive,
+            rating_sure=answer.rating_sure,
             keep_heard=adding,
         )
         self.saved += 1

@@ -133,7 +133,7 @@ def report_saved(stage: Stage, answer: Answer, heard: Heard | None) -> None:
     to look when an answer went under the wrong question). A rating heard in
     doubt is marked "(unsure)": a live debrief checks it with a yes/no turn,
     and from a recording it is one to look at with `debrief show`."""
-    unsure = " (unsure)" if rating_in_doubt(stage, answer, heard) else ""
+    unsure = " (unsure)" if rating_in_doubt(answer) else ""
     rating = "" if answer.rating is None else f", rating {rating_text(answer.rating)}{unsure}"
     causes = f", {', '.join(answer.causes)}" if answer.causes else ""
     kept = "skipped" if answer.text is None else "saved"

@@ -32,7 +32,7 @@ from assistant.settings import DB_NAME
 
 BUSY_TIMEOUT_S = 5.0  # one busy timeout for readers and writers
 WRITE_ATTEMPTS = 2  # a writer waits out the busy timeout this many times before giving up
-SCHEMA_VERSION = 3  # the `user_version` the newest migration sets (schema.py; a test keeps them in step)
+SCHEMA_VERSION = 4  # the `user_version` the newest migration sets (schema.py; a test keeps them in step)
 
 
 def database_path(home: Path) -> Path:

@@ -151,6 +151,8 @@ def turns(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
         row["rating"] = rating(row["rating"])
         row["words"] = words(row.get("words"))
         row["positive"] = causes(row.get("positive"))
+        # a rating is sure unless stored as heard in doubt (0); none before schema 4
+        row["rating_sure"] = None if row["rating"] is None else row.get("rating_sure") != 0
     return found
 
 

@@ -97,7 +97,16 @@ def m003_heard(db: sqlite_utils.Database) -> None:
     db.table("turns").add_column("followup", str)
     db.table("turns").add_column("positive", str)
     db.table("sessions").add_column("quotes", str)
-    db.execute("PRAGMA user_version = 3")  # SCHEMA_VERSION
+    db.execute("PRAGMA user_version = 3")
+
+
+@migration
+def m004_rating_sure(db: sqlite_utils.Database) -> None:
+    """Whether a turn's rating was heard beyond doubt (1) or in doubt and
+    never checked (0: a recording, or no reply to "That's a two, right?");
+    null when there is no rating, or for a turn stored before this."""
+    db.table("turns").add_column("rating_sure", int)
+    db.execute("PRAGMA user_version = 4")  # SCHEMA_VERSION
 # fmt: on
 
 

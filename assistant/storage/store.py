@@ -46,7 +46,7 @@ from assistant.storage.schema import migrations
 
 TURN_COLUMNS = (
     "position", "stage", "question", "answer", "rating", "causes",
-    "improve", "nailed", "confidence", "answered_at", "words", "followup", "positive",
+    "improve", "nailed", "confidence", "answered_at", "words", "followup", "positive", "rating_sure",
 )  # fmt: skip
 SESSION_COLUMNS = (
     "started_at", "updated_at", "status", "company", "role", "demo", "engine",
@@ -203,12 +203,14 @@ class Store:
         words: list[tuple[str, float]] | tuple[tuple[str, float], ...] = (),
         followup: str | None = None,
         positive: tuple[str, ...] | list[str] = (),
+        rating_sure: bool = True,
         keep_heard: bool = False,
     ) -> None:
         """Write one stage's answer (replacing an earlier one for that stage).
         `keep_heard` is for a follow-up that adds to the answer: the audio
         and the confidence stay as they were, and its own audio (the rest of
-        an answer ended too soon) is kept after them."""
+        an answer ended too soon) is kept after them. `rating_sure`: False
+        for a rating heard in doubt and not checked."""
         row = {
             "session_id": session_id,
             "position": position,
@@ -223,6 +225,7 @@ class Store:
             "words": json.dumps([[w, c] for w, c in words]) if words else None,
             "followup": followup,
             "positive": json.dumps(list(positive)) if positive else None,
+            "rating_sure": None if rating is None else int(rating_sure),
             "answered_at": now(),
         }
         with self.transaction():
