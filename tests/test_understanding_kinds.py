@@ -118,6 +118,16 @@ def test_counts_stay_counts(text):
     ("opening", "she was really easy to talk to", "chemistry"),
     ("opening", "the interviewer was lovely and we got chatting about hiking", "chemistry"),
     ("closing", "the salary talk went fine", "salary"),
+    # held-out 26 (typed, first run)
+    ("arrival", "i was legging it in with about two minutes to spare", "late"),
+    ("arrival", "i got there with literally a minute to spare", "late"),
+    ("closing", "and then my mind just went empty, i had nothing else to ask", "nerves"),
+    ("improve", "read the whole school evaluation report before going in", "preparation"),
+    ("nailed", "my research, definitely", "preparation"),
+    ("opening", "site manager was a man of few words. bit hard to read.", "chemistry"),
+    ("opening", "we got talking about the pigments, i felt very comfortable with her", "chemistry"),
+    ("improve", "brush up on hydraulics, i'm rusty on the pitch systems", "technical"),
+    ("improve", "ask more about the team and who i'd actually be working for", "questions"),
 ])
 def test_topics_named_in_any_direction(stage, text, cause):
     assert cause in extract(text, stage).causes
@@ -162,6 +172,9 @@ def test_fit_words_in_other_senses(text):
     ("tough", "they asked about my weaknesses", "questions"), ("closing", "i asked about the salary range", "questions"),
     ("arrival", "the receptionist was cold", "chemistry"),
     ("closing", "two i had no questions and then the salary chat went badly", "chemistry"),
+    ("arrival", "got up to the twenty-first floor with like fifteen minutes to spare", "late"),
+    ("tough", "i finished the whole thing with like ten minutes to spare", "late"),
+    ("opening", "they said my research on the market was sound", "preparation"),  # only "my research" said first
 ])
 def test_keywords_out_of_context(stage, text, cause):
     assert cause not in extract(text, stage).causes
