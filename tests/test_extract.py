@@ -1112,6 +1112,10 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("got it mostly right i reckon but i should brush up on the um minutes before going in two or three", 2.5),
         ("but i should've brushed up on the amendments before going in. two or three.", 2.5),
         ("they said i'd hear back in two or three weeks", None),
+        # ... and so does an object pronoun's (held-out 26, clean: "... comfortable with her. five.")
+        ("we got talking about the pigments i felt very comparable with her five", 5.0),
+        ("i met her five kids", None),
+        ("i told them two things about it", None),
         # a range that times something is no rating at either end
         ("we started at two or three, and it went on", None),
         # after "a" a number needs a clause to start after it: "a three statement model" is
