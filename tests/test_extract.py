@@ -986,6 +986,11 @@ def test_number_words_as_names_are_no_rating():
         ("it was far from great", 2.5),  # "far from" negates the verdict: it was a 5 before
         ("far from perfect, the start", 2.5),
         ("nowhere near good", 2.5),
+        # "out" without its "of" is the scale too (held-out 26, 15 dB: "... two minutes to spare. two
+        # out of five." heard "... two minutes to spare to out five", read as 5)
+        ("about two minutes to spare to out five", 2.0),
+        ("it was good out five", 5.0),
+        ("we went out five times", None),
     ],
 )
 def test_far_before_a_scale_is_four_and_far_from_is_a_negation(text, want):
