@@ -830,3 +830,20 @@ def test_a_number_said_first_after_em_heard_as_am():
     best = p._best([("four", 74, 92, 0.895), ("a four", 71, 92, 0.867)])
     assert best is not None and best.rating == 4
     assert extract("am the first part was fine", "stage").rating != 4  # no number follows: nothing skipped
+
+
+def test_a_four_heard_as_afford_is_a_four_said_first(engine):
+    """Held-out 26, pauses to think (first run): "aye, a four. drove in,
+    parked ..." came back as "i afford proven parked ...", and the spotter
+    heard "a four" over "afford" (p 0.90); "afford" was no sound of "four",
+    so the number said first, with no clause after it, was not taken."""
+    from assistant.speech_in.rating_pass import PocketsphinxRatingPass
+
+    rp = PocketsphinxRatingPass()
+    words = [("<s>", 0, 16), ("i", 17, 44), ("<sil>", 45, 71), ("afford", 72, 105), ("proven", 106, 167),
+             ("<sil>", 168, 191), ("parked", 192, 221), ("at", 222, 232), ("the", 233, 243), ("people", 244, 287),
+             ("</s>", 288, 290)]  # fmt: skip
+    rp.free_words = lambda: words
+    rp._end = lambda: [("a four", 71, 102, 0.902), ("a four", 191, 213, 0.850)]
+    assert rp.finish() == 4.0
+    assert sounds_like(["afford"], "a four") and not sounds_like(["afford"], "a two")
