@@ -154,7 +154,7 @@ class Flow:
             )
             self._accept(answers, i, answer, heard)
             replies = self._replies
-            if self.listener.interactive and self._follow_ups(answers, i, stage, heard) == "stop":
+            if self.listener.interactive and self._follow_ups(answers, i, stage) == "stop":
                 return self._stop(answers, stopped=True)
             cut_short = i if heard.quick_end and self._replies == replies else None
             i, reprompted = i + 1, False
@@ -218,7 +218,7 @@ class Flow:
         answers[answer.stage] = answer
         self.recorder.save_answer(i, self.script.stages[i], answer, heard, adding=adding)
 
-    def _follow_ups(self, answers: dict[str, Answer], i: int, stage: Stage, heard: Heard) -> str | None:
+    def _follow_ups(self, answers: dict[str, Answer], i: int, stage: Stage) -> str | None:
         """The short questions an interactive debrief may add after an answer,
         each at most once: the number when none was heard (or a yes/no when
         the one heard is in doubt), "even something small?" after a
