@@ -847,3 +847,29 @@ def test_a_four_heard_as_afford_is_a_four_said_first(engine):
     rp._end = lambda: [("a four", 71, 102, 0.902), ("a four", 191, 213, 0.850)]
     assert rp.finish() == 4.0
     assert sounds_like(["afford"], "a four") and not sounds_like(["afford"], "a two")
+
+
+def test_a_correction_the_transcript_lost_is_read_after_its_own_number(engine):
+    """Held-out 26, clean (first run): "... so embarrassing. one and a half.
+    maybe a one." came back as "... so nursing one and a half maybe you'll
+    want". The clearest reading was the transcript's own "one and a half";
+    the spotter's "one" over "want", right after it, is the correction."""
+    from assistant.speech_in.rating_pass import PocketsphinxRatingPass
+
+    rp = PocketsphinxRatingPass()
+    words = [("<s>", 0, 900), ("which", 901, 930), ("was", 931, 958), ("nursing", 959, 1008), ("one", 1009, 1038),
+             ("<sil>", 1039, 1041), ("and(2)", 1042, 1055), ("a", 1056, 1059), ("half", 1060, 1094),
+             ("maybe", 1095, 1120), ("you'll", 1121, 1139), ("want(2)", 1140, 1169), ("</s>", 1170, 1248)]  # fmt: skip
+    rp.free_words = lambda: words
+    spotted = [("one and a half", 1010, 1095, 0.891), ("one", 1010, 1039, 0.890), ("one", 1138, 1167, 0.887)]
+    rp._end = lambda: spotted
+    assert rp.finish() == 1.0 and rp.adds and not rp.sure  # taken over the transcript's 1.5, and checked live
+    # a number spotted after a clause that followed the rating is no correction of it
+    # (held-out 21, clean: "... a four no more like a three. i was a bit stiff, i think.")
+    words = [("<s>", 0, 1000), ("a", 1001, 1010), ("four", 1011, 1040), ("no", 1041, 1050), ("more", 1051, 1068),
+             ("like", 1069, 1093), ("a", 1094, 1099), ("three", 1100, 1144), ("<sil>", 1145, 1166), ("i", 1167, 1174),
+             ("was(2)", 1175, 1194), ("a", 1195, 1197), ("bit", 1198, 1221), ("stiff", 1222, 1254),
+             ("wanna", 1255, 1279), ("</s>", 1280, 1343)]  # fmt: skip
+    rp.free_words = lambda: words
+    rp._end = lambda: [("three", 1105, 1145, 0.93), ("four", 1245, 1268, 0.88)]
+    assert rp.finish() == 3.0 and not rp.adds

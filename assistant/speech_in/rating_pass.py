@@ -105,6 +105,7 @@ class PocketsphinxRatingPass:
         self.sure = False
         self.adds = False
         self.candidates: list[tuple[str, int, int, float]] = []
+        self.readings: list[Reading] = []  # every reading the last `_best` kept
         self._phone_cache: dict[str, list[tuple[str, ...]]] = {}
 
     def _add_kws_file(self) -> None:
@@ -198,6 +199,11 @@ class PocketsphinxRatingPass:
             return rating  # never sure: it was not the best reading
         heard = " ".join(w.split("(")[0] for w, _, _ in self.free_words() or [] if _is_word(w))
         self.adds = adds_to(heard, best.text)
+        later = None if self.adds else self._adding(heard, best)
+        if later is not None:
+            self.text, self.adds = later.text, True
+            self.sure = later.sounds_like and later.prob >= SURE_PROB
+            return later.rating
         return best.rating
 
     def _from_alternatives(self) -> tuple[str, float | None]:
@@ -274,7 +280,27 @@ class PocketsphinxRatingPass:
                 rest_after = here is not None and (REST, end + 1) in ((w, s) for w, s, _ in here)
                 kept.append(Reading(key, rating, text, spotted, start, end, phrase, at, rest_after))
         kept = [c for c in kept if not any(_outheard(c, o) for o in kept)]
+        self.readings = kept
         return max(kept, key=lambda c: c.key) if kept else None
+
+    def _adding(self, heard: str, best: Reading) -> Reading | None:
+        """When the best reading only says again what the transcript holds
+        ("... one and a half" spotted over "one and a half"), the clearest
+        other reading that adds a number said after it, as a correction the
+        transcript lost ("... one and a half maybe you'll want" read as "...
+        one and a half maybe a one"), if one reads a different rating."""
+        if extract(best.text).rating != extract(heard).rating:
+            return None
+        adding = [
+            r
+            for r in self.readings
+            if r is not best
+            and r.rating != best.rating
+            and r.start > best.end
+            and _close_after_a_number(r.text.split(), r.at)
+            and adds_to(heard, r.text)
+        ]
+        return max(adding, key=lambda r: r.key[2]) if adding else None
 
     def _min_prob(self, phrase: str, heard: list[str]) -> float:
         """A phrase of three words or more ("two out of five") over free words
@@ -363,6 +389,19 @@ def a_number_read_anew(heard: str, alternative: str) -> bool:
             return False  # more words than the sound holds: "it was a few" read as "it was a a a a a a five few"
         near = near or any(w in CARDINALS for w in window)
     return near
+
+
+CORRECTION_REACH = 2  # words at most between a number and one said after it as its correction
+
+
+def _close_after_a_number(words: list[str], at: int | None) -> bool:
+    """Does the phrase at words[at] come right after a number, at most
+    CORRECTION_REACH words on ("one and a half maybe [a one]"), not after a
+    clause ("a three i was a bit stiff [one]")?"""
+    if at is None:
+        return False
+    last = next((k for k in range(at - 1, -1, -1) if words[k] in CARDINALS), None)
+    return last is not None and at - last - 1 <= CORRECTION_REACH
 
 
 def adds_to(heard: str, read: str) -> bool:
