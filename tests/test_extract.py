@@ -766,6 +766,7 @@ def test_needing_to_think_about_it_is_a_non_answer(text):
     "ach, nothing, honestly. it's no the job for me at that money anyway.",
     "no idea honestly i'm struggling to think of anything",
     "dunno, my head's fried",
+    "uh, i don't know. ask me tomorrow, eh.",  # held-out 27 (typed, first run)
     # a second non-answer after the first is still none ("i stayed professional" is hedged away)
     "nothing. honestly, hmm, i don't know. i stayed professional, i guess? but nothing i'd call nailed.",
 ])  # fmt: skip
@@ -1120,6 +1121,9 @@ def test_zero_after_almost_is_an_amount(text, want):
         # ... and so does an object pronoun's (held-out 26, clean: "... comfortable with her. five.")
         ("we got talking about the pigments i felt very comparable with her five", 5.0),
         ("i met her five kids", None),
+        # a particle closing the sentence keeps its number a rating (held-out 27, typed, first run)
+        ("i stayed calm, i used the approach from my current job. i will say four sha.", 4.0),
+        ("three lah. the mrt was okay", 3.0),
         ("i told them two things about it", None),
         # a range that times something is no rating at either end
         ("we started at two or three, and it went on", None),

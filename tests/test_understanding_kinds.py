@@ -128,6 +128,18 @@ def test_counts_stay_counts(text):
     ("opening", "we got talking about the pigments, i felt very comfortable with her", "chemistry"),
     ("improve", "brush up on hydraulics, i'm rusty on the pitch systems", "technical"),
     ("improve", "ask more about the team and who i'd actually be working for", "questions"),
+    # held-out 27 (typed, first run)
+    ("arrival", "i walked past it twice, almost late sia", "late"),
+    ("tough", "no idea how i did, you just sit there sweating", "nerves"),
+    ("tough", "but i went round and round, told about three different stories", "rambling"),
+    ("opening", "we yarned about the skate park for a bit", "chemistry"),
+    ("opening", "miss darlene, the owner, she's a hoot", "chemistry"),
+    ("nailed", "getting on with miss darlene, for sure.", "chemistry"),
+    ("experience", "i walked them through the final account on the school job", "examples"),
+    ("experience", "so i brought my phone with pictures of jobs", "examples"),
+    ("improve", "brush up on the irrigation side of things before the next one.", "technical"),
+    ("improve", "read the questions off my phone. nobody minds.", "questions"),
+    ("closing", "then she asked if i had more questions and i just said no", "questions"),
 ])
 def test_topics_named_in_any_direction(stage, text, cause):
     assert cause in extract(text, stage).causes
@@ -175,6 +187,9 @@ def test_fit_words_in_other_senses(text):
     ("arrival", "got up to the twenty-first floor with like fifteen minutes to spare", "late"),
     ("tough", "i finished the whole thing with like ten minutes to spare", "late"),
     ("opening", "they said my research on the market was sound", "preparation"),  # only "my research" said first
+    ("arrival", "got there on time but i was sweating because the bus was packed", "nerves"),
+    ("opening", "zero rapport, they just read the questions off a sheet", "questions"),
+    ("tough", "then the written maths test on currency conversion, i rushed it", "late"),
 ])
 def test_keywords_out_of_context(stage, text, cause):
     assert cause not in extract(text, stage).causes
