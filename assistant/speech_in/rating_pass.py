@@ -289,7 +289,7 @@ class PocketsphinxRatingPass:
         other reading that adds a number said after it, as a correction the
         transcript lost ("... one and a half maybe you'll want" read as "...
         one and a half maybe a one"), if one reads a different rating."""
-        if extract(best.text).rating != extract(heard).rating:
+        if best.rating != extract(heard).rating:
             return None
         adding = [
             r
@@ -300,7 +300,7 @@ class PocketsphinxRatingPass:
             and _close_after_a_number(r.text.split(), r.at)
             and adds_to(heard, r.text)
         ]
-        return max(adding, key=lambda r: r.key[2]) if adding else None
+        return max(adding, key=lambda r: r.prob) if adding else None
 
     def _min_prob(self, phrase: str, heard: list[str]) -> float:
         """A phrase of three words or more ("two out of five") over free words
