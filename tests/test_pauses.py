@@ -71,6 +71,13 @@ from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFI
         ("the trial was the real interview really they put me on sauce and it went badly so one", True, CLOSED),
         ("the trial was the real interview really they put me on sauce and it went badly a one", True, CLOSED),
         ("one. the trial was the real interview really they put me on sauce and i managed one", True, CLOSED),
+        # a verdict word is no number said: its rating is still to come (held-out 27, first run, live
+        # with pauses: "okay, that was better. | i talked about the oncology trial ..." ended at the
+        # pause, read as a rating from "better", and the rest of the debrief was filed a question late)
+        ("okay that was better", True, UNRATED),
+        ("it was terrible honestly", True, UNRATED),
+        ("okay that was better. four", True, OPEN),  # a rating and one word
+        ("okay that was better. i talked about the oncology trial. four", True, FINISHED),
     ],
 )
 def test_answer_state(text, rated, state):

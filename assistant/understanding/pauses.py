@@ -10,8 +10,9 @@
   first, and what happened is still to come (it is "finished");
 - "finished": a rated answer with a rating and a complete clause, or an
   unrated one (the improvement, the win) with a complete clause;
-- "unrated": a rated answer with a clause but no rating yet: the rating is
-  still to come ("... took me ages. | two.");
+- "unrated": a rated answer with a clause but no number yet: the rating is
+  still to come ("... took me ages. | two."). A verdict word is no number
+  here: "okay, that was better. | i talked about the trial ..." goes on;
 - "telling": a long answer with its rating, a story being told, finished or
   not: people stop to think between its sentences;
 - "open": anything else (very few words).
@@ -161,7 +162,9 @@ def answer_state(text: str, rated: bool) -> str:
     words = [w for w in clean(text).split() if w != ","]
     if not words or _ends_open(words, rules):
         return UNFINISHED
-    rating = extract(" ".join(words), "stage").rating if rated else None
+    found = extract(" ".join(words), "stage") if rated else None
+    # a number said, not a verdict word: "okay, that was better. | i talked about ..." has its rating to come
+    rating = found.rating if found is not None and found.rating_said else None
     if rating == 1 and _a_stray_one_last(words, rules):
         rating = None  # "... for a ninety cover lunch, |" heard as "... for ninety cover one"
     has_rating = rated and (rating is not None or _sounds_like_a_rating_first(words, rules))
@@ -171,10 +174,10 @@ def answer_state(text: str, rated: bool) -> str:
         content = [w for w in content if w not in rules.rating_words and not w.replace(".", "").isdigit()]
     if has_rating and not content:
         return UNFINISHED  # only a rating so far: "what happened" is still to come
+    if rated and not has_rating and content:
+        return UNRATED  # however few its words: "okay, that was better. | i talked about ..."
     if len(content) < rules.clause_words:
         return OPEN
-    if rated and not has_rating:
-        return UNRATED
     if rating is not None and _ends_on_its_rating(words, rules, rating):
         return CLOSED
     if len(words) >= rules.story_words:
