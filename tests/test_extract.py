@@ -1124,6 +1124,10 @@ def test_zero_after_almost_is_an_amount(text, want):
         # a particle closing the sentence keeps its number a rating (held-out 27, typed, first run)
         ("i stayed calm, i used the approach from my current job. i will say four sha.", 4.0),
         ("three lah. the mrt was okay", 3.0),
+        # "er" heard as "or" before a number said first (held-out 27, clean, first run)
+        ("or three the op's manager was our right bit of a dress or we talked about how", 3.0),
+        ("or three of us went", None),
+        ("four or three", 3.5),
         ("i told them two things about it", None),
         # a range that times something is no rating at either end
         ("we started at two or three, and it went on", None),
