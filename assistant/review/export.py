@@ -102,7 +102,7 @@ def _entry(doc: dict[str, Any], script: Script) -> str:
         stage = labels.get(turn["stage"])
         title = stage.label if stage else one_line(turn["stage"])
         rated = stage.rated if stage else turn["rating"] is not None
-        doubt = ", heard unsure" if turn.get("rating_sure") is False and turn["rating"] is not None else ""
+        doubt = ", heard unsure" if turn.get("rating_sure") is False else ""  # None where there is no rating
         head = f"### {title[:1].upper() + title[1:]}" + (f" ({_r(turn['rating'])}{doubt})" if rated else "")
         lines += [head, ""]
         if turn["answer"]:

@@ -90,7 +90,7 @@ def show_text(doc: dict[str, Any]) -> str:
     ]
     for st in doc["stages"]:
         causes = f"  [{', '.join(one_line(c) for c in st['causes'])}]" if st["causes"] else ""
-        unsure_rating = st.get("rating_sure") is False and st["rating"] is not None
+        unsure_rating = st.get("rating_sure") is False  # the reader gives None where there is no rating
         doubt = " (unsure)" if unsure_rating else ""
         lines.append(f"\n{one_line(st['id'])}  rating {rating_text(st['rating'])}{doubt}{causes}")
         lines.append(f"  Q: {one_line(st['question'])}")
