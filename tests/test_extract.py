@@ -785,6 +785,32 @@ def test_a_hedge_then_a_real_answer_keeps_the_answer():
     assert extract("nothing really, i'd do it the same way", "improve").improve is None
 
 
+@pytest.mark.parametrize("text,kind,phrase", [
+    # typed held-out 22, 23, 24 and 26 (each seen), then the same answers as heard
+    ("dunno. the snow week story maybe. aye, that went down well.", "nailed", "the snow week story"),
+    ("the reading programme, i think. i could tell they liked it.", "nailed", "the reading programme"),
+    ("the reading program i think i could tell they liked it", "nailed", "the reading program"),
+    ("catching my own mistake i think they respected that", "nailed", "catching my own mistake"),
+    ("the reaction test i reckon a quick twelve years of bus driving does that", "nailed", "the reaction test"),
+    ("um. getting there early i suppose? that's about it.", "nailed", "getting there early"),
+    ("get quicker at reading logs under pressure, maybe practise on some sample ones at home.", "improve",
+     "get quicker at reading logs under pressure"),
+    ("brush up on the computer so i'd maybe do another course before the next one", "improve",
+     "brush up on the computer"),
+    # a hedge with fewer than two words before it is part of the lesson
+    ("maybe talk less about the old job", "improve", "talk less about the old job"),
+    ("i don't know, maybe practise more", "improve", "practise more"),
+    # after "and", "or" or a wh-word the hedge belongs to what follows
+    ("slow down and maybe breathe before i answer", "improve", "slow down and maybe breathe before i answer"),
+    ("giving them what i think they wanted to hear", "nailed", "giving them what i think they wanted to hear"),
+])  # fmt: skip
+def test_a_lesson_ends_where_it_is_hedged(text, kind, phrase):
+    """The summary said "What went well: the snow week story maybe, aye, that went
+    down": a hedge two words or more into a lesson ends it."""
+    got = extract(text, kind)
+    assert (got.improve if kind == "improve" else got.nailed) == phrase
+
+
 def test_a_tentative_lesson_after_not_knowing_is_still_a_lesson():
     assert extract("i don't know, maybe practise more", "improve").improve == "practise more"
     assert extract("i don't know maybe nothing but i rambled", "improve").improve == "i rambled"

@@ -85,6 +85,7 @@ class _Rules:
     open_words: frozenset[str]
     cut_endings: tuple[tuple[str, ...], ...]
     vague: frozenset[str]
+    hedges: tuple[tuple[str, ...], ...]
     contrasts: tuple[tuple[str, ...], ...]
     max_words: int
     rating: RatingRules
@@ -123,6 +124,7 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
             "open_words",
             "cut_endings",
             "vague",
+            "hedges",
             "max_words",
         },
         "phrases",
@@ -171,6 +173,7 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
         open_words=frozenset(lst("phrases.open_words")),
         cut_endings=phrase_tuples(lst("phrases.cut_endings")),
         vague=frozenset(" ".join(v) for v in phrase_tuples(lst("phrases.vague"))),
+        hedges=phrase_tuples(lst("phrases.hedges")),
         contrasts=phrase_tuples(lst("polarity.contrasts")),
         max_words=max_words,
         rating=compile_rating(path, data),
@@ -324,9 +327,31 @@ def _cut_off(tokens: list[str], rules: _Rules) -> list[str] | None:
     return cut
 
 
+# A hedge after these belongs to what follows it: "and maybe don't sit in reception",
+# "what i think they wanted".
+_HEDGE_JOINED = frozenset({"and", "or", "but", "so", "if", "then"}) | _RELATIVE
+
+
+def _before_hedge(tokens: list[str], rules: _Rules) -> list[str]:
+    """A lesson ends where the person hedges it: "the reading programme i think i could
+    tell they liked it", "the snow week story maybe aye that went down well". A hedge
+    needs two words before it to end anything ("maybe talk less" is the lesson)."""
+    words = 0
+    for i, tok in enumerate(tokens):
+        if tok == ",":
+            continue
+        if words >= 2 and any(tuple(tokens[i : i + len(h)]) == h for h in rules.hedges):
+            prev = next(t for t in reversed(tokens[:i]) if t != ",")
+            if prev not in _HEDGE_JOINED:
+                return tokens[:i]
+        words += 1
+    return tokens
+
+
 def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
     tokens = _skip_non_answer(tokens, rules)
     tokens = _strip_lead_ins(tokens, rules)
+    tokens = _before_hedge(tokens, rules)
     tokens = _strip_edges(tokens, (), rules.trailers + rules.fillers)
     words = 0
     cut: list[str] = []
