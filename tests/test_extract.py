@@ -1155,6 +1155,21 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("or three of us went", None),
         ("four or three", 3.5),
         ("i told them two things about it", None),
+        # the part named first, then its number, heard without the comma (held-out 28, clean, first run)
+        ("this one five i told them how i grew my portfolio from about forty accounts", 5.0),
+        ("that bit, a two. they asked about gaps", 2.0),
+        ("that one two of them asked about it", None),
+        ("this one the panel was nice", None),
+        # a closing word people end on after a rating, only as the last word (held-out 28, first run)
+        ("we laugh for a good ten minutes before him even look at my cd five again", 5.0),
+        ("i was there at half nine for a ten o'clock. four, like.", 4.0),
+        ("she'd also been stuck in it so that helped a bit three ja", 3.0),
+        ("there were four like that", None),
+        ("i had four like interviews that week", None),
+        ("we waited for like", None),
+        # "two or three" heard as "to or three" (held-out 28, pauses, first run)
+        ("i manage people who do that so i was slow to or three", 2.5),
+        ("we went to or three places", None),
         # a range that times something is no rating at either end
         ("we started at two or three, and it went on", None),
         # after "a" a number needs a clause to start after it: "a three statement model" is

@@ -27,6 +27,8 @@ RATING_KEYS = {
     "nobody_after_no_one",
     "openers",
     "closing_cues",
+    "topic_heads",
+    "end_cues",
     "amount_before_zero",
     "count_questions",
     "particles",
@@ -101,6 +103,8 @@ class RatingRules:
     count_questions: tuple[tuple[str, ...], ...] = ()  # "how many ... it's four": a count
     closing_cues: tuple[tuple[str, ...], ...] = ()  # "... so, three and a half.": the verdict that closes an answer
     no_one: re.Pattern[str] | None = None  # "two no one actually": a correction to 1, not "no one"
+    topic_heads: tuple[tuple[str, ...], ...] = ()  # "this one, five.": the part named, then its rating
+    end_cues: tuple[tuple[str, ...], ...] = ()  # "... four, like.": closes a rating only as the last word
 
 
 def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
@@ -217,6 +221,8 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         particles=frozenset(lst("particles")),
         count_questions=phrase_tuples(lst("count_questions")),
         closing_cues=phrase_tuples(lst("closing_cues")),
+        topic_heads=phrase_tuples(lst("topic_heads")),
+        end_cues=as_read("end_cues"),
         no_one=_no_one_pattern(
             lst("grammar_numbers"),
             set(homophones),
@@ -421,6 +427,8 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
             ok = True  # "for and a half": only a number takes a half
         elif _no_then_a_number(tokens, i + 1):
             ok = True  # "four, no, three" heard as "for no three": a number corrected
+        elif tok in rules.homophones and _or_the_next_number(tokens, i + 1, value):
+            ok = True  # "two or three" heard as "to or three": a range of two numbers side by side
         elif prev == "a":
             ok = _follower_ok(tokens, i + 1, rules.clause_start)
         elif prev == "no" and _a_number_before_no(tokens, i - 1):
@@ -435,6 +443,19 @@ def resolve_homophones(tokens: list[str], rules: RatingRules, start: int) -> lis
         if ok:
             out[i] = f"{value:g}"
     return out
+
+
+def _ends_on_an_end_cue(tokens: list[str], at: int, rules: RatingRules) -> bool:
+    n = _match_at(tokens, at, rules.end_cues)
+    return n > 0 and all(t == "," for t in tokens[at + n :])
+
+
+def _or_the_next_number(tokens: list[str], at: int, value: float) -> bool:
+    """ "or" and the number one above `value` start at tokens[at] ("to or three")."""
+    if tuple(tokens[at : at + 1]) != ("or",) or at + 1 >= len(tokens):
+        return False
+    n = _number(tokens[at + 1])
+    return n is not None and n[1] is None and n[2] is None and n[0] == value + 1
 
 
 def _no_then_a_number(tokens: list[str], no: int) -> bool:
@@ -597,7 +618,10 @@ def _labelled(tokens: list[str], i: int, rules: RatingRules) -> bool:
 
 
 def _after_cue(tokens: list[str], j: int, rules: RatingRules) -> bool:
-    """A rating trailer ends the clause after the number: "... three i suppose", "four overall"."""
+    """A rating trailer ends the clause after the number: "... three i suppose", "four overall";
+    an end cue ends the answer: "... four, like.", "... five again"."""
+    if _ends_on_an_end_cue(tokens, j, rules):
+        return True
     n = _match_at(tokens, j, rules.after_cues)
     if not n:
         return False
@@ -795,7 +819,7 @@ def _ends_answer(tokens: list[str], c: tuple[int, int, float, int], rules: Ratin
     """Is rating `c` the answer's last word, but for a trailer ("... four ish",
     "... a three i think")?"""
     rest = tuple(t for t in tokens[c[3] :] if t != ",")
-    return not rest or rest in rules.after_cues
+    return not rest or rest in rules.after_cues or rest in rules.end_cues
 
 
 def _closes(tokens: list[str], c: tuple[int, int, float, int], rules: RatingRules) -> bool:
@@ -876,6 +900,25 @@ def _one_corrected(m: re.Match[str], rules: RatingRules) -> str:
     return f"{num} {m.group('fix')} {m.group('no')} 1{pause}"
 
 
+def _without_topic(clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> str:
+    """The answer without the part it names first when a number follows: "this
+    one, five. i told them ..." (heard without its comma, "this one five i told
+    them") rates the part with its number said first."""
+    tokens = clean.split()
+    i = 0
+    while i < len(tokens) and (tokens[i] == "," or (n := _match_at(tokens, i, fillers))):
+        i += 1 if tokens[i] == "," else n
+    n = _match_at(tokens, i, rules.topic_heads)
+    if not n:
+        return clean
+    k = i + n
+    while k < len(tokens) and tokens[k] in (",", "a"):
+        k += 1
+    if k >= len(tokens) or (tokens[k] not in rules.grammar_numbers and tokens[k] not in rules.homophones):
+        return clean
+    return " ".join(tokens[:i] + tokens[i + n :])
+
+
 def rating_and_source(
     clean: str, rules: RatingRules, fillers: tuple[tuple[str, ...], ...]
 ) -> tuple[float | None, bool]:
@@ -883,7 +926,7 @@ def rating_and_source(
     out of ten") wins; a verdict word ("terrible", "fine") only fills in."""
     if rules.no_one is not None:
         clean = rules.no_one.sub(lambda m: _one_corrected(m, rules), clean)
-    value = number_rating(to_digits(clean, rules), rules, fillers)
+    value = number_rating(to_digits(_without_topic(clean, rules, fillers), rules), rules, fillers)
     if value is not None:
         return value, True
     return word_rating(clean, rules, fillers), False
