@@ -350,6 +350,28 @@ def test_an_answer_starting_with_and_is_an_answer_when_the_last_one_waited_its_f
     assert flow.run().answers["opening"].text == rest
 
 
+def test_an_and_answer_that_names_the_lesson_asked_for_is_that_questions():
+    """Held-out 28, clean, read live (first run): "... team of seven, he said.
+    three." ended on its rating, and "in system design i should draw the big
+    picture first ..." was heard as "and system design i should ...": it was
+    kept with the wrap-up, and the win went under the improvement."""
+    closing = _quick("i asked about the team size and how on call works a team of seven he said three", rating=3)
+    improve = "and system design i should draw the big picture first then go into the details"
+    nailed = "and the sql round i nailed that, window functions, joins, everything"
+    flow, speaker, _, _ = make_flow([*FULL[:4], closing, improve, _quick(nailed)])
+    outcome = flow.run()
+    assert outcome.answers["closing"].text == closing.text
+    assert outcome.answers["improve"].text == improve
+    assert "draw the big picture first" in outcome.answers["improve"].improve
+    assert outcome.answers["nailed"].text == nailed
+    assert not any(s in speaker.said for s in flow.phrases.top["carried_on"])
+    # an "and ..." that names no lesson is still the rest of the last answer
+    flow, speaker, _, _ = make_flow([*FULL[:4], closing, "and he said they're hiring two more", *FULL[5:]])
+    outcome = flow.run()
+    assert outcome.answers["closing"].text.endswith("hiring two more")
+    assert outcome.answers["improve"].text == FULL[5]
+
+
 def test_only_the_answer_just_given_is_carried_on():
     """After a skip, or a follow-up question, an "and ..." answer is its own."""
     rest = "and the small talk was fine, a three"

@@ -10,7 +10,9 @@ word acts as that command, and an empty one skips.
 An answer that starts as the rest of the one before ("and then ...", see
 understanding/pauses.carries_on), right after a short pause ended that one
 (Heard.quick_end: a spoken answer the pause rules took as finished), is kept
-with it, and the question is asked again.
+with it, and the question is asked again; unless it names the lesson the
+question asks for ("and next time i should ..." to "one thing you'd do
+differently").
 """
 
 from __future__ import annotations
@@ -142,9 +144,11 @@ class Flow:
             if not text:
                 reprompted = True
                 continue
-            if cut_short == i - 1 and carries_on(text):
+            if cut_short == i - 1 and carries_on(text) and not rules.names_its_lesson(text, stage.kind):
                 # "... in one quarter, | and the hiring manager unmuted ...": the last
-                # answer went on after the pause that ended it; then this question again
+                # answer went on after the pause that ended it; then this question again.
+                # Not when it names what this question asks for: "and system design i
+                # should draw the big picture first" answers "one thing you'd do differently"
                 self._carry_on(answers, i, text, heard, done="carried_on")
                 cut_short = i - 1 if heard.quick_end else None
                 reprompted = False

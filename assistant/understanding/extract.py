@@ -38,6 +38,7 @@ __all__ = [
     "second_person",
     "command_word",
     "more_said_first",
+    "names_its_lesson",
     "yes_no",
     "reply_grammar",
     "reply_vocabulary",
@@ -650,6 +651,15 @@ def more_said_first(text: str) -> str | None:
         seen += len([t for t in clean(words[k]).split() if t != ","])
         k += 1
     return " ".join(words[k:]).lstrip(",.;:!?- ").strip()
+
+
+def names_its_lesson(text: str, kind: str | None) -> bool:
+    """Does an answer to the improvement ("improve") or win ("nailed")
+    question say it as one ("and system design i should draw the big picture
+    first")? Such an answer is that question's, however it starts."""
+    rules = _rules()
+    pattern = {"improve": rules.improve_re, "nailed": rules.nailed_re}.get(kind or "")
+    return pattern is not None and pattern.search(restore_apostrophes(clean(text or ""))) is not None
 
 
 def _starts_any(tokens: list[str], opts: tuple[tuple[str, ...], ...]) -> bool:
