@@ -767,6 +767,7 @@ def test_needing_to_think_about_it_is_a_non_answer(text):
     "no idea honestly i'm struggling to think of anything",
     "dunno, my head's fried",
     "uh, i don't know. ask me tomorrow, eh.",  # held-out 27 (typed, first run)
+    "bwoy, nothing really. mi wouldn't change nothing today.",  # held-out 28 (typed, first run)
     # a second non-answer after the first is still none ("i stayed professional" is hedged away)
     "nothing. honestly, hmm, i don't know. i stayed professional, i guess? but nothing i'd call nailed.",
 ])  # fmt: skip

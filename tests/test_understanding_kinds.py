@@ -140,6 +140,26 @@ def test_counts_stay_counts(text):
     ("improve", "brush up on the irrigation side of things before the next one.", "technical"),
     ("improve", "read the questions off my phone. nobody minds.", "questions"),
     ("closing", "then she asked if i had more questions and i just said no", "questions"),
+    # held-out 28 (typed, first run)
+    ("arrival", "and still there was go-slow from ojuelegba", "late"),
+    ("arrival", "i reached exactly on time only, no buffer at all, so i was very tense", "late"),
+    ("improve", "sort the parking out the night before, mate.", "late"),
+    ("arrival", "roads were sheer ice on circle drive so i crawled the whole way", "late"),
+    ("opening", "we ended up blethering about the dog show at the weekend", "chemistry"),
+    ("opening", "the lead gp was a wee bit of a chatterbox", "chemistry"),
+    ("opening", "he was sound about it to be fair, laughed and went off to get a bit of tissue", "chemistry"),
+    ("nailed", "the cricket talk, that break the ice proper.", "chemistry"),
+    ("opening", "polite enough, but we didn't have nothing to talk about", "chemistry"),
+    ("opening", "the cfo was very formal, very proper, not much of a smile", "chemistry"),
+    ("tough", "and then i started blethering about the old system", "rambling"),
+    ("tough", "the practical task, they had me do a reading group with five little ones", "technical"),
+    ("tough", "they had me do one of them computer tests", "technical"),
+    ("tough", "a set of drawings for a retaining wall and asked me to find what was wrong with them", "technical"),
+    ("closing", "they asked my expectation and i said twelve million a year", "salary"),
+    ("closing", "at my age i just don't know that i want to be doing nights again", "fit"),
+    ("tough", "look, i've had that happen, so i just told him what i did, rang around", "examples"),
+    ("experience", "mi tell dem about when the whole system crash on a saturday", "examples"),
+    ("experience", "i told him about rebuilding the number three dryer section", "examples"),
 ])
 def test_topics_named_in_any_direction(stage, text, cause):
     assert cause in extract(text, stage).causes
@@ -190,6 +210,11 @@ def test_fit_words_in_other_senses(text):
     ("arrival", "got there on time but i was sweating because the bus was packed", "nerves"),
     ("opening", "zero rapport, they just read the questions off a sheet", "questions"),
     ("tough", "then the written maths test on currency conversion, i rushed it", "late"),
+    # held-out 28 (typed, first run)
+    ("tough", "they asked how i'd fix the eight o'clock rush when everybody's phoning", "late"),
+    ("opening", "we ended up blethering about the dog show", "rambling"),
+    ("tough", "and then i started blethering about the old system", "chemistry"),
+    ("tough", "i had to go slow on the maths part", "late"),
 ])
 def test_keywords_out_of_context(stage, text, cause):
     assert cause not in extract(text, stage).causes
