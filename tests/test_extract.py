@@ -535,6 +535,12 @@ def test_rules_bad_pattern(tmp_path, monkeypatch):
     _expect_error("causes.late.patterns")
 
 
+def test_rules_bad_denial_pattern(tmp_path, monkeypatch):
+    rules = _copy_prompts(tmp_path, monkeypatch)
+    rules.write_text(rules.read_text().replace("denials = [\n", 'denials = [\n  "(unclosed",\n', 1))
+    _expect_error("text.denials")
+
+
 def test_rules_bad_rating_word(tmp_path, monkeypatch):
     rules = _copy_prompts(tmp_path, monkeypatch)
     rules.write_text(rules.read_text().replace('"terrible" = 1', '"terrible" = 9'))
@@ -774,6 +780,34 @@ def test_needing_to_think_about_it_is_a_non_answer(text):
 def test_too_tired_to_think_is_a_non_answer(text):
     assert extract(text, "improve").improve is None
     assert extract(text, "nailed").nailed is None
+
+
+@pytest.mark.parametrize("text", [
+    # held-out 28 (typed, first run): the win denied
+    "i don't know. don't reckon i nailed much of anything today, tell you the truth.",
+    "i don't think i nailed anything",
+    "nothing, i didn't nail anything today",
+    "honestly i don't think i did anything well",
+    "not sure i nailed any of it",
+    "i don't think i'd change anything",
+    "i don't think there's anything i'd change",
+    "i mean, nothing i could've done really. it was their change.",  # dev (typed)
+])  # fmt: skip
+def test_the_thing_asked_for_denied_is_no_lesson(text):
+    """The summary would have said "What went well: don't reckon i nailed much of anything"."""
+    assert extract(text, "improve").improve is None
+    assert extract(text, "nailed").nailed is None
+
+
+@pytest.mark.parametrize("text,kind,phrase", [
+    ("i didn't do anything well but the story about the flood landed", "nailed", "the story about the flood landed"),
+    ("i don't think i nailed anything, but the chat at the start was good", "nailed", "the chat at the start was good"),
+    ("i don't think i prepared enough", "improve", "i don't think i prepared enough"),  # a lesson, no denial
+    ("i didn't prepare anything", "improve", "i didn't prepare anything"),
+])  # fmt: skip
+def test_after_a_denial_a_but_names_the_lesson(text, kind, phrase):
+    got = extract(text, kind)
+    assert (got.improve if kind == "improve" else got.nailed) == phrase
 
 
 def test_a_hedge_then_a_real_answer_keeps_the_answer():

@@ -78,6 +78,7 @@ class _Rules:
     soft_words: tuple[tuple[str, ...], ...]
     non_answer_heads: tuple[tuple[str, ...], ...]
     non_answer_reasons: tuple[tuple[str, ...], ...]
+    denials: re.Pattern[str] | None
     improve_re: re.Pattern[str]
     nailed_re: re.Pattern[str]
     breaks: frozenset[tuple[str, ...]]
@@ -106,11 +107,23 @@ def _marker_re(items: list[str]) -> re.Pattern[str]:
     return pat
 
 
+def _denials_re(path: Path, patterns: list[str]) -> re.Pattern[str]:
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as e:
+            raise PromptsError(f"{path}: 'text.denials' pattern '{p}' is not a valid pattern ({e}).") from None
+    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w'])")
+
+
 def _build(path: Path, data: dict[str, Any]) -> _Rules:
     reject_unknown(path, data, TOP_KEYS)
     text = require(path, data, "text", dict)
     reject_unknown(
-        path, text, {"fillers", "lead_ins", "trailers", "non_answers", "soft_words", "non_answer_reasons"}, "text"
+        path,
+        text,
+        {"fillers", "lead_ins", "trailers", "non_answers", "soft_words", "non_answer_reasons", "denials"},
+        "text",
     )
     phrases = require(path, data, "phrases", dict)
     reject_unknown(
@@ -166,6 +179,7 @@ def _build(path: Path, data: dict[str, Any]) -> _Rules:
         soft_words=phrase_tuples(lst("text.soft_words")),
         non_answer_heads=phrase_tuples(non_answers),
         non_answer_reasons=phrase_tuples(lst("text.non_answer_reasons")),
+        denials=_denials_re(path, lst("text.denials")),
         improve_re=_marker_re(lst("phrases.improve_markers")),
         nailed_re=_marker_re(lst("phrases.nailed_markers")),
         breaks=frozenset(tuple(s.split()) for s in lst("phrases.clause_breaks")),
@@ -398,6 +412,12 @@ def _skip_non_answer(tokens: list[str], rules: _Rules) -> list[str]:
     less" and "no, i should have prepared more" say something: what follows the
     contrast or the lead-in."""
     words = _strip_edges(list(tokens), rules.fillers, ())
+    denied = _denied_part(words, rules)
+    if denied:
+        rest = _strip_edges(words[denied:], rules.fillers, ())
+        for opt in _CONTRAST:
+            if tuple(rest[: len(opt)]) == opt:
+                return rest[len(opt) :]  # "i didn't do anything well, but the flood story landed"
     for head in rules.non_answer_heads:
         if tuple(words[: len(head)]) != head:
             continue
@@ -458,18 +478,41 @@ def _drop_soft(tokens: list[str], rules: _Rules) -> list[str]:
     return out
 
 
+def _denial(words: list[str], rules: _Rules) -> bool:
+    """ "i don't think i nailed anything", "don't reckon i nailed much of anything
+    today": the thing asked for denied, and no "but" after it to name one."""
+    said = " ".join(words)
+    m = rules.denials.match(said) if rules.denials is not None else None
+    if m is None:
+        return False
+    rest = said[m.end() :].split()
+    return not any(o == tuple(rest[k : k + len(o)]) for k in range(len(rest)) for o in _CONTRAST)
+
+
+def _denied_part(tokens: list[str], rules: _Rules) -> int:
+    """How many tokens a denial at the start takes ("i didn't do anything well"), 0 if none."""
+    if rules.denials is None:
+        return 0
+    for k in range(len(tokens), 0, -1):
+        if rules.denials.fullmatch(" ".join(t for t in tokens[:k] if t != ",")):
+            return k
+    return 0
+
+
 def _non_answer(c: str, rules: _Rules) -> bool:
     tokens = restore_apostrophes(c).split()
     words = _drop_soft(tokens, rules)
     if not words:
         return False
-    if " ".join(words) in rules.non_answers:
+    if " ".join(words) in rules.non_answers or _denial(words, rules):
         return True
     # a non-answer and its reason: "nothing it went as well as it could"
     for head in rules.non_answer_heads:
         if tuple(words[: len(head)]) != head:
             continue
         rest = words[len(head) :]
+        if _denial(rest, rules):
+            return True  # "i don't know, don't reckon i nailed much of anything"
         if not any(tuple(rest[: len(r)]) == r for r in rules.non_answer_reasons):
             return False
         said = " ".join(rest)
