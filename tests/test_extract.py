@@ -792,6 +792,8 @@ def test_too_tired_to_think_is_a_non_answer(text):
     "i don't think i'd change anything",
     "i don't think there's anything i'd change",
     "i mean, nothing i could've done really. it was their change.",  # dev (typed)
+    "shoot, i don't think i did anything well today, honestly.",  # held-out 29 (typed, first run)
+    "honestly nothing comes to mind, i'm still kind of buzzing. ask me tomorrow eh.",
 ])  # fmt: skip
 def test_the_thing_asked_for_denied_is_no_lesson(text):
     """The summary would have said "What went well: don't reckon i nailed much of anything"."""
@@ -1202,6 +1204,15 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("there were four like that", None),
         ("i had four like interviews that week", None),
         ("we waited for like", None),
+        # a road or a code read digit by digit is no rating (held-out 29, typed, first run)
+        ("och, the drive was bonny, an hour down the a eight three five, no bother at all, i was there "
+         "with forty minutes to spare and sat in the car with my notes. four and a half.", 4.5),
+        ("the a eight three five was empty", None),
+        ("five five five three hours on the floor during the brunch rush", 5.0),  # held-out 25, clean
+        ("four three and a half", 4.0),
+        # Singaporean particles close a rating as "lah" does (held-out 29, typed, first run)
+        ("the tech lead joined on video from hong kong, very serious one, camera off the whole time. so four lor.", 4.0),
+        ("three leh, not bad", 3.0),
         # "two or three" heard as "to or three" (held-out 28, pauses, first run)
         ("i manage people who do that so i was slow to or three", 2.5),
         ("we went to or three places", None),

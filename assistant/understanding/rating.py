@@ -629,6 +629,23 @@ def _after_cue(tokens: list[str], j: int, rules: RatingRules) -> bool:
     return k >= len(tokens) or tokens[k] == "," or tokens[k] in rules.clause_start
 
 
+def _in_a_code(tokens: list[str], i: int) -> bool:
+    """Is tokens[i] in a run of three or more single digits, one of them no
+    rating ("a 8 3 5"; not "five, five, five" heard as "5 5 5 3")?"""
+
+    def digit(k: int) -> bool:
+        return 0 <= k < len(tokens) and len(tokens[k]) == 1 and tokens[k].isdigit()
+
+    if not digit(i):
+        return False
+    lo, hi = i, i
+    while digit(lo - 1):
+        lo -= 1
+    while digit(hi + 1):
+        hi += 1
+    return hi - lo >= 2 and any(not 1 <= int(tokens[k]) <= 5 for k in range(lo, hi + 1))
+
+
 def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple[int, int, float, int]]:
     """(strength, index, value, end index) of each number said as a rating."""
     found: list[tuple[int, int, float, int]] = []
@@ -677,6 +694,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         strength = 0
         if _pronoun_one(tokens, i, j, value, high, scale, start, rules):
             strength = -1
+        elif _in_a_code(tokens, i):
+            strength = -1  # a road or a code read out digit by digit: "the a eight three five"
         elif _countable(tokens, j, rules, scaled=scale is not None or halved, halved=halved) or (
             scale is None
             and not (halved and _follower_ok(tokens, j, frozenset()))  # "... she seemed to like the three and a half"
