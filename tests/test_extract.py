@@ -848,6 +848,30 @@ def test_a_lesson_ends_where_it_is_hedged(text, kind, phrase):
     assert (got.improve if kind == "improve" else got.nailed) == phrase
 
 
+@pytest.mark.parametrize("text,kind,phrase", [
+    # a reply that goes on from the question ("in system design" heard as "and system design")
+    ("and the chat at the start was good", "nailed", "the chat at the start was good"),
+    ("but the story about the flood went down well", "nailed", "the story about the flood went down well"),
+    ("and um practise my examples out loud", "improve", "practise my examples out loud"),
+])  # fmt: skip
+def test_a_lesson_does_not_start_on_a_joining_word(text, kind, phrase):
+    got = extract(text, kind)
+    assert (got.improve if kind == "improve" else got.nailed) == phrase
+
+
+def test_a_win_named_before_its_marker_is_not_the_lesson_after_it():
+    """Dev d02, clean: "... the new handover system which i was proud of but i
+    think i went on way too long" named the lesson as the win."""
+    got = extract(
+        "three i talked about the ward reorganisation and the new handover system which i was proud of "
+        "but i think i went on way too long like i could actually see her",
+        "experience",
+    )
+    assert got.nailed is None
+    assert got.improve is not None and got.improve.startswith("i went on way too long")
+    assert extract("nailed it honestly, every hard question was one i'd practised", "tough").improve is None
+
+
 def test_a_tentative_lesson_after_not_knowing_is_still_a_lesson():
     assert extract("i don't know, maybe practise more", "improve").improve == "practise more"
     assert extract("i don't know maybe nothing but i rambled", "improve").improve == "i rambled"

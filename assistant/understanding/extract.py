@@ -256,9 +256,18 @@ def _strip_edges(tokens: list[str], front: tuple[tuple[str, ...], ...], back: tu
                 break
         for opt in back:
             if len(tokens) >= len(opt) and tuple(tokens[-len(opt) :]) == opt:
+                if opt == ("well",) and len(tokens) > 1 and tokens[-2] in _DONE_WELL:
+                    continue  # "it went down well": the "well" says how it went
                 tokens, changed = tokens[: -len(opt)], True
                 break
     return tokens
+
+
+# Words after which a last "well" is how something went, not a filler.
+_DONE_WELL = frozenset(
+    "down went go goes going did done do does worked work works played landed really very so pretty quite "
+    "as fairly reasonably".split()
+)
 
 
 _REGRET_HAVE = frozenset({"have", "'ve"})
@@ -363,9 +372,14 @@ def _before_hedge(tokens: list[str], rules: _Rules) -> list[str]:
     return tokens
 
 
+_JOINING = frozenset({"and", "but", "or", "then", ","})
+
+
 def _tidy_phrase(tokens: list[str], rules: _Rules) -> str | None:
     tokens = _skip_non_answer(tokens, rules)
     tokens = _strip_lead_ins(tokens, rules)
+    while tokens and tokens[0] in _JOINING:  # "and the chat was good": the answer goes on from the question
+        tokens = _strip_lead_ins(tokens[1:], rules)
     tokens = _before_hedge(tokens, rules)
     tokens = _strip_edges(tokens, (), rules.trailers + rules.fillers)
     words = 0
@@ -456,12 +470,23 @@ def _find_marked(text: str, pattern: re.Pattern[str], rules: _Rules) -> str | No
         said = m.group(0).split()
         if said and said[-1] in _REGRET_HAVE and rest and rest[0] == "to":
             continue  # "i'd have to relocate" is an obligation, not a lesson
+        if rest and rest[0] in ("but", "though", "although", "however"):
+            continue  # "the handover system which i was proud of, but i went on too long": it came before
         if said and said[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
             rest = ["have"] + rest
         phrase = _tidy_phrase(_clause(rest, rules), rules)
         if phrase and not phrase.startswith(("it ", "it,")):
             return phrase
     return None
+
+
+def _win_then_but(text: str, rules: _Rules) -> bool:
+    """Is a win's marker followed by a contrast ("... which i was proud of, but ...")?"""
+    for m in rules.nailed_re.finditer(text):
+        rest = text[m.end() :].replace(",", " ").split()
+        if rest and rest[0] in ("but", "though", "although", "however"):
+            return True
+    return False
 
 
 def _drop_soft(tokens: list[str], rules: _Rules) -> list[str]:
@@ -591,8 +616,10 @@ def extract(text: str, kind: str | None = None) -> Extraction:
     said = restore_apostrophes(c)  # "next time id bring" reads as "next time i'd bring"
     improve = _find_marked(said, rules.improve_re, rules)
     nailed = _find_marked(said, rules.nailed_re, rules)
-    if nailed is not None and improve is None and set(causes) - set(positive):
-        improve = _other_side(said, nailed, rules)
+    if improve is None and set(causes) - set(positive) and (nailed is not None or _win_then_but(said, rules)):
+        # a win named, by its words or before its marker ("the handover system which i was
+        # proud of, but i went on too long"): the other side of it is the lesson
+        improve = _other_side(said, nailed or "", rules)
     return Extraction(value, improve, nailed, causes, positive, rating_said=said_number)
 
 
