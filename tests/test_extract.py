@@ -1234,6 +1234,12 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("the a eight three five was empty", None),
         ("five five five three hours on the floor during the brunch rush", 5.0),  # held-out 25, clean
         ("four three and a half", 4.0),
+        # a half said last is the rating, and a word before it blocks no half (held-out 29, clean
+        # and pauses, first run: "... showed 'em the rota i built an' all. four and a half, easy.")
+        ("showed them the road i'd open all four and a half easy", 4.5),
+        ("an hour down there a three five no bother at all i was there with forty minutes to spare "
+         "and said in the car with my notes four and a half", 4.5),
+        ("we were all four and a half hours in that room", None),
         # Singaporean particles close a rating as "lah" does (held-out 29, typed, first run)
         ("the tech lead joined on video from hong kong, very serious one, camera off the whole time. so four lor.", 4.0),
         ("three leh, not bad", 3.0),

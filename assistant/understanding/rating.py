@@ -698,7 +698,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
             strength = -1  # a road or a code read out digit by digit: "the a eight three five"
         elif _countable(tokens, j, rules, scaled=scale is not None or halved, halved=halved) or (
             scale is None
-            and not (halved and _follower_ok(tokens, j, frozenset()))  # "... she seemed to like the three and a half"
+            # "... she seemed to like the three and a half", "... showed them the rota and all four and a half easy"
+            and not (halved and (_follower_ok(tokens, j, frozenset()) or _after_cue(tokens, j, rules)))
             and _blocked(tokens, i, rules, start, j, halved)
         ):
             strength = -1  # a count or a time; but "for four out of five" is a rating by its shape
@@ -724,6 +725,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 and _follower_ok(tokens, j, rules.clause_start)
             ):
                 strength = 2  # "two no wait three they were nice", "i got the three no two and a half"
+            elif halved and all(t == "," for t in tokens[j:]):
+                strength = 2  # a half said last: only a rating takes a half, and it is the last word on the stage
             elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
                 strength = 1
             elif i and tokens[i - 1] in rules.words and _follower_ok(tokens, j, rules.clause_start):
