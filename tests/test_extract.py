@@ -1234,6 +1234,12 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("the a eight three five was empty", None),
         ("five five five three hours on the floor during the brunch rush", 5.0),  # held-out 25, clean
         ("four three and a half", 4.0),
+        # a time told to the minute is no rating (held-out 29, read live with pauses, first run: the
+        # answer ended at its pause as if rated, and every later answer went a question late)
+        ("by the brain word traffic tell i left the house a while for two o'clock until i reached there "
+         "ten minutes to two", None),
+        ("i reached there ten minutes to two rushing from the car park so i will say three", 3.0),
+        ("we got in at quarter to four", None),
         # a half said last is the rating, and a word before it blocks no half (held-out 29, clean
         # and pauses, first run: "... showed 'em the rota i built an' all. four and a half, easy.")
         ("showed them the road i'd open all four and a half easy", 4.5),

@@ -78,6 +78,10 @@ from assistant.understanding.pauses import CLOSED, FINISHED, OPEN, TELLING, UNFI
         ("it was terrible honestly", True, UNRATED),
         ("okay that was better. four", True, OPEN),  # a rating and one word
         ("okay that was better. i talked about the oncology trial. four", True, FINISHED),
+        # a time is no rating: its rating is still to come (held-out 29, first run, live with pauses:
+        # "... i reached there ten minutes to two, | rushing from the car park. so i will say three.")
+        ("by the brain word traffic tell i left the house a while for two o'clock until i reached there "
+         "ten minutes to two", True, UNRATED),
     ],
 )
 def test_answer_state(text, rated, state):
