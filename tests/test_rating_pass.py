@@ -206,6 +206,11 @@ def test_a_sound_before_a_number_is_read_as_a():
     # at the very start ("the hiring manager" -> "the five manager") it is not
     assert a_sound_before("the five manager asked", "five") == (None, "five")
     assert a_sound_before("we met two engineers", "two") == (None, "two")
+    # a time told to the minute keeps its "to" (held-out 29, first run, live with pauses: "i
+    # reached there ten minutes to two, | ..." read as "... ten minutes a two" ended the answer)
+    assert a_sound_before("i reached there ten minutes to two", "two") == (None, "two")
+    assert a_sound_before("i reached there ten minutes to a two", "a two") == (None, "a two")
+    assert a_sound_before("i'd give it to two", "two") == ("i'd give it a two", "a two")
 
 
 def test_sounds_like_prefers_the_number_heard():

@@ -644,6 +644,8 @@ def a_sound_before(text: str, phrase: str, at: int | None = None) -> tuple[str |
     at = phrase_at(words, pw) if at is None else at
     if at is None or at < 2 or words[at - 1] not in speech_words().a_heard_as:
         return None, phrase
+    if f"{words[at - 2]} {words[at - 1]}" in rating_rules().block_before:
+        return None, phrase  # "ten minutes to two" is a time, not "ten minutes a two"
     if pw[0] == "a":
         return " ".join(words[: at - 1] + words[at:]), phrase
     return " ".join(words[: at - 1] + ["a"] + words[at:]), "a " + phrase
