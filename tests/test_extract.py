@@ -776,14 +776,9 @@ def test_needing_to_think_about_it_is_a_non_answer(text):
     "bwoy, nothing really. mi wouldn't change nothing today.",  # held-out 28 (typed, first run)
     # a second non-answer after the first is still none ("i stayed professional" is hedged away)
     "nothing. honestly, hmm, i don't know. i stayed professional, i guess? but nothing i'd call nailed.",
-])  # fmt: skip
-def test_too_tired_to_think_is_a_non_answer(text):
-    assert extract(text, "improve").improve is None
-    assert extract(text, "nailed").nailed is None
-
-
-@pytest.mark.parametrize("text", [
-    # held-out 28 (typed, first run): the win denied
+    "honestly nothing comes to mind, i'm still kind of buzzing. ask me tomorrow eh.",  # held-out 29 (typed)
+    # the thing asked for, denied (held-out 28, typed, first run): the summary would have said
+    # "What went well: don't reckon i nailed much of anything"
     "i don't know. don't reckon i nailed much of anything today, tell you the truth.",
     "i don't think i nailed anything",
     "nothing, i didn't nail anything today",
@@ -793,23 +788,10 @@ def test_too_tired_to_think_is_a_non_answer(text):
     "i don't think there's anything i'd change",
     "i mean, nothing i could've done really. it was their change.",  # dev (typed)
     "shoot, i don't think i did anything well today, honestly.",  # held-out 29 (typed, first run)
-    "honestly nothing comes to mind, i'm still kind of buzzing. ask me tomorrow eh.",
 ])  # fmt: skip
-def test_the_thing_asked_for_denied_is_no_lesson(text):
-    """The summary would have said "What went well: don't reckon i nailed much of anything"."""
+def test_a_non_answer_or_a_denial_is_no_lesson(text):
     assert extract(text, "improve").improve is None
     assert extract(text, "nailed").nailed is None
-
-
-@pytest.mark.parametrize("text,kind,phrase", [
-    ("i didn't do anything well but the story about the flood landed", "nailed", "the story about the flood landed"),
-    ("i don't think i nailed anything, but the chat at the start was good", "nailed", "the chat at the start was good"),
-    ("i don't think i prepared enough", "improve", "i don't think i prepared enough"),  # a lesson, no denial
-    ("i didn't prepare anything", "improve", "i didn't prepare anything"),
-])  # fmt: skip
-def test_after_a_denial_a_but_names_the_lesson(text, kind, phrase):
-    got = extract(text, kind)
-    assert (got.improve if kind == "improve" else got.nailed) == phrase
 
 
 def test_a_hedge_then_a_real_answer_keeps_the_answer():
@@ -823,6 +805,8 @@ def test_a_hedge_then_a_real_answer_keeps_the_answer():
 
 
 @pytest.mark.parametrize("text,kind,phrase", [
+    # a hedge two words or more into a lesson ends it (the summary said "What went well: the
+    # snow week story maybe, aye, that went down")
     # typed held-out 22, 23, 24 and 26 (each seen), then the same answers as heard
     ("dunno. the snow week story maybe. aye, that went down well.", "nailed", "the snow week story"),
     ("the reading programme, i think. i could tell they liked it.", "nailed", "the reading programme"),
@@ -840,21 +824,17 @@ def test_a_hedge_then_a_real_answer_keeps_the_answer():
     # after "and", "or" or a wh-word the hedge belongs to what follows
     ("slow down and maybe breathe before i answer", "improve", "slow down and maybe breathe before i answer"),
     ("giving them what i think they wanted to hear", "nailed", "giving them what i think they wanted to hear"),
-])  # fmt: skip
-def test_a_lesson_ends_where_it_is_hedged(text, kind, phrase):
-    """The summary said "What went well: the snow week story maybe, aye, that went
-    down": a hedge two words or more into a lesson ends it."""
-    got = extract(text, kind)
-    assert (got.improve if kind == "improve" else got.nailed) == phrase
-
-
-@pytest.mark.parametrize("text,kind,phrase", [
-    # a reply that goes on from the question ("in system design" heard as "and system design")
+    # after a denial, a "but" names the lesson
+    ("i didn't do anything well but the story about the flood landed", "nailed", "the story about the flood landed"),
+    ("i don't think i nailed anything, but the chat at the start was good", "nailed", "the chat at the start was good"),
+    ("i don't think i prepared enough", "improve", "i don't think i prepared enough"),  # a lesson, no denial
+    ("i didn't prepare anything", "improve", "i didn't prepare anything"),
+    # a lesson does not start on a joining word ("in system design" heard as "and system design")
     ("and the chat at the start was good", "nailed", "the chat at the start was good"),
     ("but the story about the flood went down well", "nailed", "the story about the flood went down well"),
     ("and um practise my examples out loud", "improve", "practise my examples out loud"),
 ])  # fmt: skip
-def test_a_lesson_does_not_start_on_a_joining_word(text, kind, phrase):
+def test_the_lesson_said_back(text, kind, phrase):
     got = extract(text, kind)
     assert (got.improve if kind == "improve" else got.nailed) == phrase
 
