@@ -78,7 +78,7 @@ class _Rules:
     soft_words: tuple[tuple[str, ...], ...]
     non_answer_heads: tuple[tuple[str, ...], ...]
     non_answer_reasons: tuple[tuple[str, ...], ...]
-    denials: re.Pattern[str] | None
+    denials: re.Pattern[str]
     improve_re: re.Pattern[str]
     nailed_re: re.Pattern[str]
     breaks: frozenset[tuple[str, ...]]
@@ -464,13 +464,17 @@ def _clause(tokens: list[str], rules: _Rules) -> list[str]:
     return tokens
 
 
+# After a win's marker these say the win came before it ("... which i was proud of, but ...").
+_BUT = frozenset({"but", "though", "although", "however"})
+
+
 def _find_marked(text: str, pattern: re.Pattern[str], rules: _Rules) -> str | None:
     for m in pattern.finditer(text):
         rest = text[m.end() :].split()
         said = m.group(0).split()
         if said and said[-1] in _REGRET_HAVE and rest and rest[0] == "to":
             continue  # "i'd have to relocate" is an obligation, not a lesson
-        if rest and rest[0] in ("but", "though", "although", "however"):
+        if rest and rest[0] in _BUT:
             continue  # "the handover system which i was proud of, but i went on too long": it came before
         if said and said[-1] in _REGRET_HAVE and rest and rest[0] != "," and not _is_participle(rest[0]):
             rest = ["have"] + rest
@@ -484,7 +488,7 @@ def _win_then_but(text: str, rules: _Rules) -> bool:
     """Is a win's marker followed by a contrast ("... which i was proud of, but ...")?"""
     for m in rules.nailed_re.finditer(text):
         rest = text[m.end() :].replace(",", " ").split()
-        if rest and rest[0] in ("but", "though", "although", "however"):
+        if rest and rest[0] in _BUT:
             return True
     return False
 
@@ -507,7 +511,7 @@ def _denial(words: list[str], rules: _Rules) -> bool:
     """ "i don't think i nailed anything", "don't reckon i nailed much of anything
     today": the thing asked for denied, and no "but" after it to name one."""
     said = " ".join(words)
-    m = rules.denials.match(said) if rules.denials is not None else None
+    m = rules.denials.match(said)
     if m is None:
         return False
     rest = said[m.end() :].split()
@@ -516,8 +520,6 @@ def _denial(words: list[str], rules: _Rules) -> bool:
 
 def _denied_part(tokens: list[str], rules: _Rules) -> int:
     """How many tokens a denial at the start takes ("i didn't do anything well"), 0 if none."""
-    if rules.denials is None:
-        return 0
     for k in range(len(tokens), 0, -1):
         if rules.denials.fullmatch(" ".join(t for t in tokens[:k] if t != ",")):
             return k
