@@ -507,15 +507,15 @@ def _drop_soft(tokens: list[str], rules: _Rules) -> list[str]:
     return out
 
 
+def _has_contrast(words: list[str]) -> bool:
+    return any(o == tuple(words[k : k + len(o)]) for k in range(len(words)) for o in _CONTRAST)
+
+
 def _denial(words: list[str], rules: _Rules) -> bool:
     """ "i don't think i nailed anything", "don't reckon i nailed much of anything
     today": the thing asked for denied, and no "but" after it to name one."""
-    said = " ".join(words)
-    m = rules.denials.match(said)
-    if m is None:
-        return False
-    rest = said[m.end() :].split()
-    return not any(o == tuple(rest[k : k + len(o)]) for k in range(len(rest)) for o in _CONTRAST)
+    k = _denied_part(words, rules)
+    return k > 0 and not _has_contrast(words[k:])
 
 
 def _denied_part(tokens: list[str], rules: _Rules) -> int:
@@ -548,7 +548,7 @@ def _non_answer(c: str, rules: _Rules) -> bool:
             # all went pretty smooth": a second non-answer, with or without its reason
         if rules.improve_re.search(said) or rules.nailed_re.search(said):
             return False  # "no, i should have prepared more" is a lesson
-        return not any(o == tuple(rest[k : k + len(o)]) for k in range(len(rest)) for o in _CONTRAST)
+        return not _has_contrast(rest)
     return False
 
 
