@@ -1208,6 +1208,12 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("there were four like that", None),
         ("i had four like interviews that week", None),
         ("we waited for like", None),
+        # "give it" names the number after it as the rating, whatever follows (held-out 29, 15 dB and
+        # pauses: "... i'd give it a two if i'm being kind." heard as "... a two by being kind")
+        ("they said they'd be in touch i'd give it a two by being kind", 2.0),
+        ("the outdoor learning i'd give that a four ish were clean up with my class", 4.0),
+        ("i'd give it two weeks before i hear", None),
+        ("i'd give it a go", None),
         # a road or a code read digit by digit is no rating (held-out 29, typed, first run)
         ("och, the drive was bonny, an hour down the a eight three five, no bother at all, i was there "
          "with forty minutes to spare and sat in the car with my notes. four and a half.", 4.5),

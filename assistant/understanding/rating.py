@@ -610,7 +610,10 @@ def _after_correction(tokens: list[str], i: int, rules: RatingRules) -> bool:
 
 
 def _labelled(tokens: list[str], i: int, rules: RatingRules) -> bool:
-    """A label ("rating", "score") comes just before the number, maybe across a pause or "a"."""
+    """A label ("rating", "score") comes just before the number, maybe across a pause or "a";
+    or one ending in "a" ("give it a") comes right before it (not "give it to")."""
+    if _prev_in(tokens, i, rules.labels):
+        return True
     k = i
     while k and tokens[k - 1] in (",", "a", "is", "was", "of"):
         k -= 1
