@@ -1208,6 +1208,16 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("there were four like that", None),
         ("i had four like interviews that week", None),
         ("we waited for like", None),
+        # "and a half" heard as "him a half", "them a half", "man a half" (held-out 29 at 15 dB, and the
+        # transcripts of earlier sets, where the number pass alone read them)
+        ("so two maybe a bit more call it a two man a half", 2.5),
+        # "call it" settles on the number after it, as "make it" does (held-out 29, typed)
+        ("so a two, maybe a bit more, call it two and a half.", 2.5),
+        ("four, call it three and a half", 3.5),
+        ("he was eating his sandwich while we talked to him a half", 2.5),
+        ("yeah i froze overall i'll say to them a half", 2.5),
+        ("we talked to him a half hour", None),
+        ("i gave two of them a half day off", None),
         # "give it" names the number after it as the rating, whatever follows (held-out 29, 15 dB and
         # pauses: "... i'd give it a two if i'm being kind." heard as "... a two by being kind")
         ("they said they'd be in touch i'd give it a two by being kind", 2.0),
