@@ -878,3 +878,18 @@ def test_a_correction_the_transcript_lost_is_read_after_its_own_number(engine):
     rp.free_words = lambda: words
     rp._end = lambda: [("three", 1105, 1145, 0.93), ("four", 1245, 1268, 0.88)]
     assert rp.finish() == 3.0 and not rp.adds
+    # nor one spotted after other words (held-out 29, 15 dB: "... so four and a half, we clicked
+    # straight away." heard as "... so four and a half the clips freeway", "freeway" read as "a three")
+    words = [("<s>", 0, 45), ("the", 46, 53), ("lab", 54, 81), ("managers(2)", 82, 143), ("away", 144, 172),
+             ("the(2)", 173, 182), ("focus(2)", 183, 230), ("of", 231, 239), ("the", 240, 252), ("<sil>", 253, 289),
+             ("sea", 290, 302), ("we", 303, 314), ("found", 315, 343), ("we", 344, 354), ("one", 355, 371),
+             ("of", 372, 377), ("the", 378, 383), ("same", 384, 413), ("high", 414, 435), ("school", 436, 479),
+             ("<sil>", 480, 511), ("get(2)", 512, 523), ("the(2)", 524, 537), ("idea", 538, 567), ("for(2)", 568, 584),
+             ("years(2)", 585, 617), ("so", 618, 634), ("four", 635, 673), ("<sil>", 674, 678), ("and(2)", 679, 694),
+             ("a", 695, 697), ("half", 698, 740), ("<sil>", 741, 776), ("the(2)", 777, 786), ("clips", 787, 820),
+             ("freeway", 821, 877), ("</s>", 878, 948)]  # fmt: skip
+    rp.free_words = lambda: words
+    rp._end = lambda: [("one", 358, 369, 0.859), ("four", 635, 675, 0.923), ("a four", 632, 675, 0.904),
+                       ("four and a half", 635, 740, 0.904), ("three", 775, 787, 0.852), ("three", 821, 841, 0.867),
+                       ("a three", 819, 841, 0.860)]  # fmt: skip
+    assert rp.finish() == 4.5 and not rp.adds

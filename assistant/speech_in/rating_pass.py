@@ -396,12 +396,21 @@ CORRECTION_REACH = 2  # words at most between a number and one said after it as 
 
 def _close_after_a_number(words: list[str], at: int | None) -> bool:
     """Does the phrase at words[at] come right after a number, at most
-    CORRECTION_REACH words on ("one and a half maybe [a one]"), not after a
-    clause ("a three i was a bit stiff [one]")?"""
+    CORRECTION_REACH words on, with nothing or a correction between ("one
+    and a half maybe [a one]"), not after a clause ("a three i was a bit
+    stiff [one]") or other words ("so four and a half the clips [a three]",
+    heard for "... so four and a half, we clicked straight away")?"""
     if at is None:
         return False
     last = next((k for k in range(at - 1, -1, -1) if words[k] in CARDINALS), None)
-    return last is not None and at - last - 1 <= CORRECTION_REACH
+    if last is None or at - last - 1 > CORRECTION_REACH:
+        return False
+    between = words[last + 1 : at]
+    if not between:
+        return True
+    rules = rating_rules()
+    fixes = rules.corrections + rules.corrections_before_number
+    return any(tuple(between[k : k + len(f)]) == f for f in fixes for k in range(len(between) - len(f) + 1))
 
 
 def adds_to(heard: str, read: str) -> bool:
