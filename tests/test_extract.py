@@ -640,6 +640,18 @@ def test_start_words_only_at_the_start(text):
     ("i asked one question and then blanked on the rest", "questions"),
     ("they didn't give me a chance to ask anything", "questions"), ("i had questions written down and forgot to look at them", "questions"),
     ("having three questions written down for the end", "questions"), ("have a couple of questions ready", "questions"),
+    # held-out 30 (typed, first run)
+    ("they gave me a test, redesign a landing page in figma in forty minutes", "technical"),
+    ("they made me teach a demo lesson to senior three", "technical"), ("the reach test and the swim test", "technical"),
+    ("then they hauled out a schematic of a shaft generator", "technical"), ("the interaction quiz, sir", "technical"),
+    ("de cook-off. they give me a black box", "technical"), ("they asked about the regulations, the mines act", "technical"),
+    ("i knew most of them because i reviewed last week", "preparation"), ("study the act. properly.", "preparation"),
+    ("download the portfolio onto the laptop the night before", "preparation"),
+    ("probably bring a copy of me tickets, me certificates like", "preparation"),
+    ("so we start talking cricket", "chemistry"), ("so we talk about char kway teow for a while", "chemistry"),
+    ("the recruiters were joking with us", "chemistry"), ("the manager didn't even greet me properly", "chemistry"),
+    ("so we were at that for a good ten minutes", "chemistry"), ("they asked how i'd handle weekend boarding duty", "fit"),
+    ("i asked if they'd be okay with me working from gozo two days a week", "fit"),
 ])
 def test_cause_families(text, cause):
     assert cause in extract(text, "closing").causes
@@ -652,6 +664,8 @@ def test_cause_families(text, cause):
     ("i had questions written down and forgot to look at them", "preparation"),
     ("the parking meter ate my money", "salary"), ("do some breathing beforehand", "preparation"),
     ("i walked in flustered and late", "nerves"),
+    ("the time a guest lost her passport the night before her flight", "preparation"),
+    ("bring a copy of my portfolio", "preparation"), ("they asked about the weekend", "fit"),
 ])
 def test_cause_families_in_other_senses(text, cause):
     assert cause not in extract(text, "closing").causes
@@ -788,6 +802,9 @@ def test_needing_to_think_about_it_is_a_non_answer(text):
     "i don't think there's anything i'd change",
     "i mean, nothing i could've done really. it was their change.",  # dev (typed)
     "shoot, i don't think i did anything well today, honestly.",  # held-out 29 (typed, first run)
+    # held-out 30 (typed, first run): a double negative, and why there is none
+    "honestly, i can't think of nothing. if they don't call me back, then ask me again.",
+    "mm, nothing, sincerely. today was not my day.",
 ])  # fmt: skip
 def test_a_non_answer_or_a_denial_is_no_lesson(text):
     assert extract(text, "improve").improve is None
@@ -1218,6 +1235,14 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("yeah i froze overall i'll say to them a half", 2.5),
         ("we talked to him a half hour", None),
         ("i gave two of them a half day off", None),
+        # held-out 30 (typed, first run): a school year is no rating, a count question answered by a
+        # number is no longer asked, and the words people close a rating with
+        ("they made me teach a demo lesson to senior three, rates of reaction. five, sincerely.", 5.0),
+        ("i asked about the training in auckland, how long it is. six weeks. five, vinaka.", 5.0),
+        ("i asked how many people report into the role, it's four", None),
+        ("they was straight with me. five, real good.", 5.0),
+        ("i was sure i'd be late but i reached at nine fifty eight two minutes before or three law", 3.0),
+        ("i studied three law books", None),
         # "give it" names the number after it as the rating, whatever follows (held-out 29, 15 dB and
         # pauses: "... i'd give it a two if i'm being kind." heard as "... a two by being kind")
         ("they said they'd be in touch i'd give it a two by being kind", 2.0),

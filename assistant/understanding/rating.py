@@ -364,9 +364,11 @@ COUNT_QUESTION_REACH = 8  # words from "how many" to the number that answers it
 def _answers_a_count_question(tokens: list[str], i: int, rules: RatingRules) -> bool:
     """Does the number answer a question of amount asked just before it ("i
     asked how many people report into the role, it's four")? Then it is a
-    count, however it is said."""
+    count, however it is said; not when a number after the question already
+    answered it ("how long it is. six weeks. five, vinaka.")."""
     before = [t for t in tokens[max(0, i - 2 * COUNT_QUESTION_REACH) : i] if t != ","][-COUNT_QUESTION_REACH:]
-    return any(_match_at(before, k, rules.count_questions) for k in range(len(before)))
+    asked = [k for k in range(len(before)) if _match_at(before, k, rules.count_questions)]
+    return bool(asked) and not any(_number(t) is not None for t in before[asked[-1] :])
 
 
 def _start_index(tokens: list[str], rules: RatingRules, fillers: tuple[tuple[str, ...], ...]) -> int:
