@@ -1243,6 +1243,8 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("they was straight with me. five, real good.", 5.0),
         ("i was sure i'd be late but i reached at nine fifty eight two minutes before or three law", 3.0),
         ("i studied three law books", None),
+        ("i gave up too fast one and a half no two two la", 2.0),  # held-out 30, clean: "... two, two lah."
+        ("i went to la la land", None),
         # "give it" names the number after it as the rating, whatever follows (held-out 29, 15 dB and
         # pauses: "... i'd give it a two if i'm being kind." heard as "... a two by being kind")
         ("they said they'd be in touch i'd give it a two by being kind", 2.0),
