@@ -1245,6 +1245,10 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("i studied three law books", None),
         ("i gave up too fast one and a half no two two la", 2.0),  # held-out 30, clean: "... two, two lah."
         ("i went to la la land", None),
+        # a range said mid-answer, then how generous it is, without a comma (held-out 30, pauses, and as
+        # Vosk writes every answer: "... in like one minute. two or three, if i'm generous.")
+        ("i rushed the real part in like one minute two or three if i am generous", 2.5),
+        ("we met two or three if i remember", None),
         # "give it" names the number after it as the rating, whatever follows (held-out 29, 15 dB and
         # pauses: "... i'd give it a two if i'm being kind." heard as "... a two by being kind")
         ("they said they'd be in touch i'd give it a two by being kind", 2.0),
