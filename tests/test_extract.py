@@ -1249,6 +1249,14 @@ def test_zero_after_almost_is_an_amount(text, want):
         # Vosk writes every answer: "... in like one minute. two or three, if i'm generous.")
         ("i rushed the real part in like one minute two or three if i am generous", 2.5),
         ("we met two or three if i remember", None),
+        # a rating said first after an interjection, as a recogniser writes it, without commas
+        # (held-out 24-30 typed, with the punctuation taken off)
+        ("ha four got the tram in got there at half two", 4.0),
+        ("ag two load shedding so the robots were out", 2.0),
+        ("ah jaysus two i was shaking like a leaf", 2.0),
+        ("yeah nah one couldn't find a park anywhere near the office", 1.0),
+        ("well two people interviewed me", None),
+        ("okay one thing i noticed", None),
         # "give it" names the number after it as the rating, whatever follows (held-out 29, 15 dB and
         # pauses: "... i'd give it a two if i'm being kind." heard as "... a two by being kind")
         ("they said they'd be in touch i'd give it a two by being kind", 2.0),
