@@ -1257,6 +1257,9 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("yeah nah one couldn't find a park anywhere near the office", 1.0),
         ("well two people interviewed me", None),
         ("okay one thing i noticed", None),
+        ("they gave me a test board with a fault on it four i reckon cos i did the insulation test", 4.0),
+        ("i had to walk the last bit in the snow and i was like three minutes late a two eh", 2.0),
+        ("we had two cos the others were off", None),
         # "give it" names the number after it as the rating, whatever follows (held-out 29, 15 dB and
         # pauses: "... i'd give it a two if i'm being kind." heard as "... a two by being kind")
         ("they said they'd be in touch i'd give it a two by being kind", 2.0),
