@@ -4,7 +4,7 @@ mixed with one made from how people talk about an interview on the way home.
 The general model in the pocketsphinx wheel (en-us.lm.bin, a 70,000-word
 trigram model) expects news-like English, so "i'd give it a four" comes back
 as "i'd give it before" and "three and a half" as "three in a half". A small
-trigram model of debrief answers (prompts/lm_text.txt: about 4,600 spoken
+trigram model of debrief answers (prompts/lm_text.txt: about 6,100 spoken
 lines, written for it and not taken from any evaluation set) is mixed in by
 static interpolation: every n-gram of either model gets
 
