@@ -24,6 +24,7 @@ from typing import NamedTuple, Protocol
 from assistant.interfaces import UNK, AudioChunk
 from assistant.speech_in.vocabulary import speech_words
 from assistant.understanding.extract import extract, rating_rules, reply_vocabulary
+from assistant.understanding.text import contains_phrase
 
 SURE_PROB = 0.95  # a spotted rating this clear needs no confirming
 # A spotted "one" is taken only this clear (see PocketsphinxRatingPass._min_prob).
@@ -406,11 +407,8 @@ def _close_after_a_number(words: list[str], at: int | None) -> bool:
     if last is None or at - last - 1 > CORRECTION_REACH:
         return False
     between = words[last + 1 : at]
-    if not between:
-        return True
     rules = rating_rules()
-    fixes = rules.corrections + rules.corrections_before_number
-    return any(tuple(between[k : k + len(f)]) == f for f in fixes for k in range(len(between) - len(f) + 1))
+    return not between or contains_phrase(between, rules.corrections + rules.corrections_before_number)
 
 
 def adds_to(heard: str, read: str) -> bool:
@@ -817,8 +815,7 @@ def a_hedge_before(before: list[str]) -> bool:
     a four", "honestly four")? Then it is said as a rating, whatever the free
     decoder made of the words after it ("maybe a four, we chatted" heard as
     "maybe if our queen chatted")."""
-    hedges = rating_rules().hedges
-    return any(tuple(before[k : k + len(h)]) == h for k in range(len(before)) for h in hedges)
+    return contains_phrase(before, rating_rules().hedges)
 
 
 def a_set_phrase(words: list[tuple[str, int, int]], heard: list[str], start: int) -> bool:

@@ -27,7 +27,7 @@ from assistant.prompts import load_toml, reject_unknown, require, string_list
 from assistant.understanding.causes import CAUSES, CauseRules, cause_polarity, compile_causes, restore_apostrophes
 from assistant.understanding.rating import RatingRules, compile_rating, phrase_regex, to_digits
 from assistant.understanding.rating import rating_and_source as _rating
-from assistant.understanding.text import clean, phrase_tuples
+from assistant.understanding.text import clean, contains_phrase, phrase_tuples
 
 __all__ = [
     "CAUSES",
@@ -508,7 +508,7 @@ def _drop_soft(tokens: list[str], rules: _Rules) -> list[str]:
 
 
 def _has_contrast(words: list[str]) -> bool:
-    return any(o == tuple(words[k : k + len(o)]) for k in range(len(words)) for o in _CONTRAST)
+    return contains_phrase(words, _CONTRAST)
 
 
 def _denial(words: list[str], rules: _Rules) -> bool:

@@ -619,7 +619,7 @@ def _labelled(tokens: list[str], i: int, rules: RatingRules) -> bool:
     k = i
     while k and tokens[k - 1] in (",", "a", "is", "was", "of"):
         k -= 1
-    return _prev_in(tokens, k, rules.labels)
+    return k < i and _prev_in(tokens, k, rules.labels)
 
 
 def _after_cue(tokens: list[str], j: int, rules: RatingRules) -> bool:

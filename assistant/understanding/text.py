@@ -41,6 +41,11 @@ def clean(text: str) -> str:
     return " ".join(out)
 
 
+def contains_phrase(words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    """Does any of the phrases stand, word for word, anywhere in `words`?"""
+    return any(tuple(words[k : k + len(p)]) == p for p in phrases for k in range(len(words) - len(p) + 1))
+
+
 def phrase_tuples(items: list[str]) -> tuple[tuple[str, ...], ...]:
     """Phrases from a word list, cleaned, as word tuples, longest first."""
     found = {tuple(clean(s).replace(",", " ").split()) for s in items}
