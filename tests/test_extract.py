@@ -1272,6 +1272,20 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("the a eight three five was empty", None),
         ("five five five three hours on the floor during the brunch rush", 5.0),  # held-out 25, clean
         ("four three and a half", 4.0),
+        # a range said bare spans a point: "one five" is no range of 3 (held-out 27, 15 dB: "... five, easy."
+        # heard as "... correlates than one five easy")
+        ("she says correlates than one five easy", 5.0),
+        ("it was two three i'd say", 2.5),
+        # "i'd say a", "call it a" name the number right after them, whatever follows; a later
+        # correction still wins (held-out 24, 5 dB: "i'd say a three, nobody really cracked a smile")
+        ("you know a three of them i want to avoid report so i'd say a three oh boy who eat breakfast", 3.0),
+        ("so the first two shots ran my trickle i'd say a two na we're like a three", 3.0),
+        ("i'd say a three hour drive", None),
+        # "yeah nah" heard as "yeah now", "yeah good, four" without its comma (held-out 28, 26; 15 dB)
+        ("yeah now one couldn't find parking anywhere near the office", 1.0),
+        ("yeah good four won't be here but they liked my tickets", 4.0),
+        ("now two people interviewed me", None),
+        ("good four hours of it", None),
         # a time told to the minute is no rating (held-out 29, read live with pauses, first run: the
         # answer ended at its pause as if rated, and every later answer went a question late)
         ("by the brain word traffic tell i left the house a while for two o'clock until i reached there "

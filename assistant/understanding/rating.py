@@ -57,6 +57,7 @@ RATING_KEYS = {
     "corrections_before_number",
     "start_sounds",
     "labels",
+    "soft_labels",
 }
 
 
@@ -97,6 +98,7 @@ class RatingRules:
     corrections_before_number: tuple[tuple[str, ...], ...] = ()
     start_sounds: frozenset[str] = frozenset()
     labels: frozenset[str] = frozenset()
+    soft_labels: frozenset[str] = frozenset()
     openers: tuple[tuple[str, ...], ...] = ()  # "okay so ...": a story opens, no verdict
     amount_before_zero: frozenset[str] = frozenset()  # "almost zero": an amount
     particles: frozenset[str] = frozenset()  # "going in": blocks no number that ends the answer
@@ -216,6 +218,7 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         corrections_before_number=phrase_tuples(lst("corrections_before_number")),
         start_sounds=frozenset(lst("start_sounds")),
         labels=frozenset(" ".join(w.split()) for w in lst("labels")),
+        soft_labels=frozenset(" ".join(w.split()) for w in lst("soft_labels")),
         openers=phrase_tuples(lst("openers")),
         amount_before_zero=frozenset(lst("amount_before_zero")),
         particles=frozenset(lst("particles")),
@@ -671,8 +674,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
             if not n and j < len(tokens) and _number(tokens[j]) is not None:
                 n = 0
                 second = _read_value(tokens, j, rules)
-                if second is not None and value < second[0] <= 5:
-                    high, j = second
+                if second is not None and value < second[0] <= min(5, value + 1):
+                    high, j = second  # "two three", not "one five": a range said bare spans a point
             elif n and not (tokens[j] == "and" and "between" not in tokens[max(0, i - 2) : i]):
                 second = _read_value(tokens, j + n, rules)
                 if second is not None and tokens[j] == "to" and second[0] < value:
@@ -718,6 +721,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 strength = 5  # "rating... 2": the number named as the rating
             elif _at_start(tokens, i, start):
                 strength = 3
+            elif _prev_in(tokens, i, rules.soft_labels):
+                strength = 2  # "so i'd say a three oh boy ...": named the rating, whatever follows
             elif _prev_in(tokens, i, rules.cues) and (
                 _follower_ok(tokens, j, rules.clause_start) or _match_at(tokens, j, rules.not_units)
             ):
