@@ -328,6 +328,9 @@ def test_problem_causes_are_never_positive(stage, text):
     ("improve", "knowing what salary to ask for", "improve", "knowing what salary to ask for"),
     ("nailed", "the thing i nailed was the system design question", "nailed", "the system design question"),
     ("nailed", "staying calm when they pushed me", "nailed", "staying calm when they pushed me"),
+    # what ends at the first pause stands when the rest trails off (held-out 31, typed, first run)
+    ("nailed", "finding that fuel pump quick. mudda sick, they ain't expect that.", "nailed", "finding that fuel pump quick"),
+    ("nailed", "the bit where they, um, asked me", "nailed", None),
 ])
 def test_lessons_cut_off_mid_phrase(stage, text, field, want):
     assert getattr(extract(text, stage), field) == want

@@ -242,6 +242,11 @@ class _Answer:
     def word_at(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.offsets, offset) - 1)
 
+    def crosses_a_pause(self, m: re.Match[str]) -> bool:
+        """Does span `m` of the flat text run over a pause ("because no bus, then traffic")?"""
+        first, last = self.word_at(m.start()), self.word_at(m.end() - 1)
+        return any(first < p <= last for p in self._pauses)
+
     def _clauses(self) -> None:
         pol, words = self._pol, self.words
         clause_of: list[int] = []
@@ -343,7 +348,8 @@ def cause_polarity(text: str, rules: CauseRules, kind: str | None = None) -> tup
         t = exc.sub(_blank, ans.flat) if exc is not None else ans.flat
         absent = rules.absent[n] if n < len(rules.absent) else None
         if absent is not None and kind != "improve":
-            t = absent.sub(_blank, t)
+            # an absence ends at a pause: "because no bus, then traffic" names the traffic
+            t = absent.sub(lambda m: m.group(0) if ans.crosses_a_pause(m) else _blank(m), t)
         hits = list(pat.finditer(t))
         named_as_problem = rules.problem[n] if n < len(rules.problem) else None
         as_problem = named_as_problem is not None and named_as_problem.search(t) is not None

@@ -347,6 +347,12 @@ def _cut_off(tokens: list[str], rules: _Rules) -> list[str] | None:
     if wh is not None:
         cut = cut[:wh]
     if not cut or " ".join(t for t in cut if t != ",") in rules.vague or len([t for t in cut if t != ","]) < 2:
+        # what ends at the first pause may still stand whole: "finding that fuel pump quick. they
+        # ain't expect that" (the open end is in what follows)
+        if "," in tokens[1:]:
+            first = tokens[: tokens.index(",", 1)]
+            kept = _cut_off(first, rules)
+            return kept if kept is not None and len(kept) == len(first) else None
         return None
     return cut
 
