@@ -1303,6 +1303,15 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("yeah good four won't be here but they liked my tickets", 4.0),
         ("now two people interviewed me", None),
         ("good four hours of it", None),
+        # held-out 31, clean, first run: words a recogniser wrote after a rating
+        ("three serious type the g m", 3.0),  # "three. serious type, the gm." ("serious" is no plural)
+        ("three nervous candidates were waiting", None),
+        ("all easy for four and a half i was there like twenty minutes early", 4.5),  # "oh, easy. four, four and a half."
+        ("we waited for two and a half hours", None),
+        # "four. or, no, three and a half, because i made one mistake" heard with its first four lost
+        ("so i had to ask for work no three and a half because i'm a one the state of the best", 3.5),
+        ("they say yeah two or three cause i ain't love that", 2.5),
+        ("yeah two people came", None),
         # a time told to the minute is no rating (held-out 29, read live with pauses, first run: the
         # answer ended at its pause as if rated, and every later answer went a question late)
         ("by the brain word traffic tell i left the house a while for two o'clock until i reached there "

@@ -531,6 +531,8 @@ def _countable(tokens: list[str], j: int, rules: RatingRules, scaled: bool = Fal
         return False  # "three and a half of that", "four and a half of the park": a recogniser's words after a rating
     if word in rules.units:
         return True
+    if word.endswith("ous"):
+        return _countable(tokens, j + 1, rules)  # an adjective: "three nervous candidates", not "three serious type"
     return (
         len(word) > 3
         and word.endswith("s")
@@ -707,7 +709,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         elif _countable(tokens, j, rules, scaled=scale is not None or halved, halved=halved) or (
             scale is None
             # "... she seemed to like the three and a half", "... showed them the rota and all four and a half easy"
-            and not (halved and (_follower_ok(tokens, j, frozenset()) or _after_cue(tokens, j, rules)))
+            and not (halved and (_follower_ok(tokens, j, rules.clause_start) or _after_cue(tokens, j, rules)))
             and _blocked(tokens, i, rules, start, j, halved)
         ):
             strength = -1  # a count or a time; but "for four out of five" is a rating by its shape
@@ -735,6 +737,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 and _follower_ok(tokens, j, rules.clause_start)
             ):
                 strength = 2  # "two no wait three they were nice", "i got the three no two and a half"
+            elif halved and _after_correction(tokens, i, rules):
+                strength = 2  # "... four. or, no, three and a half, because ...": only a rating takes a half
             elif halved and all(t == "," for t in tokens[j:]):
                 strength = 2  # a half said last: only a rating takes a half, and it is the last word on the stage
             elif (i and tokens[i - 1] == ",") or j >= len(tokens) or tokens[j] == ",":
