@@ -1308,6 +1308,8 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("three nervous candidates were waiting", None),
         ("all easy for four and a half i was there like twenty minutes early", 4.5),  # "oh, easy. four, four and a half."
         ("we waited for two and a half hours", None),
+        ("oh easy four four and a half i was there like twenty minutes early", 4.5),  # typed, without punctuation
+        ("we had four four and a half hour shifts", None),
         # "four. or, no, three and a half, because i made one mistake" heard with its first four lost
         ("so i had to ask for work no three and a half because i'm a one the state of the best", 3.5),
         ("they say yeah two or three cause i ain't love that", 2.5),

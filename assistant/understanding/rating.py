@@ -676,7 +676,9 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
             if not n and j < len(tokens) and _number(tokens[j]) is not None:
                 n = 0
                 second = _read_value(tokens, j, rules)
-                if second is not None and value < second[0] <= min(5, value + 1):
+                if second is not None and second[0] == value + 0.5 and second[0] <= 5:
+                    value, j, halved = second[0], second[1], True  # "four four and a half": the number refined
+                elif second is not None and value < second[0] <= min(5, value + 1):
                     high, j = second  # "two three", not "one five": a range said bare spans a point
             elif n and not (tokens[j] == "and" and "between" not in tokens[max(0, i - 2) : i]):
                 second = _read_value(tokens, j + n, rules)
