@@ -1313,6 +1313,11 @@ def test_zero_after_almost_is_an_amount(text, want):
         # "four. or, no, three and a half, because i made one mistake" heard with its first four lost
         ("so i had to ask for work no three and a half because i'm a one the state of the best", 3.5),
         ("they say yeah two or three cause i ain't love that", 2.5),
+        # a range with its reason after it (held-out 31, clean, 15 dB and pauses: "... and they say yeah,
+        # some sundays. two or three, 'cause i ain't love that." heard "... some some days two or three cause")
+        ("they say yeah some some days two or three cause i'm a while back", 2.5),
+        ("we had two or three because the others were off", None),
+        ("there were two or three cos it was busy", None),
         ("yeah two people came", None),
         # a time told to the minute is no rating (held-out 29, read live with pauses, first run: the
         # answer ended at its pause as if rated, and every later answer went a question late)

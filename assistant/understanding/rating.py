@@ -567,6 +567,15 @@ _SAYING = frozenset(
 )
 
 
+# A reason given right after a range makes the range a verdict ("two or three 'cause i ain't love that").
+_BECAUSE = frozenset({"because", "cause", "'cause", "cos", "coz", "cuz"})
+# ... not a count of what someone had or saw ("we had two or three because the others were off").
+_HAVING = frozenset(
+    "had have has got get saw see seen met meet made make did do took take need needed want wanted asked ask "
+    "interviewed hired lost found were are is was there".split()
+)
+
+
 # The words before "<adjective> one" that make the "one" a pronoun ("a good one").
 _ONE_AFTER = frozenset({"a", "an", "the", "that", "this", "another", "every", "each"})
 
@@ -668,6 +677,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
         value, scale, high = num
         j = i + 1
         halved = False
+        ranged = False  # "two or three": a range said with its connector
         if high is None and scale is None:
             n = _match_at(tokens, j, rules.halves)
             if n:
@@ -691,6 +701,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                     value, j, halved = second[0], second[1], True  # a rating by its shape, as a range is
                 elif second is not None and second[0] <= 10 and abs(second[0] - value) <= 3:
                     high, j = second
+                    ranged = True
         if scale is None:
             n = _match_at(tokens, j, rules.scales)
             if n and j + n < len(tokens):
@@ -749,6 +760,8 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 strength = 1  # "it was fine three but ..." -- the number after a verdict word
             elif halved:
                 strength = 1  # "less and less one and a half fun being kind": only a rating takes a half
+            elif ranged and j < len(tokens) and tokens[j] in _BECAUSE and not (i and tokens[i - 1] in _HAVING):
+                strength = 1  # "some sundays two or three cause i ain't love that": a verdict, then its reason
             if value > 5:
                 strength = strength if strength >= 2 else -1
                 value = value / 2
