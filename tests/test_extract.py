@@ -1318,6 +1318,11 @@ def test_zero_after_almost_is_an_amount(text, want):
         ("they say yeah some some days two or three cause i'm a while back", 2.5),
         ("we had two or three because the others were off", None),
         ("there were two or three cos it was busy", None),
+        # "yeah" closes a rating said last (held-out 31, 15 dB: "... i don't think. two, maybe a one. yeah, one."
+        # heard "... i don't think you radio one yeah"; the number pass had read a 4 from "the fort")
+        ("so it's not for me i don't think you radio one yeah", 1.0),
+        ("the panel were fine three yeah", 3.0),
+        ("i got one yeah and then they called", None),
         ("yeah two people came", None),
         # a time told to the minute is no rating (held-out 29, read live with pauses, first run: the
         # answer ended at its pause as if rated, and every later answer went a question late)
