@@ -58,6 +58,8 @@ RATING_KEYS = {
     "start_sounds",
     "labels",
     "soft_labels",
+    "reason_starts",
+    "count_verbs",
 }
 
 
@@ -99,6 +101,8 @@ class RatingRules:
     start_sounds: frozenset[str] = frozenset()
     labels: frozenset[str] = frozenset()
     soft_labels: frozenset[str] = frozenset()
+    reason_starts: frozenset[str] = frozenset()  # "because": a reason after a range makes it a verdict
+    count_verbs: frozenset[str] = frozenset()  # "had", "saw": a range after them counts
     openers: tuple[tuple[str, ...], ...] = ()  # "okay so ...": a story opens, no verdict
     amount_before_zero: frozenset[str] = frozenset()  # "almost zero": an amount
     particles: frozenset[str] = frozenset()  # "going in": blocks no number that ends the answer
@@ -219,6 +223,8 @@ def compile_rating(path: Path, data: dict[str, Any]) -> RatingRules:
         start_sounds=frozenset(lst("start_sounds")),
         labels=frozenset(" ".join(w.split()) for w in lst("labels")),
         soft_labels=frozenset(" ".join(w.split()) for w in lst("soft_labels")),
+        reason_starts=frozenset(lst("reason_starts")),
+        count_verbs=frozenset(lst("count_verbs")),
         openers=phrase_tuples(lst("openers")),
         amount_before_zero=frozenset(lst("amount_before_zero")),
         particles=frozenset(lst("particles")),
@@ -567,15 +573,6 @@ _SAYING = frozenset(
 )
 
 
-# A reason given right after a range makes the range a verdict ("two or three 'cause i ain't love that").
-_BECAUSE = frozenset({"because", "cause", "'cause", "cos", "coz", "cuz"})
-# ... not a count of what someone had or saw ("we had two or three because the others were off").
-_HAVING = frozenset(
-    "had have has got get saw see seen met meet made make did do took take need needed want wanted asked ask "
-    "interviewed hired lost found were are is was there".split()
-)
-
-
 # The words before "<adjective> one" that make the "one" a pronoun ("a good one").
 _ONE_AFTER = frozenset({"a", "an", "the", "that", "this", "another", "every", "each"})
 
@@ -646,6 +643,12 @@ def _after_cue(tokens: list[str], j: int, rules: RatingRules) -> bool:
         return False
     k = j + n
     return k >= len(tokens) or tokens[k] == "," or tokens[k] in rules.clause_start
+
+
+def _a_reason_after(tokens: list[str], i: int, j: int, rules: RatingRules) -> bool:
+    """A reason starts right after the number ("... two or three 'cause i ain't love that"),
+    and no verb of having or seeing comes before it ("we had two or three because ...")."""
+    return j < len(tokens) and tokens[j] in rules.reason_starts and not (i and tokens[i - 1] in rules.count_verbs)
 
 
 def _in_a_code(tokens: list[str], i: int) -> bool:
@@ -760,7 +763,7 @@ def _candidates(tokens: list[str], rules: RatingRules, start: int) -> list[tuple
                 strength = 1  # "it was fine three but ..." -- the number after a verdict word
             elif halved:
                 strength = 1  # "less and less one and a half fun being kind": only a rating takes a half
-            elif ranged and j < len(tokens) and tokens[j] in _BECAUSE and not (i and tokens[i - 1] in _HAVING):
+            elif ranged and _a_reason_after(tokens, i, j, rules):
                 strength = 1  # "some sundays two or three cause i ain't love that": a verdict, then its reason
             if value > 5:
                 strength = strength if strength >= 2 else -1
