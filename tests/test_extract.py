@@ -822,6 +822,9 @@ def test_needing_to_think_about_it_is_a_non_answer(text):
     "honestly, i can't think of nothing. if they don't call me back, then ask me again.",
     "mm, nothing, sincerely. today was not my day.",
     "eh. nothing, to be honest with you. nothing went well today, i just want to go home and sleep.",  # held-out 31
+    # held-out 32 (typed, first run): the question said back first, and "man" between the two
+    "nailed? nothing. seriously, i can't think of anything, don't ask me that today.",
+    "i don't know, man. nothing comes to mind, honestly.",
 ])  # fmt: skip
 def test_a_non_answer_or_a_denial_is_no_lesson(text):
     assert extract(text, "improve").improve is None

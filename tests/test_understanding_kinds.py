@@ -331,6 +331,7 @@ def test_problem_causes_are_never_positive(stage, text):
     # what ends at the first pause stands when the rest trails off (held-out 31, typed, first run)
     ("nailed", "finding that fuel pump quick. mudda sick, they ain't expect that.", "nailed", "finding that fuel pump quick"),
     ("nailed", "the bit where they, um, asked me", "nailed", None),
+    ("nailed", "nailed? the demo.", "nailed", "the demo"),  # the question said back, then the answer
 ])
 def test_lessons_cut_off_mid_phrase(stage, text, field, want):
     assert getattr(extract(text, stage), field) == want
