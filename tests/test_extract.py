@@ -665,6 +665,11 @@ def test_start_words_only_at_the_start(text):
     ("the data test. they gave me a laptop with a spreadsheet", "technical"),
     ("they say find the problem. it was the fuel pump", "technical"),
     ("i made a mistake in the cm, the making charge", "technical"),
+    # held-out 32 (typed, first run)
+    ("so they had a little bench test, a wiring diagram", "technical"), ("the voice test. they gave me a script", "technical"),
+    ("they made me do a rescue skills check in the pool", "technical"),
+    ("how much they're paying new medics", "salary"), ("i asked them how they pay the field officers", "salary"),
+    ("just if they help with rent", "salary"),
 ])
 def test_cause_families(text, cause):
     assert cause in extract(text, "closing").causes
@@ -682,6 +687,7 @@ def test_cause_families(text, cause):
     ("i talked about the wrong stuff", "examples"), ("i told her about my cat's surgery", "examples"),
     ("i backed up my files", "late"), ("no traffic at all", "late"), ("no real traffic, then a smooth run", "late"),
     ("i talked about the kids at my last job", "chemistry"),
+    ("maybe loosen up a bit on the scenario question", "technical"), ("the reading test", "technical"),
 ])
 def test_cause_families_in_other_senses(text, cause):
     assert cause not in extract(text, "closing").causes
