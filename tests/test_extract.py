@@ -1331,6 +1331,10 @@ def test_zero_after_almost_is_an_amount(text, want):
         # heard "... i don't think you radio one yeah"; the number pass had read a 4 from "the fort")
         ("so it's not for me i don't think you radio one yeah", 1.0),
         ("the panel were fine three yeah", 3.0),
+        # "this one was my best, five. i told them ..." (held-out 32, clean, 15 dB and pauses, first run)
+        ("this one was my best five i told them about the farmers", 5.0),
+        ("my best five minutes", None),
+        ("the train sat outside the worst three for about twenty minutes", None),
         ("i got one yeah and then they called", None),
         ("yeah two people came", None),
         # a time told to the minute is no rating (held-out 29, read live with pauses, first run: the
