@@ -432,10 +432,8 @@ def _skip_non_answer(tokens: list[str], rules: _Rules) -> list[str]:
     less" and "no, i should have prepared more" say something: what follows the
     contrast or the lead-in."""
     words = _strip_edges(list(tokens), rules.fillers, ())
-    echo = next(
-        (len(h) for h in rules.lead_ins if tuple(words[: len(h)]) == h and words[len(h) : len(h) + 1] == [","]), 0
-    )
-    if echo and any(tuple(words[echo + 1 : echo + 1 + len(h)]) == h for h in rules.non_answer_heads if h):
+    echo = next((len(h) for h in rules.lead_ins if _starts_any(words, (h,)) and words[len(h) : len(h) + 1] == [","]), 0)
+    if echo and _starts_any(words[echo + 1 :], rules.non_answer_heads):
         words = words[echo + 1 :]  # the question said back first: "nailed? nothing. seriously, ..."
     denied = _denied_part(words, rules)
     if denied:
